@@ -1,0 +1,29 @@
+# Kraken Bot's image. Its steps are the Makefile's: uv installs exactly what uv.lock pins, and
+# `manage.py serve` (what `make run` runs) migrates and starts uvicorn.
+
+FROM python:3.11-slim AS build
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
+RUN pip install --no-cache-dir uv
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev
+COPY manage.py ./
+COPY kraken_bot ./kraken_bot
+COPY slack ./slack
+COPY application ./application
+COPY agents ./agents
+COPY domain ./domain
+COPY data ./data
+COPY docs ./docs
+RUN DEBUG=true ENV_FILE= .venv/bin/python manage.py collectstatic --noinput
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --home-dir /app kraken
+WORKDIR /app
+COPY --from=build --chown=kraken:kraken /app /app
+ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 PORT=8000 WEB_CONCURRENCY=2
+USER kraken
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=4)"]
+CMD ["sh", "-c", "exec python manage.py serve --host 0.0.0.0 --port \"$PORT\" --workers \"$WEB_CONCURRENCY\""]

@@ -1,0 +1,42 @@
+# Kraken Bot. A fresh clone needs two commands: `make run` and `make test`.
+# Both install what they need first: uv (from PyPI, into .tools/, when it is not on the PATH),
+# then the locked dependencies into .venv/ with `uv sync --frozen`.
+
+PYTHON ?= python3
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+RUN = $(UV) run --frozen
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint
+
+help:
+	@echo "make run   serve Kraken Bot on http://$(HOST):$(PORT) (SQLite, offline model)"
+	@echo "make test  run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make lint  ruff, mypy and import-linter"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: export DEBUG ?= true
+run: install
+	$(RUN) python manage.py migrate --noinput
+	$(RUN) python manage.py local_admin
+	@echo
+	@echo "Kraken Bot: open http://$(HOST):$(PORT)/admin/ (health: http://$(HOST):$(PORT)/healthz)"
+	@echo
+	$(RUN) python manage.py serve --no-migrate --host $(HOST) --port $(PORT)
+
+test: install
+	$(RUN) pytest
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy .
+	$(RUN) lint-imports

@@ -1,0 +1,198 @@
+"""Thin models of Kraken Bot: the rules they keep are database constraints."""
+
+from django.db import models
+
+
+class QuestionSource(models.TextChoices):
+    SLACK = "slack", "Slack"
+    CONSOLE = "console", "Console"
+    ADMIN = "admin", "Admin"
+
+
+class QuestionStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    ANSWERING = "answering", "Answering"
+    ANSWERED = "answered", "Answered"
+    FAILED = "failed", "Failed"
+
+
+class FeedbackScore(models.IntegerChoices):
+    UP = 1, "👍"
+    DOWN = -1, "👎"
+
+
+class Question(models.Model):
+    """A question someone asked the bot, and what became of it."""
+
+    Source = QuestionSource
+    Status = QuestionStatus
+
+    source = models.CharField(max_length=16, choices=QuestionSource.choices)
+    team_id = models.CharField(max_length=32, blank=True)
+    channel_id = models.CharField(max_length=32, blank=True)
+    user_id = models.CharField(max_length=32, blank=True)
+    thread_ts = models.CharField(max_length=32, blank=True)
+    message_ts = models.CharField(max_length=32, blank=True)
+    event_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    text = models.TextField()
+    category = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        max_length=16, choices=QuestionStatus.choices, default=QuestionStatus.RECEIVED
+    )
+    answer = models.TextField(blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    model_name = models.CharField(max_length=128, blank=True)
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    reply_ts = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="question_newest_idx"),
+            models.Index(fields=["status", "-created_at"], name="question_status_idx"),
+            models.Index(fields=["category", "-created_at"], name="question_category_idx"),
+            models.Index(fields=["source", "-created_at"], name="question_source_idx"),
+            models.Index(fields=["channel_id", "-created_at"], name="question_channel_idx"),
+            models.Index(fields=["team_id", "channel_id", "thread_ts"], name="question_thread_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__in=QuestionSource.values), name="question_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=QuestionStatus.values), name="question_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0),
+                name="question_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=QuestionStatus.ANSWERED)
+                | models.Q(answered_at__isnull=False),
+                name="question_answered_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk}: {self.text[:60]}"
+
+
+class InboundEvent(models.Model):
+    """The inbox: one row per Slack event id, recorded before the event is acknowledged."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    team_id = models.CharField(max_length=32, blank=True)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    received_at = models.DateTimeField()
+    question = models.OneToOneField(
+        Question,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_event",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["received_at"], name="inboundevent_received_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class Feedback(models.Model):
+    """One person's 👍 or 👎 on one answer; a second click changes it."""
+
+    Score = FeedbackScore
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="feedback")
+    user_id = models.CharField(max_length=32)
+    score = models.SmallIntegerField(choices=FeedbackScore.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "user_id"], name="feedback_one_per_user_per_question"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__in=FeedbackScore.values), name="feedback_score_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["score"], name="feedback_score_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_score_display()} from {self.user_id} on question {self.question_id}"
+
+
+class Document(models.Model):
+    """One indexed file of documentation."""
+
+    collection = models.CharField(max_length=100)
+    path = models.CharField(max_length=1000)
+    url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=500)
+    checksum = models.CharField(max_length=64)
+    indexed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "path"], name="document_unique_path_in_collection"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection}:{self.path}"
+
+
+class Passage(models.Model):
+    """A section of a document, the unit that search returns and answers cite."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="passages")
+    position = models.PositiveIntegerField()
+    heading = models.CharField(max_length=1000, blank=True)
+    text = models.TextField()
+    checksum = models.CharField(max_length=64)
+    indexed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "position"], name="passage_unique_position_in_document"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.position} {self.heading}"
+
+
+class ReleaseNote(models.Model):
+    """Release notes written for a range of a git repository."""
+
+    repository = models.CharField(max_length=500)
+    from_ref = models.CharField(max_length=255)
+    to_ref = models.CharField(max_length=255)
+    commit_count = models.PositiveIntegerField()
+    markdown = models.TextField()
+    model_name = models.CharField(max_length=128, blank=True)
+    posted_channel = models.CharField(max_length=32, blank=True)
+    posted_ts = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["repository", "from_ref", "to_ref"], name="releasenote_range_idx"),
+            models.Index(fields=["-created_at"], name="releasenote_newest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.from_ref}..{self.to_ref}"

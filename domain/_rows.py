@@ -1,0 +1,62 @@
+"""Conversions from ORM rows to the domain's dataclasses; the one place rows become values."""
+
+from data import models
+from domain import records
+
+
+def question(row: models.Question) -> records.Question:
+    return records.Question(
+        id=row.pk,
+        source=records.QuestionSource(row.source),
+        text=row.text,
+        status=records.QuestionStatus(row.status),
+        created_at=row.created_at,
+        slack=_slack_origin(row),
+        category=row.category,
+        answer=row.answer,
+        citations=tuple(records.Citation(**citation) for citation in row.sources),
+        usage=records.Usage(
+            model_name=row.model_name,
+            input_tokens=row.input_tokens,
+            output_tokens=row.output_tokens,
+            cost=row.cost,
+        ),
+        timings_ms=dict(row.timings),
+        error=row.error,
+        reply_ts=row.reply_ts,
+        answered_at=row.answered_at,
+    )
+
+
+def inbound_event(row: models.InboundEvent) -> records.InboundEvent:
+    return records.InboundEvent(
+        id=row.pk,
+        event_id=row.event_id,
+        team_id=row.team_id,
+        event_type=row.event_type,
+        received_at=row.received_at,
+        question_id=row.question_id,
+    )
+
+
+def feedback(row: models.Feedback) -> records.Feedback:
+    return records.Feedback(
+        question_id=row.question_id,
+        user_id=row.user_id,
+        score=row.score,
+        comment=row.comment,
+        updated_at=row.updated_at,
+    )
+
+
+def _slack_origin(row: models.Question) -> records.SlackOrigin | None:
+    if row.source != models.Question.Source.SLACK:
+        return None
+    return records.SlackOrigin(
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        user_id=row.user_id,
+        thread_ts=row.thread_ts,
+        message_ts=row.message_ts,
+        event_id=row.event_id,
+    )

@@ -1,0 +1,30 @@
+"""Reads: each returns frozen dataclasses from `domain.records` and is named for what it returns."""
+
+from data import models
+from domain import _rows, records
+
+
+class QuestionNotFound(Exception):
+    """No question has the given id."""
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(f"No question with id {question_id}")
+        self.question_id = question_id
+
+
+async def get_question(*, question_id: int) -> records.Question:
+    """Return the stored question.
+
+    Raises: QuestionNotFound.
+    """
+    try:
+        row = await models.Question.objects.aget(pk=question_id)
+    except models.Question.DoesNotExist:
+        raise QuestionNotFound(question_id) from None
+    return _rows.question(row)
+
+
+async def list_feedback(*, question_id: int) -> list[records.Feedback]:
+    """Return the feedback on a question, oldest first."""
+    rows = models.Feedback.objects.filter(question_id=question_id).order_by("created_at", "pk")
+    return [_rows.feedback(row) async for row in rows]

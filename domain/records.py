@@ -1,0 +1,107 @@
+"""The values the domain hands to the layers above: frozen dataclasses, never ORM objects."""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class QuestionSource(StrEnum):
+    SLACK = "slack"
+    CONSOLE = "console"
+    ADMIN = "admin"
+
+
+class QuestionStatus(StrEnum):
+    RECEIVED = "received"
+    ANSWERING = "answering"
+    ANSWERED = "answered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackOrigin:
+    """Where in Slack a question was asked, so the answer can go back to the same thread."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    thread_ts: str = ""
+    message_ts: str = ""
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Citation:
+    """A passage an answer relied on, as shown under the answer."""
+
+    passage_id: int
+    title: str
+    heading: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Usage:
+    """What answering cost: the model, its tokens, and the price when the model's is known."""
+
+    model_name: str = ""
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost: Decimal | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answer:
+    """An answer ready to be stored on its question."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    category: str = ""
+    usage: Usage = field(default_factory=Usage)
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    reply_ts: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    """A stored question with everything known about its answer so far."""
+
+    id: int
+    source: QuestionSource
+    text: str
+    status: QuestionStatus
+    created_at: dt.datetime
+    slack: SlackOrigin | None = None
+    category: str = ""
+    answer: str = ""
+    citations: tuple[Citation, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    error: str = ""
+    reply_ts: str = ""
+    answered_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboundEvent:
+    """A Slack event as recorded in the inbox."""
+
+    id: int
+    event_id: str
+    team_id: str
+    event_type: str
+    received_at: dt.datetime
+    question_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Feedback:
+    """One person's verdict on one answer: +1 or -1, with an optional comment."""
+
+    question_id: int
+    user_id: str
+    score: int
+    comment: str = ""
+    updated_at: dt.datetime

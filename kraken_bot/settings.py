@@ -1,0 +1,164 @@
+"""Django settings for Kraken Bot, read from the environment and an optional local `.env`.
+
+Every variable is described in the README's configuration table. Problems are collected and raised
+as one `ConfigurationError` (see `kraken_bot.configuration`), which the entry points print as a
+single line.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import django_stubs_ext
+from marshmallow.validate import URL, Range
+
+from kraken_bot.configuration import ConfigurationError, read_environment, seal
+
+# Lets generic Django classes be subscripted at run time (`admin.ModelAdmin[Question]`).
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+def _is_url(value: str) -> bool:
+    return URL(require_tld=False)(value) == value
+
+
+env = read_environment(env_file=os.environ.get("ENV_FILE", str(BASE_DIR / ".env")))
+
+DEBUG = env.bool("DEBUG", False)
+SECRET_KEY = env.str("SECRET_KEY", "")
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", [])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", [])
+LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=lambda level: level.upper() in _LOG_LEVELS)
+
+DATABASES = {
+    "default": env.dj_db_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)
+}
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", 20, validate=Range(min=1))
+DATABASE_POOL_TIMEOUT_S = env.float("DATABASE_POOL_TIMEOUT_S", 10.0, validate=Range(min=0.1))
+
+SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", "")
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", "")
+SLACK_APP_TOKEN = env.str("SLACK_APP_TOKEN", "")
+SLACK_API_URL = env.str("SLACK_API_URL", "https://slack.com/api/", validate=URL(require_tld=False))
+
+LLM_MODEL = env.str("LLM_MODEL", "")
+LLM_BASE_URL = env.str("LLM_BASE_URL", "", validate=lambda url: not url or _is_url(url))
+LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", 60.0, validate=Range(min=0, min_inclusive=False))
+
+seal(env)
+
+if not DEBUG and not SECRET_KEY:
+    raise ConfigurationError(
+        "SECRET_KEY is required when DEBUG is off: set SECRET_KEY to a long random string "
+        "(or DEBUG=true for local development)"
+    )
+if DEBUG and not SECRET_KEY:
+    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - never used with DEBUG off
+
+# The health check and local tools reach the service on the loopback address whatever the
+# public host names are.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1", "localhost", "[::1]"]
+
+
+def _database_options(database: dict[str, Any]) -> dict[str, Any]:
+    """Engine-specific options: a connection pool on PostgreSQL, WAL and waits on SQLite."""
+    engine = database["ENGINE"]
+    if engine == "django.db.backends.postgresql":
+        return {
+            "pool": {
+                "min_size": 1,
+                "max_size": DATABASE_POOL_SIZE,
+                "timeout": DATABASE_POOL_TIMEOUT_S,
+            },
+            "connect_timeout": max(1, round(DATABASE_POOL_TIMEOUT_S)),
+        }
+    if engine == "django.db.backends.sqlite3":
+        return {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    raise ConfigurationError(
+        "DATABASE_URL: only sqlite:// and postgres:// databases are supported, "
+        f"not {engine.rsplit('.', 1)[-1]}"
+    )
+
+
+DATABASES["default"]["OPTIONS"] = _database_options(DATABASES["default"])
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "data",
+    "kraken_bot",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kraken_bot.urls"
+ASGI_APPLICATION = "kraken_bot.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Behind a load balancer that terminates TLS; the health check stays reachable over plain HTTP.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_SSL_REDIRECT = not DEBUG
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
+}

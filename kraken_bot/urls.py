@@ -1,0 +1,13 @@
+"""URL routes of the service."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from kraken_bot import health
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index")),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+]

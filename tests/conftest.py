@@ -1,0 +1,38 @@
+"""Fixtures and rules that hold for every test.
+
+- Every test gets the database with `transaction=True`: async code runs its queries on other
+  threads' connections, which cannot see inside a test's wrapping transaction.
+- Connections that async code opened on asgiref's worker thread are closed after each test, so
+  none is left checked out of PostgreSQL's pool when the test database is dropped.
+- A blockbuster guard fails any test in which a blocking call runs inside the event loop.
+"""
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from asgiref.sync import sync_to_async
+from blockbuster import BlockBuster, blockbuster_ctx
+from django.db import connections
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(autouse=True)
+def blockbuster() -> Iterator[BlockBuster]:
+    with blockbuster_ctx() as guard:
+        # Django builds the middleware chain (whitenoise scans the static files) once per handler:
+        # in the service that happens at start-up, outside the loop; the async test client builds
+        # its handler inside the loop.
+        for function in guard.functions.values():
+            function.can_block_in("django/core/handlers/base.py", "load_middleware")
+        yield guard
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_thread_connections() -> AsyncIterator[None]:
+    yield
+    await sync_to_async(connections.close_all)()

@@ -1,0 +1,47 @@
+import asyncio
+import io
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from kraken_bot.management.base import AsyncCommand
+
+
+class _Greet(AsyncCommand):
+    async def ahandle(self, *args: Any, **options: Any) -> None:
+        await asyncio.sleep(0)
+        self.stdout.write(f"hello from a running loop: {asyncio.get_running_loop().is_running()}")
+
+
+def test_an_async_command_runs_its_coroutine_to_completion() -> None:
+    output = io.StringIO()
+
+    call_command(_Greet(), stdout=output)
+
+    assert output.getvalue().strip() == "hello from a running loop: True"
+
+
+def test_an_async_command_without_ahandle_says_what_is_missing() -> None:
+    with pytest.raises(NotImplementedError, match="async def ahandle"):
+        call_command(AsyncCommand())
+
+
+def test_local_admin_creates_one_login_and_then_points_to_it(settings) -> None:
+    settings.DEBUG = True
+    first, second = io.StringIO(), io.StringIO()
+
+    call_command("local_admin", stdout=first)
+    call_command("local_admin", stdout=second)
+
+    assert "Created the local login: user 'admin'" in first.getvalue()
+    assert "existing superuser" in second.getvalue()
+    assert get_user_model().objects.filter(is_superuser=True).count() == 1
+
+
+def test_local_admin_refuses_to_run_with_debug_off(settings) -> None:
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("local_admin")

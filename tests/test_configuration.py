@@ -1,0 +1,99 @@
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.servers import PROJECT_DIR, subprocess_environment
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-production-secret-key-with-more-than-fifty-characters-0123456789",
+    "ALLOWED_HOSTS": "kraken.example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def _manage(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "manage.py"), *arguments],
+        cwd=PROJECT_DIR,
+        env=subprocess_environment(**environment),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _settings(**environment: str) -> Any:
+    script = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps({'DEBUG': settings.DEBUG, 'DATABASE': settings.DATABASES['default']}, "
+        "default=str))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        env=subprocess_environment(DJANGO_SETTINGS_MODULE="kraken_bot.settings", **environment),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(completed.stdout)
+
+
+@pytest.mark.parametrize(
+    ("environment", "named"),
+    [
+        pytest.param({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY", id="no-secret-key"),
+        pytest.param({"DEBUG": "perhaps"}, "DEBUG", id="debug-not-a-boolean"),
+        pytest.param({"DATABASE_URL": "not a url at all"}, "DATABASE_URL", id="unparsable-url"),
+        pytest.param({"DATABASE_URL": "mysql://db/kraken"}, "DATABASE_URL", id="unsupported-db"),
+        pytest.param({"LLM_TIMEOUT_S": "-3"}, "LLM_TIMEOUT_S", id="negative-timeout"),
+        pytest.param({"SLACK_API_URL": "slack"}, "SLACK_API_URL", id="api-url-not-a-url"),
+    ],
+)
+def test_bad_configuration_stops_with_one_line_naming_the_variable(
+    environment: dict[str, str], named: str
+) -> None:
+    completed = _manage("check", **{"DEBUG": "true", **environment})
+
+    assert completed.returncode != 0
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].startswith("kraken-bot: ")
+    assert named in lines[0]
+
+
+def test_production_settings_pass_the_deployment_checks_without_warnings() -> None:
+    completed = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert completed.returncode == 0, completed.stderr
+    assert "System check identified no issues" in completed.stdout
+
+
+def test_debug_is_off_unless_asked_for() -> None:
+    assert _settings(SECRET_KEY=PRODUCTION["SECRET_KEY"])["DEBUG"] is False
+
+
+def test_the_default_database_is_a_sqlite_file_in_the_project() -> None:
+    database = _settings(DEBUG="true")["DATABASE"]
+
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(PROJECT_DIR / "db.sqlite3")
+    assert database["CONN_MAX_AGE"] == 0
+
+
+def test_a_postgres_url_selects_psycopg_with_the_connection_pool() -> None:
+    database = _settings(
+        DEBUG="true",
+        DATABASE_URL="postgres://kraken@db.internal:5432/kraken",
+        DATABASE_POOL_SIZE="7",
+    )["DATABASE"]
+
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["NAME"] == "kraken"
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["OPTIONS"]["pool"]["max_size"] == 7
