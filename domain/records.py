@@ -105,3 +105,18 @@ class Feedback:
     score: int
     comment: str = ""
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PassageHit:
+    """A passage that matched a search, with its rank score and a snippet around the match."""
+
+    passage_id: int
+    collection: str
+    path: str
+    url: str
+    title: str
+    heading: str
+    text: str
+    snippet: str
+    score: float
