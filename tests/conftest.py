@@ -13,6 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from blockbuster import BlockBuster, blockbuster_ctx
 from django.db import connections
+from pydantic_ai import models as pydantic_ai_models
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -36,3 +37,7 @@ def blockbuster() -> Iterator[BlockBuster]:
 async def _close_worker_thread_connections() -> AsyncIterator[None]:
     yield
     await sync_to_async(connections.close_all)()
+
+
+# Tests never reach a real model; the provider tests allow requests to their local fake server.
+pydantic_ai_models.ALLOW_MODEL_REQUESTS = False

@@ -1,0 +1,100 @@
+"""The classifier: a question in, one category from a configurable list out."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from pydantic import BaseModel, Field
+from pydantic_ai import Agent, ModelRetry, RunContext
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo
+
+from agents import errors, models, transcript, usage
+from domain import records
+
+DEFAULT_CATEGORIES = ("how-to", "troubleshooting", "access-request", "release", "other")
+
+# Keyword rules of the offline model, tried in order; a category missing from the configured
+# list is skipped, and a question no rule matches falls into the last category.
+_OFFLINE_RULES = (
+    ("access-request", r"\b(access|permissions?|grant|invite|account|log ?in|vpn|role|sso)\b"),
+    (
+        "troubleshooting",
+        r"\b(error|errors|fail\w*|broken|crash\w*|exception|not working|bug|timeout|stuck|why)\b",
+    ),
+    ("release", r"\b(release\w*|deploy\w*|version|changelog|roll ?out|roll ?back|ship\w*)\b"),
+    ("how-to", r"\b(how|where|what|can i|set ?up|configure|install|use)\b"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassifierDeps:
+    categories: tuple[str, ...]
+
+
+class Classification(BaseModel):
+    category: str = Field(description="Exactly one of the categories listed in the instructions.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassifiedQuestion:
+    category: str
+    usage: records.Usage
+
+
+classifier = Agent(
+    output_type=Classification,
+    deps_type=ClassifierDeps,
+    instructions="Classify the staff question into exactly one category.",
+    retries=2,
+    name="classifier",
+)
+
+
+@classifier.instructions
+def _list_categories(ctx: RunContext[ClassifierDeps]) -> str:
+    return "Categories: " + ", ".join(ctx.deps.categories)
+
+
+@classifier.output_validator
+def _is_a_listed_category(
+    ctx: RunContext[ClassifierDeps], output: Classification
+) -> Classification:
+    if output.category not in ctx.deps.categories:
+        raise ModelRetry(f"Answer with one of: {', '.join(ctx.deps.categories)}")
+    return output
+
+
+async def classify_question(*, question: str, categories: Sequence[str]) -> ClassifiedQuestion:
+    """Put the question into one of the categories.
+
+    Raises: UnableToAnswer.
+    """
+    async with errors.model_failures_as("Unable to classify the question"):
+        result = await classifier.run(
+            question,
+            deps=ClassifierDeps(categories=tuple(categories)),
+            model=models.select_model(
+                offline=models.offline_model(partial(_offline_reply, categories=categories))
+            ),
+            model_settings=models.model_settings(),
+            usage_limits=models.USAGE_LIMITS,
+        )
+    return ClassifiedQuestion(category=result.output.category, usage=usage.usage_of(result))
+
+
+def _offline_reply(
+    messages: list[ModelMessage], info: AgentInfo, *, categories: Sequence[str]
+) -> ModelResponse:
+    """Keyword rules: the first rule whose category is listed and whose words appear wins."""
+    question = transcript.last_user_prompt(messages).lower()
+    category = next(
+        (
+            name
+            for name, pattern in _OFFLINE_RULES
+            if name in categories and re.search(pattern, question)
+        ),
+        categories[-1],
+    )
+    return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"category": category})])

@@ -1,0 +1,169 @@
+"""The docs answerer: a question in, a Slack-ready answer out, citing only passages it found.
+
+The model searches the documentation with the `search_docs` tool as often as it needs; an answer
+that cites a passage the tool did not return is sent back to the model to fix, so sources are
+never invented. The answer's text comes first in the output and every later field has a default,
+so the text can be streamed as it is written.
+"""
+
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+from pydantic_ai import Agent, ModelRetry, RunContext
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo
+
+from agents import errors, models, transcript, usage
+from domain import records
+
+SEARCH_LIMIT = 6
+QUOTED_PASSAGES = 3
+QUOTE_CHARACTERS = 400
+
+
+class SearchDocs(Protocol):
+    """The document search the answerer's tool calls."""
+
+    def __call__(self, *, query: str, limit: int) -> Awaitable[list[records.PassageHit]]: ...
+
+
+@dataclass(kw_only=True)
+class AnswererDeps:
+    """What a run needs; `found` collects every passage the tool returned, the only citable ones."""
+
+    search: SearchDocs
+    found: dict[int, records.PassageHit] = field(default_factory=dict)
+
+
+class DocsAnswer(BaseModel):
+    text: str = Field(
+        description="The answer for Slack, in Markdown. Cite passages inline as [1], [2]."
+    )
+    passage_ids: list[int] = Field(
+        default_factory=list,
+        description="The ids of the passages the answer relies on, most important first.",
+    )
+    found_answer: bool = Field(
+        default=True, description="False when the documentation does not answer the question."
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnsweredQuestion:
+    text: str
+    citations: tuple[records.Citation, ...]
+    found_answer: bool
+    usage: records.Usage
+
+
+INSTRUCTIONS = """\
+You are Kraken Bot, answering staff questions from the company's documentation.
+Search with the `search_docs` tool (several searches with different words if the first finds
+nothing useful), then answer briefly and concretely in Markdown for Slack.
+Only state what the passages say, and list in `passage_ids` the ids of the passages you used.
+If the documentation does not answer the question, say so plainly, set `found_answer` to false
+and cite nothing. Never invent commands, links or sources."""
+
+docs_answerer = Agent(
+    output_type=DocsAnswer,
+    deps_type=AnswererDeps,
+    instructions=INSTRUCTIONS,
+    retries=2,
+    name="docs_answerer",
+)
+
+
+@docs_answerer.tool
+async def search_docs(ctx: RunContext[AnswererDeps], query: str) -> list[dict[str, Any]]:
+    """Search the company's documentation. Returns passages, each with an `id` to cite."""
+    if not query.strip():
+        raise ModelRetry("Search with a few words about the question, not an empty query.")
+    hits = await ctx.deps.search(query=query, limit=SEARCH_LIMIT)
+    ctx.deps.found.update((hit.passage_id, hit) for hit in hits)
+    return [
+        {"id": hit.passage_id, "title": hit.title, "heading": hit.heading, "text": hit.text}
+        for hit in hits
+    ]
+
+
+@docs_answerer.output_validator
+def _cites_only_found_passages(ctx: RunContext[AnswererDeps], answer: DocsAnswer) -> DocsAnswer:
+    if ctx.partial_output:
+        return answer
+    invented = [passage for passage in answer.passage_ids if passage not in ctx.deps.found]
+    if invented:
+        raise ModelRetry(
+            f"Passages {invented} were not returned by search_docs. "
+            "Cite only ids that search_docs returned."
+        )
+    return answer
+
+
+async def answer_question(
+    *, question: str, search: SearchDocs, history: Sequence[ModelMessage] = ()
+) -> AnsweredQuestion:
+    """Answer from the documentation, with the passages relied on as citations.
+
+    Raises: UnableToAnswer.
+    """
+    deps = AnswererDeps(search=search)
+    async with errors.model_failures_as("Unable to answer the question"):
+        result = await docs_answerer.run(
+            question,
+            deps=deps,
+            message_history=list(history) or None,
+            model=models.select_model(offline=OFFLINE_MODEL),
+            model_settings=models.model_settings(),
+            usage_limits=models.USAGE_LIMITS,
+        )
+    answer = result.output
+    return AnsweredQuestion(
+        text=answer.text,
+        citations=tuple(
+            _citation(deps.found[passage]) for passage in dict.fromkeys(answer.passage_ids)
+        ),
+        found_answer=answer.found_answer,
+        usage=usage.usage_of(result),
+    )
+
+
+def _citation(hit: records.PassageHit) -> records.Citation:
+    return records.Citation(
+        passage_id=hit.passage_id, title=hit.title, heading=hit.heading, url=hit.url
+    )
+
+
+def _offline_reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    """Search once with the question, then quote the best passages, cited."""
+    passages = transcript.last_tool_result(messages, tool_name="search_docs")
+    if passages is None:
+        query = transcript.last_user_prompt(messages)
+        return ModelResponse(parts=[ToolCallPart("search_docs", {"query": query})])
+    output_tool = info.output_tools[0].name
+    if not passages:
+        text = (
+            "I could not find anything about that in the documentation. "
+            "Try other words, or ask the people who own the page."
+        )
+        return ModelResponse(
+            parts=[ToolCallPart(output_tool, {"text": text, "found_answer": False})]
+        )
+    quoted = passages[:QUOTED_PASSAGES]
+    lines = ["No language model is configured, so here is what the documentation says:"]
+    for number, passage in enumerate(quoted, start=1):
+        where = " › ".join(part for part in (passage["title"], passage["heading"]) if part)
+        lines.append(f"\n*{where}* [{number}]\n{_quote(passage['text'])}")
+    answer = {"text": "\n".join(lines), "passage_ids": [passage["id"] for passage in quoted]}
+    return ModelResponse(parts=[ToolCallPart(output_tool, answer)])
+
+
+def _quote(text: str) -> str:
+    excerpt = text.strip()
+    if len(excerpt) > QUOTE_CHARACTERS:
+        excerpt = excerpt[:QUOTE_CHARACTERS].rsplit(" ", 1)[0] + " …"
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in excerpt.splitlines())
+
+
+OFFLINE_MODEL = models.offline_model(_offline_reply)

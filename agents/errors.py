@@ -1,0 +1,28 @@
+"""What the agents raise when a model could not give an answer."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from pydantic_ai.exceptions import AgentRunError
+
+
+class UnableToAnswer(Exception):
+    """The model failed or misbehaved; the message says how, without any secret."""
+
+
+@asynccontextmanager
+async def model_failures_as(what: str) -> AsyncIterator[None]:
+    """Turn the model's failures (HTTP errors, timeouts, malformed or looping replies) into
+    `UnableToAnswer` naming what could not be done."""
+    try:
+        yield
+    except TimeoutError:
+        raise UnableToAnswer(f"{what}: the model did not answer in time") from None
+    except AgentRunError as error:
+        raise UnableToAnswer(f"{what}: {_first_line(error)}") from error
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    summary = text[0] if text else type(error).__name__
+    return f"{type(error).__name__}: {summary[:300]}"

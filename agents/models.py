@@ -1,0 +1,86 @@
+"""Which model the agents run on: the configured LLM, or each agent's own offline model.
+
+`LLM_MODEL` takes any pydantic-ai model string; `LLM_BASE_URL` points OpenAI models at an
+OpenAI-compatible server (Ollama, vLLM), which speaks the Chat Completions API. With no
+`LLM_MODEL`, every agent runs on its offline model: a deterministic `FunctionModel` that goes
+through the same agent code (tools, output validation) without any network.
+"""
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from pydantic_ai.exceptions import UserError
+from pydantic_ai.models import Model, infer_model
+from pydantic_ai.models.function import FunctionDef, FunctionModel
+from pydantic_ai.providers import Provider, infer_provider
+from pydantic_ai.providers.openai import OpenAIProvider
+from pydantic_ai.settings import ModelSettings
+from pydantic_ai.usage import UsageLimits
+
+OFFLINE_MODEL_NAME = "offline"
+
+# Transient failures (timeouts, 429, 5xx) are retried by the provider's SDK this many times.
+MAX_RETRIES = 2
+
+# No agent needs more than a few model requests; a model that loops on tools is stopped.
+USAGE_LIMITS = UsageLimits(request_limit=8)
+
+
+class InvalidModelConfiguration(Exception):
+    """`LLM_MODEL` or `LLM_BASE_URL` does not name a model pydantic-ai can use."""
+
+
+def offline_model(function: FunctionDef) -> FunctionModel:
+    """The offline model of one agent: its deterministic reply function."""
+    return FunctionModel(function, model_name=OFFLINE_MODEL_NAME)
+
+
+def select_model(*, offline: FunctionModel) -> Model:
+    """The configured LLM, or the calling agent's offline model when none is configured.
+
+    Raises: InvalidModelConfiguration.
+    """
+    if not settings.LLM_MODEL:
+        return offline
+    return _configured_model(settings.LLM_MODEL, settings.LLM_BASE_URL)
+
+
+def model_settings() -> ModelSettings:
+    """Settings for every model request: the time limit and the SDK's retries."""
+    return ModelSettings(timeout=settings.LLM_TIMEOUT_S, max_retries=MAX_RETRIES)
+
+
+def check_configuration() -> None:
+    """Build the configured model once, so a bad `LLM_MODEL` stops the service at start-up.
+
+    Raises: InvalidModelConfiguration.
+    """
+    if settings.LLM_MODEL:
+        _configured_model(settings.LLM_MODEL, settings.LLM_BASE_URL)
+
+
+@lru_cache(maxsize=8)
+def _configured_model(name: str, base_url: str) -> Model:
+    try:
+        if not base_url:
+            return infer_model(name)
+        provider_name, _, model_name = name.partition(":")
+        if provider_name not in {"openai", "openai-chat"}:
+            raise InvalidModelConfiguration(
+                f"LLM_BASE_URL works with openai: models, not {provider_name!r}"
+            )
+        return infer_model(
+            f"openai-chat:{model_name}",
+            provider_factory=lambda provider: _compatible_provider(provider, base_url),
+        )
+    except UserError as error:
+        raise InvalidModelConfiguration(f"LLM_MODEL {name!r}: {error}") from None
+
+
+def _compatible_provider(provider_name: str, base_url: str) -> Provider[Any]:
+    if provider_name != "openai-chat":
+        return infer_provider(provider_name)
+    # Local servers (Ollama, vLLM) accept any key; the SDK refuses to start without one.
+    return OpenAIProvider(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "unused")

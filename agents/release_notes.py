@@ -1,0 +1,231 @@
+"""The release-notes writer: commits (and pull requests when known) in, grouped notes out.
+
+Every change given must appear in the notes: a change the model leaves out is sent back to it, and
+the offline model puts commits that follow no convention under "Other changes" rather than
+dropping them.
+"""
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypedDict
+
+from pydantic import BaseModel, Field
+from pydantic_ai import Agent, ModelRetry, RunContext
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo
+
+from agents import errors, models, transcript, usage
+from domain import records
+
+SectionTitle = Literal[
+    "Breaking changes",
+    "Features",
+    "Fixes",
+    "Performance",
+    "Documentation",
+    "Internal",
+    "Other changes",
+]
+SECTION_ORDER: tuple[SectionTitle, ...] = (
+    "Breaking changes",
+    "Features",
+    "Fixes",
+    "Performance",
+    "Documentation",
+    "Internal",
+    "Other changes",
+)
+
+_CONVENTIONAL = re.compile(r"^(?P<type>[a-z]+)(\([^)]*\))?(?P<breaking>!)?:\s*(?P<text>.+)$", re.I)
+_TYPE_SECTIONS: dict[str, SectionTitle] = {
+    "feat": "Features",
+    "feature": "Features",
+    "fix": "Fixes",
+    "bugfix": "Fixes",
+    "perf": "Performance",
+    "docs": "Documentation",
+    "doc": "Documentation",
+    "refactor": "Internal",
+    "chore": "Internal",
+    "ci": "Internal",
+    "build": "Internal",
+    "test": "Internal",
+    "tests": "Internal",
+    "style": "Internal",
+}
+_LABEL_SECTIONS: dict[str, SectionTitle] = {
+    "breaking": "Breaking changes",
+    "breaking-change": "Breaking changes",
+    "feature": "Features",
+    "enhancement": "Features",
+    "bug": "Fixes",
+    "fix": "Fixes",
+    "performance": "Performance",
+    "documentation": "Documentation",
+    "docs": "Documentation",
+    "internal": "Internal",
+    "chore": "Internal",
+    "dependencies": "Internal",
+}
+_KEYWORD_SECTIONS: tuple[tuple[re.Pattern[str], SectionTitle], ...] = (
+    (re.compile(r"\b(fix(es|ed)?|bug|crash|broken)\b", re.I), "Fixes"),
+    (re.compile(r"\b(faster|speed ?up|perf(ormance)?|latency)\b", re.I), "Performance"),
+    (re.compile(r"\b(docs?|readme|documentation)\b", re.I), "Documentation"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Commit:
+    sha: str
+    subject: str
+    author: str
+    body: str = ""
+    pr_number: int | None = None
+    pr_title: str = ""
+    labels: tuple[str, ...] = field(default=())
+
+    @property
+    def reference(self) -> str:
+        """How the notes point at the change: its pull request, else its short sha."""
+        return f"#{self.pr_number}" if self.pr_number else self.sha[:7]
+
+
+class Change(TypedDict):
+    """A change as the writer sees it."""
+
+    reference: str
+    title: str
+    body: str
+    labels: list[str]
+    author: str
+
+
+class ReleaseSection(BaseModel):
+    title: SectionTitle
+    items: list[str] = Field(
+        description="One line per user-visible change, ending with its reference."
+    )
+
+
+class ReleaseNotes(BaseModel):
+    sections: list[ReleaseSection] = Field(default_factory=list)
+    contributors: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WrittenNotes:
+    notes: ReleaseNotes
+    usage: records.Usage
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriterDeps:
+    references: tuple[str, ...]
+
+
+INSTRUCTIONS = """\
+Write release notes from the changes you are given (JSON: reference, title, labels, author).
+Group them into these sections, in this order, leaving out empty ones: Breaking changes, Features,
+Fixes, Performance, Documentation, Internal, Other changes. Write one line per change in plain
+words a user understands, ending with its reference in parentheses, e.g. "(#42)" or "(a1b2c3d)".
+Every reference must appear in the notes. List the contributors by name."""
+
+release_notes_writer = Agent(
+    output_type=ReleaseNotes,
+    deps_type=WriterDeps,
+    instructions=INSTRUCTIONS,
+    retries=2,
+    name="release_notes_writer",
+)
+
+
+@release_notes_writer.output_validator
+def _mentions_every_change(ctx: RunContext[WriterDeps], notes: ReleaseNotes) -> ReleaseNotes:
+    written = "\n".join(item for section in notes.sections for item in section.items)
+    missing = [reference for reference in ctx.deps.references if reference not in written]
+    if missing:
+        raise ModelRetry(f"These changes are missing from the notes: {', '.join(missing)}")
+    return notes
+
+
+async def write_release_notes(*, commits: Sequence[Commit]) -> WrittenNotes:
+    """Group the changes into release-note sections.
+
+    Raises: UnableToAnswer.
+    """
+    changes = [
+        Change(
+            reference=commit.reference,
+            title=commit.pr_title or commit.subject,
+            body=commit.body[:500],
+            labels=list(commit.labels),
+            author=commit.author,
+        )
+        for commit in commits
+    ]
+    deps = WriterDeps(references=tuple(commit.reference for commit in commits))
+    async with errors.model_failures_as("Unable to write the release notes"):
+        result = await release_notes_writer.run(
+            json.dumps(changes, ensure_ascii=False),
+            deps=deps,
+            model=models.select_model(offline=OFFLINE_MODEL),
+            model_settings=models.model_settings(),
+            usage_limits=models.USAGE_LIMITS,
+        )
+    return WrittenNotes(notes=result.output, usage=usage.usage_of(result))
+
+
+def group_offline(changes: Sequence[Change]) -> ReleaseNotes:
+    """Deterministic notes: Conventional Commit prefixes, then labels, then keywords."""
+    sections: dict[SectionTitle, list[str]] = {}
+    for change in changes:
+        title, text = _section_and_text(change)
+        sections.setdefault(title, []).append(f"{text} ({change['reference']})")
+    return ReleaseNotes(
+        sections=[
+            ReleaseSection(title=title, items=sections[title])
+            for title in SECTION_ORDER
+            if title in sections
+        ],
+        contributors=list(dict.fromkeys(change["author"] for change in changes)),
+    )
+
+
+def _section_and_text(change: Change) -> tuple[SectionTitle, str]:
+    title = change["title"].strip()
+    labels = [label.lower() for label in change["labels"]]
+    if "BREAKING CHANGE" in change["body"]:
+        return "Breaking changes", _without_prefix(title)
+    if match := _CONVENTIONAL.match(title):
+        text = _capitalised(match["text"])
+        if match["breaking"]:
+            return "Breaking changes", text
+        if section := _TYPE_SECTIONS.get(match["type"].lower()):
+            return section, text
+    for label in labels:
+        if section := _LABEL_SECTIONS.get(label):
+            return section, _without_prefix(title)
+    for pattern, section in _KEYWORD_SECTIONS:
+        if pattern.search(title):
+            return section, _without_prefix(title)
+    return "Other changes", _without_prefix(title)
+
+
+def _without_prefix(title: str) -> str:
+    match = _CONVENTIONAL.match(title)
+    return _capitalised(match["text"] if match else title)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _offline_reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    changes = json.loads(transcript.last_user_prompt(messages) or "[]")
+    notes = group_offline(changes)
+    return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, notes.model_dump())])
+
+
+OFFLINE_MODEL = models.offline_model(_offline_reply)

@@ -1,0 +1,45 @@
+"""Token usage and cost of an agent run, as the domain records them."""
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic_ai.messages import ModelResponse
+from pydantic_ai.run import AgentRunResult
+
+from agents.models import OFFLINE_MODEL_NAME
+from domain import records
+
+
+def usage_of(result: AgentRunResult[Any]) -> records.Usage:
+    """The model, tokens and cost of a run; the cost is left out when the price is not known."""
+    responses = [message for message in result.all_messages() if isinstance(message, ModelResponse)]
+    return records.Usage(
+        model_name=responses[-1].model_name or "" if responses else "",
+        input_tokens=result.usage.input_tokens,
+        output_tokens=result.usage.output_tokens,
+        cost=_cost(responses),
+    )
+
+
+def add_usage(first: records.Usage, second: records.Usage) -> records.Usage:
+    """The usage of two runs together (for example, classifying and answering one question)."""
+    cost = None if first.cost is None or second.cost is None else first.cost + second.cost
+    return records.Usage(
+        model_name=second.model_name or first.model_name,
+        input_tokens=(first.input_tokens or 0) + (second.input_tokens or 0),
+        output_tokens=(first.output_tokens or 0) + (second.output_tokens or 0),
+        cost=cost,
+    )
+
+
+def _cost(responses: list[ModelResponse]) -> Decimal | None:
+    total = Decimal(0)
+    for response in responses:
+        if response.model_name == OFFLINE_MODEL_NAME:
+            continue
+        try:
+            total += response.cost().total_price
+        except (LookupError, ValueError, AssertionError):
+            # No price for this model (or the provider omitted usage): no cost, not a guess.
+            return None
+    return total

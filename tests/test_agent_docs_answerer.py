@@ -1,0 +1,94 @@
+from decimal import Decimal
+
+import pytest
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from agents import docs_answerer, errors, transcript
+from tests.agents_support import FixedSearch, hit
+
+ROTATION = hit(
+    11,
+    title="Database runbook",
+    heading="Passwords › Rotating",
+    text="Rotate the password with `vault rotate db`, then restart the workers.",
+)
+BACKUPS = hit(12, title="Database runbook", heading="Backups", text="Backups run nightly at 02:00.")
+
+
+async def test_the_offline_model_searches_with_the_question_and_quotes_the_passages_it_found() -> (
+    None
+):
+    search = FixedSearch([ROTATION, BACKUPS])
+
+    answer = await docs_answerer.answer_question(
+        question="How do I rotate the DB password?", search=search
+    )
+
+    assert search.queries == ["How do I rotate the DB password?"]
+    assert answer.found_answer
+    assert "vault rotate db" in answer.text
+    assert [citation.passage_id for citation in answer.citations] == [11, 12]
+    assert answer.citations[0].url == ROTATION.url
+    assert answer.usage.model_name == "offline"
+    assert answer.usage.cost == Decimal(0)
+
+
+async def test_the_offline_model_says_plainly_when_nothing_matched() -> None:
+    answer = await docs_answerer.answer_question(
+        question="Who won the 1998 cup?", search=FixedSearch([])
+    )
+
+    assert not answer.found_answer
+    assert answer.citations == ()
+    assert "could not find anything" in answer.text
+
+
+def _model_citing(*attempts: list[int]) -> FunctionModel:
+    """A model that searches once, then answers citing each list of ids in turn."""
+    remaining = list(attempts)
+
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if transcript.last_tool_result(messages, tool_name="search_docs") is None:
+            return ModelResponse(parts=[ToolCallPart("search_docs", {"query": "rotate password"})])
+        ids = remaining.pop(0)
+        return ModelResponse(
+            parts=[
+                ToolCallPart(
+                    info.output_tools[0].name, {"text": "Use vault [1].", "passage_ids": ids}
+                )
+            ]
+        )
+
+    return FunctionModel(reply, model_name="scripted")
+
+
+async def test_a_citation_of_a_passage_the_tool_did_not_return_is_sent_back_and_corrected() -> None:
+    with docs_answerer.docs_answerer.override(model=_model_citing([999], [11])):
+        answer = await docs_answerer.answer_question(
+            question="Rotate?", search=FixedSearch([ROTATION])
+        )
+
+    assert [citation.passage_id for citation in answer.citations] == [11]
+
+
+async def test_a_model_that_keeps_inventing_sources_gives_no_answer_rather_than_a_false_one() -> (
+    None
+):
+    with (
+        docs_answerer.docs_answerer.override(model=_model_citing([999], [998], [997], [996])),
+        pytest.raises(errors.UnableToAnswer, match="Unable to answer the question"),
+    ):
+        await docs_answerer.answer_question(question="Rotate?", search=FixedSearch([ROTATION]))
+
+
+async def test_an_unknown_model_price_gives_no_cost_rather_than_a_guess() -> None:
+    with docs_answerer.docs_answerer.override(model=_model_citing([11])):
+        answer = await docs_answerer.answer_question(
+            question="Rotate?", search=FixedSearch([ROTATION])
+        )
+
+    assert answer.usage.model_name == "scripted"
+    assert answer.usage.input_tokens
+    assert answer.usage.output_tokens
+    assert answer.usage.cost is None

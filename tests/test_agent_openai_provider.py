@@ -1,0 +1,86 @@
+"""The agents through pydantic-ai's real OpenAI provider, against a fake server on 127.0.0.1."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic_ai.models import override_allow_model_requests
+
+from agents import docs_answerer, errors
+from tests.agents_support import FixedSearch, hit
+from tests.fake_openai import FakeOpenAI, fake_openai_server
+
+NEVER_HANG_S = 20
+ROTATION = hit(11, title="Database runbook", text="Rotate with `vault rotate db`.")
+
+
+@pytest.fixture
+async def llm(settings) -> AsyncIterator[FakeOpenAI]:
+    async with fake_openai_server() as fake:
+        settings.LLM_MODEL = "openai:fake-model"
+        settings.LLM_BASE_URL = fake.base_url
+        settings.LLM_TIMEOUT_S = 0.5
+        with override_allow_model_requests(True):
+            yield fake
+
+
+async def _answer() -> docs_answerer.AnsweredQuestion:
+    async with asyncio.timeout(NEVER_HANG_S):
+        return await docs_answerer.answer_question(
+            question="How do I rotate the password?", search=FixedSearch([ROTATION])
+        )
+
+
+async def test_the_model_calls_search_docs_then_answers_citing_what_it_found(
+    llm: FakeOpenAI,
+) -> None:
+    llm.tool_call("search_docs", {"query": "rotate password"})
+    llm.tool_call("final_result", {"text": "Run `vault rotate db` [1].", "passage_ids": [11]})
+
+    answer = await _answer()
+
+    assert answer.text == "Run `vault rotate db` [1]."
+    assert [citation.passage_id for citation in answer.citations] == [11]
+    assert answer.usage.model_name == "fake-model"
+    assert (answer.usage.input_tokens, answer.usage.output_tokens) == (100, 20)
+    tool_result = llm.requests[1]["messages"][-1]
+    assert tool_result["role"] == "tool"
+    assert "vault rotate db" in tool_result["content"]
+
+
+async def test_a_model_slower_than_the_timeout_gives_a_clear_error_not_a_hang(
+    llm: FakeOpenAI,
+) -> None:
+    for _ in range(3):
+        llm.slow(5)
+
+    with pytest.raises(errors.UnableToAnswer, match="Unable to answer the question"):
+        await _answer()
+
+
+async def test_a_server_error_gives_a_clear_error_after_retrying(llm: FakeOpenAI) -> None:
+    for _ in range(3):
+        llm.error(500)
+
+    with pytest.raises(errors.UnableToAnswer, match="500"):
+        await _answer()
+
+    assert len(llm.requests) == 3
+
+
+async def test_a_malformed_body_gives_a_clear_error(llm: FakeOpenAI) -> None:
+    for _ in range(3):
+        llm.malformed()
+
+    with pytest.raises(errors.UnableToAnswer, match="Unable to answer the question"):
+        await _answer()
+
+
+async def test_a_transient_server_error_is_retried_and_the_answer_arrives(llm: FakeOpenAI) -> None:
+    llm.error(503)
+    llm.tool_call("search_docs", {"query": "rotate"})
+    llm.tool_call("final_result", {"text": "Rotate it [1].", "passage_ids": [11]})
+
+    answer = await _answer()
+
+    assert answer.text == "Rotate it [1]."

@@ -1,0 +1,60 @@
+import json
+
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from agents import release_notes, transcript
+
+COMMITS = [
+    release_notes.Commit(sha="a" * 40, subject="feat(search): rank titles higher", author="Ana"),
+    release_notes.Commit(sha="b" * 40, subject="fix: empty mentions crashed the bot", author="Bo"),
+    release_notes.Commit(sha="c" * 40, subject="perf: cache thread context", author="Ana"),
+    release_notes.Commit(sha="d" * 40, subject="docs: explain Socket Mode", author="Cy"),
+    release_notes.Commit(sha="e" * 40, subject="refactor: split the answerer", author="Bo"),
+    release_notes.Commit(sha="f" * 40, subject="feat!: drop Python 3.10", author="Ana"),
+    release_notes.Commit(sha="1" * 40, subject="Tidy things up", author="Dee"),
+    release_notes.Commit(
+        sha="2" * 40,
+        subject="Merge pull request #42",
+        author="Eve",
+        pr_number=42,
+        pr_title="Answer in threads",
+        labels=("enhancement",),
+    ),
+]
+
+
+def _sections(notes: release_notes.ReleaseNotes) -> dict[str, list[str]]:
+    return {section.title: section.items for section in notes.sections}
+
+
+async def test_the_offline_writer_groups_changes_by_convention_label_and_keyword() -> None:
+    written = await release_notes.write_release_notes(commits=COMMITS)
+
+    assert _sections(written.notes) == {
+        "Breaking changes": ["Drop Python 3.10 (fffffff)"],
+        "Features": ["Rank titles higher (aaaaaaa)", "Answer in threads (#42)"],
+        "Fixes": ["Empty mentions crashed the bot (bbbbbbb)"],
+        "Performance": ["Cache thread context (ccccccc)"],
+        "Documentation": ["Explain Socket Mode (ddddddd)"],
+        "Internal": ["Split the answerer (eeeeeee)"],
+        "Other changes": ["Tidy things up (1111111)"],
+    }
+    assert written.notes.contributors == ["Ana", "Bo", "Cy", "Dee", "Eve"]
+
+
+async def test_notes_that_leave_a_change_out_are_sent_back_to_the_model() -> None:
+    attempts: list[int] = []
+
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        changes = json.loads(transcript.last_user_prompt(messages))
+        kept = changes if attempts else changes[:-1]
+        attempts.append(len(kept))
+        notes = release_notes.group_offline(kept)
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, notes.model_dump())])
+
+    with release_notes.release_notes_writer.override(model=FunctionModel(reply)):
+        written = await release_notes.write_release_notes(commits=COMMITS)
+
+    assert attempts == [len(COMMITS) - 1, len(COMMITS)]
+    assert "(#42)" in str(written.notes)
