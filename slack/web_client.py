@@ -1,0 +1,28 @@
+"""The Slack Web API client every part of the bot shares: slack_sdk's `AsyncWebClient`, pointed at
+`SLACK_API_URL`, retrying rate limits (after `Retry-After`), server errors and dropped connections.
+"""
+
+from django.conf import settings
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+TIMEOUT_S = 10
+RETRIES = 3
+
+
+def build_web_client() -> AsyncWebClient:
+    """A client with the bot token from the settings."""
+    return AsyncWebClient(
+        token=settings.SLACK_BOT_TOKEN or None,
+        base_url=settings.SLACK_API_URL,
+        timeout=TIMEOUT_S,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
+        ],
+    )

@@ -1,0 +1,164 @@
+"""A fake Slack Web API: a real HTTP server on 127.0.0.1 that answers the methods the bot calls,
+records every call, and can be told per method to be slow, to answer 429 with `Retry-After`, to
+answer 500, or to answer `ok: false`.
+
+Point a client at it with `SLACK_API_URL=fake.api_url`. Tests wait for calls with
+`await fake.wait_for(method, count)` rather than sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER_ID = "UKRAKEN"
+BOT_ID = "BKRAKEN"
+TEAM_ID = "T0001"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    method: str
+    args: dict[str, Any]
+    token: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Behaviour:
+    status: int = 200
+    body: dict[str, Any] | None = None
+    retry_after_s: int | None = None
+    delay_s: float = 0.0
+
+
+@dataclass
+class FakeSlack:
+    api_url: str = ""
+    calls: list[SlackCall] = field(default_factory=list)
+    threads: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    _behaviours: dict[str, list[_Behaviour]] = field(default_factory=dict)
+    _delays: dict[str, float] = field(default_factory=dict)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def slow(self, method: str, delay_s: float) -> None:
+        """Every call of the method takes this long."""
+        self._delays[method] = delay_s
+
+    def rate_limit(self, method: str, *, retry_after_s: int = 1, times: int = 1) -> None:
+        """The next calls of the method answer 429 with `Retry-After`."""
+        body = {"ok": False, "error": "ratelimited"}
+        self._queue(method, times, _Behaviour(status=429, body=body, retry_after_s=retry_after_s))
+
+    def server_error(self, method: str, *, times: int = 1) -> None:
+        """The next calls of the method answer 500."""
+        self._queue(
+            method, times, _Behaviour(status=500, body={"ok": False, "error": "fatal_error"})
+        )
+
+    def refuse(self, method: str, error: str, *, times: int = 1) -> None:
+        """The next calls of the method answer `ok: false` with the error."""
+        self._queue(method, times, _Behaviour(body={"ok": False, "error": error}))
+
+    async def wait_for(self, method: str, count: int = 1) -> list[SlackCall]:
+        """Wait until the method has been called `count` times; return its calls."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: len(self.calls_to(method)) >= count)
+        return self.calls_to(method)
+
+    def _queue(self, method: str, times: int, behaviour: _Behaviour) -> None:
+        self._behaviours.setdefault(method, []).extend([behaviour] * times)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        call = SlackCall(method=method, args=await _arguments(request), token=_token(request))
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+        await asyncio.sleep(self._delays.get(method, 0.0))
+        queued = self._behaviours.get(method)
+        if queued:
+            behaviour = queued.pop(0)
+            headers = (
+                {"Retry-After": str(behaviour.retry_after_s)} if behaviour.retry_after_s else {}
+            )
+            return web.json_response(behaviour.body, status=behaviour.status, headers=headers)
+        return web.json_response(self._success(call))
+
+    def _success(self, call: SlackCall) -> dict[str, Any]:
+        args = call.args
+        channel = args.get("channel", "")
+        ts = f"1767700000.{next(self._ts):06d}"
+        match call.method:
+            case "auth.test":
+                return {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID}
+            case "chat.postMessage" | "chat.startStream":
+                return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, **args}}
+            case "chat.update" | "chat.appendStream" | "chat.stopStream":
+                return {"ok": True, "channel": channel, "ts": args.get("ts", ts)}
+            case "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            case "conversations.replies":
+                messages = self.threads.get((channel, str(args.get("ts", ""))), [])
+                return {"ok": True, "messages": messages, "has_more": False}
+            case "views.open":
+                return {"ok": True, "view": {"id": f"V{ts}"}}
+            case (
+                "assistant.threads.setStatus"
+                | "assistant.threads.setSuggestedPrompts"
+                | "assistant.threads.setTitle"
+                | "reactions.add"
+            ):
+                return {"ok": True}
+        return {"ok": False, "error": "unknown_method"}
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        body = await request.json()
+        return dict(body) if isinstance(body, dict) else {}
+    form = await request.post()
+    arguments: dict[str, Any] = {}
+    for key, value in form.items():
+        text = str(value)
+        arguments[key] = (
+            _maybe_json(text) if key in {"blocks", "attachments", "view", "chunks"} else text
+        )
+    return arguments
+
+
+def _maybe_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _token(request: web.Request) -> str:
+    return request.headers.get("Authorization", "").removeprefix("Bearer ")
+
+
+@contextlib.asynccontextmanager
+async def fake_slack_server() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    app = web.Application()
+    app.router.add_post("/api/{method}", fake._handle)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    fake.api_url = f"http://127.0.0.1:{runner.addresses[0][1]}/api/"
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
