@@ -60,3 +60,15 @@ def _slack_origin(row: models.Question) -> records.SlackOrigin | None:
         message_ts=row.message_ts,
         event_id=row.event_id,
     )
+
+
+def document(row: models.Document) -> records.Document:
+    return records.Document(
+        id=row.pk,
+        collection=row.collection,
+        path=row.path,
+        url=row.url,
+        title=row.title,
+        checksum=row.checksum,
+        indexed_at=row.indexed_at,
+    )

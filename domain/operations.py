@@ -5,7 +5,8 @@ through `sync_to_async`, because Django's transactions are not async.
 """
 
 import datetime as dt
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -13,7 +14,7 @@ from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 
 from data import models
-from domain import _rows, queries, records
+from domain import _rows, passages, queries, records, search_index
 
 
 class EventAlreadyRecorded(Exception):
@@ -173,3 +174,71 @@ async def record_feedback(
             raise queries.QuestionNotFound(question_id) from None
         raise
     return _rows.feedback(row)
+
+
+async def store_document(
+    *,
+    collection: str,
+    path: str,
+    url: str,
+    checksum: str,
+    outline: passages.Outline,
+    now: dt.datetime,
+) -> records.Document:
+    """Store a document with its passages and make them searchable, replacing any earlier version
+    of the same path in the collection, all or nothing: a search never sees half a document.
+
+    Raises: search_index.UnsupportedDatabase.
+    """
+    row = await sync_to_async(_replace_document)(
+        collection=collection, path=path, url=url, checksum=checksum, outline=outline, now=now
+    )
+    return _rows.document(row)
+
+
+@transaction.atomic
+def _replace_document(
+    *,
+    collection: str,
+    path: str,
+    url: str,
+    checksum: str,
+    outline: passages.Outline,
+    now: dt.datetime,
+) -> models.Document:
+    title = outline.title[: models.Document._meta.get_field("title").max_length]
+    document, _ = models.Document.objects.update_or_create(
+        collection=collection,
+        path=path,
+        defaults={"url": url, "title": title, "checksum": checksum, "indexed_at": now},
+    )
+    document.passages.all().delete()
+    heading_length = models.Passage._meta.get_field("heading").max_length
+    rows = models.Passage.objects.bulk_create(
+        models.Passage(
+            document=document,
+            position=position,
+            heading=section.heading[:heading_length],
+            text=section.text,
+            checksum=hashlib.sha256(section.text.encode()).hexdigest(),
+            indexed_at=now,
+        )
+        for position, section in enumerate(outline.sections)
+    )
+    search_index.add_entries(
+        entries=[
+            search_index.Entry(
+                passage_id=row.pk, path=path, title=title, heading=row.heading, text=row.text
+            )
+            for row in rows
+        ]
+    )
+    return document
+
+
+async def remove_documents(*, collection: str, paths: Collection[str]) -> int:
+    """Remove documents of a collection, with their passages, and return how many were removed."""
+    _, removed = await models.Document.objects.filter(
+        collection=collection, path__in=list(paths)
+    ).adelete()
+    return removed.get(models.Document._meta.label, 0)

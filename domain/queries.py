@@ -28,3 +28,9 @@ async def list_feedback(*, question_id: int) -> list[records.Feedback]:
     """Return the feedback on a question, oldest first."""
     rows = models.Feedback.objects.filter(question_id=question_id).order_by("created_at", "pk")
     return [_rows.feedback(row) async for row in rows]
+
+
+async def list_documents(*, collection: str) -> list[records.Document]:
+    """Return the documents indexed in a collection, by path."""
+    rows = models.Document.objects.filter(collection=collection).order_by("path")
+    return [_rows.document(row) async for row in rows]

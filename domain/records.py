@@ -120,3 +120,16 @@ class PassageHit:
     text: str
     snippet: str
     score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """An indexed file: where it is, what it is called, and the checksum of what was indexed."""
+
+    id: int
+    collection: str
+    path: str
+    url: str
+    title: str
+    checksum: str
+    indexed_at: dt.datetime

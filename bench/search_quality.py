@@ -1,0 +1,168 @@
+"""Measure document search on a documentation folder and a file of questions with known answers.
+
+    uv run python bench/search_quality.py --corpus DIR --qa FILE [--database-url URL] [--json OUT]
+
+The folder is indexed into a fresh, throwaway database through the indexing use case, then every
+question goes through `domain.search.search_passages`. A question is found at rank k when a
+passage from one of its expected files is at rank k or better. It prints recall@1, recall@5, the
+mean reciprocal rank (over the top 10) and the search latency, and writes them as JSON with
+`--json`.
+
+The question file is JSON Lines: `{"id", "question", "expected_paths", ...}`, with the expected
+paths relative to the folder. Without `--database-url` the database is a temporary SQLite file;
+with a `postgres://` URL, a database named `kraken_bench_search` is created on that server (after
+dropping any earlier one of that name) and dropped at the end: no other database is touched.
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DATABASE = "kraken_bench_search"
+RANKS_COUNTED = 10
+TIMED_ROUNDS = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    id: str
+    text: str
+    expected_paths: frozenset[str]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True, help="The documentation folder.")
+    parser.add_argument("--qa", type=Path, required=True, help="The questions (JSON Lines).")
+    parser.add_argument("--database-url", default="", help="postgres://... (default: SQLite).")
+    parser.add_argument("--json", type=Path, help="Write the figures to this file as JSON.")
+    parser.add_argument("--verbose", action="store_true", help="Show each question's ranks.")
+    arguments = parser.parse_args()
+    questions = _questions(arguments.qa)
+    with _fresh_database(arguments.database_url) as database_url:
+        figures = _measure(
+            corpus=arguments.corpus,
+            questions=questions,
+            database_url=database_url,
+            verbose=arguments.verbose,
+        )
+    print(json.dumps(figures, indent=2))
+    if arguments.json:
+        arguments.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def _questions(path: Path) -> list[Question]:
+    questions = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            questions.append(
+                Question(
+                    id=str(record["id"]),
+                    text=record["question"],
+                    expected_paths=frozenset(record["expected_paths"]),
+                )
+            )
+    return questions
+
+
+@contextmanager
+def _fresh_database(database_url: str) -> Iterator[str]:
+    if not database_url:
+        with tempfile.TemporaryDirectory(prefix="kraken-bench-") as folder:
+            yield f"sqlite:///{folder}/bench.sqlite3"
+        return
+    parts = urlsplit(database_url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        sys.exit("--database-url must be a postgres:// URL (SQLite is the default)")
+    import psycopg
+
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as server:
+        server.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        server.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    try:
+        yield urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as server:
+            server.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+
+
+def _measure(
+    *, corpus: Path, questions: list[Question], database_url: str, verbose: bool
+) -> dict[str, object]:
+    os.environ.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="kraken_bot.settings",
+        ENV_FILE="",
+        SECRET_KEY="bench-only-secret-key-never-used-to-serve-anything-at-all",  # noqa: S106
+        LOG_LEVEL="WARNING",
+    )
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return asyncio.run(_index_and_search(corpus=corpus, questions=questions, verbose=verbose))
+
+
+async def _index_and_search(
+    *, corpus: Path, questions: list[Question], verbose: bool
+) -> dict[str, object]:
+    from asgiref.sync import sync_to_async
+    from django.db import connection, connections
+
+    from application import index_documents
+    from domain import search
+
+    started = time.perf_counter()
+    report = await index_documents.index_documents(
+        root=corpus, collection="bench", now=dt.datetime.now(tz=dt.UTC)
+    )
+    indexing_s = time.perf_counter() - started
+    ranks: list[int | None] = []
+    latencies_ms: list[float] = []
+    for question in questions:
+        hits = await search.search_passages(query=question.text, limit=RANKS_COUNTED)
+        paths = [hit.path for hit in hits]
+        rank = next((n for n, path in enumerate(paths, 1) if path in question.expected_paths), None)
+        ranks.append(rank)
+        if verbose:
+            print(f"{question.id} rank={rank} {question.text!r}\n    {paths[:5]}", file=sys.stderr)
+    for _ in range(TIMED_ROUNDS):
+        for question in questions:
+            begun = time.perf_counter()
+            await search.search_passages(query=question.text, limit=5)
+            latencies_ms.append((time.perf_counter() - begun) * 1000)
+    vendor = connection.vendor
+    await sync_to_async(connections.close_all)()
+    count = len(questions) or 1
+    return {
+        "database": vendor,
+        "documents": report.added,
+        "passages": report.passages,
+        "skipped": len(report.skipped),
+        "questions": len(questions),
+        "recall@1": round(sum(1 for r in ranks if r == 1) / count, 3),
+        "recall@5": round(sum(1 for r in ranks if r is not None and r <= 5) / count, 3),
+        "mrr": round(sum(1 / r for r in ranks if r is not None) / count, 3),
+        "search_p50_ms": round(statistics.median(latencies_ms), 2) if latencies_ms else None,
+        "indexing_s": round(indexing_s, 2),
+    }
+
+
+if __name__ == "__main__":
+    main()

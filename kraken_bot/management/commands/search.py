@@ -1,0 +1,47 @@
+"""`manage.py search "query"`: search the indexed documentation, for people and scripts."""
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from domain import search
+from kraken_bot.management.base import AsyncCommand
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class Command(AsyncCommand):
+    help = "Search the indexed documentation and print the best passages, best first."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("query", help="What to search for, in plain words.")
+        parser.add_argument("--limit", type=_positive, default=5, help="How many passages.")
+        parser.add_argument("--collection", default=None, help="Search only this collection.")
+        parser.add_argument("--json", action="store_true", help="Print the hits as JSON.")
+
+    async def ahandle(self, *args: Any, **options: Any) -> None:
+        hits = await search.search_passages(
+            query=options["query"], limit=options["limit"], collection=options["collection"]
+        )
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {"query": options["query"], "hits": [asdict(hit) for hit in hits]},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        if not hits:
+            self.stdout.write("No passages found.")
+        for rank, hit in enumerate(hits, start=1):
+            where = " › ".join(part for part in (hit.title, hit.heading) if part)
+            self.stdout.write(f"{rank}. {where}  ({hit.url or hit.path}, score {hit.score:.3f})")
+            self.stdout.write(f"   {hit.snippet}")

@@ -1,0 +1,128 @@
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from application import index_documents
+from data import models
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _index(folder: Path, *args: str, stdout: io.StringIO | None = None) -> tuple[str, str]:
+    out, err = stdout or io.StringIO(), io.StringIO()
+    call_command(
+        "index_docs", str(folder), "--collection", "handbook", *args, stdout=out, stderr=err
+    )
+    return out.getvalue(), err.getvalue()
+
+
+def _passages(path: str) -> list[tuple[str, str]]:
+    rows = models.Passage.objects.filter(document__collection="handbook", document__path=path)
+    return list(rows.order_by("position").values_list("heading", "text"))
+
+
+def test_a_folder_is_indexed_file_by_file_into_passages(tmp_path: Path) -> None:
+    (tmp_path / "ops").mkdir()
+    (tmp_path / "ops" / "deploy.md").write_text("# Deploy\n\n## Database\n\nRotate it.\n")
+    (tmp_path / "guide.rst").write_text("Guide\n=====\n\nRead me.\n")
+    (tmp_path / "notes.txt").write_text("Plain notes.\n")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+
+    output, errors = _index(tmp_path)
+
+    assert "3 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; 3 passages written" in output
+    assert errors == ""
+    assert _passages("ops/deploy.md") == [("Deploy › Database", "Rotate it.")]
+    assert _passages("guide.rst") == [("Guide", "Read me.")]
+    assert models.Document.objects.get(path="notes.txt").title == "Notes"
+
+
+def test_reindexing_skips_unchanged_re_splits_changed_and_removes_deleted_files(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "same.md").write_text("# Same\n\nStays.\n")
+    (tmp_path / "changed.md").write_text("# Changed\n\nOld text.\n")
+    (tmp_path / "deleted.md").write_text("# Deleted\n\nGoes away.\n")
+    _index(tmp_path)
+    unchanged_id = models.Document.objects.get(path="same.md").passages.get().pk
+    (tmp_path / "changed.md").write_text("# Changed\n\n## New part\n\nNew text.\n")
+    (tmp_path / "deleted.md").unlink()
+    (tmp_path / "new.md").write_text("New file.\n")
+
+    output, _ = _index(tmp_path)
+
+    assert "1 added, 1 updated, 1 removed, 1 unchanged, 0 skipped; 2 passages written" in output
+    assert _passages("changed.md") == [("Changed › New part", "New text.")]
+    assert not models.Document.objects.filter(path="deleted.md").exists()
+    assert models.Document.objects.get(path="same.md").passages.get().pk == unchanged_id
+
+
+def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text("# Good\n\nFine.\n")
+    (tmp_path / "latin1.md").write_bytes("# Caf\xe9\n".encode("latin-1"))
+    (tmp_path / "empty.md").write_text("  \n")
+    (tmp_path / "huge.md").write_text("word " * (index_documents.MAX_FILE_BYTES // 5 + 1))
+
+    output, errors = _index(tmp_path)
+
+    assert errors.splitlines() == [
+        "Skipped empty.md: empty",
+        f"Skipped huge.md: larger than {index_documents.MAX_FILE_BYTES:,} bytes",
+        "Skipped latin1.md: not UTF-8 text",
+    ]
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 3 skipped" in output
+    assert list(models.Document.objects.values_list("path", flat=True)) == ["good.md"]
+
+
+def test_base_url_turns_paths_into_links(tmp_path: Path) -> None:
+    (tmp_path / "ops").mkdir()
+    (tmp_path / "ops" / "on call.md").write_text("# On call\n\nCarry the pager.\n")
+
+    _index(tmp_path, "--base-url", "https://docs.example.com/handbook/")
+
+    url = models.Document.objects.get(path="ops/on call.md").url
+    assert url == "https://docs.example.com/handbook/ops/on%20call.md"
+
+
+def test_a_new_base_url_updates_the_links_of_unchanged_files(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("Text.\n")
+    _index(tmp_path, "--base-url", "https://old.example.com")
+
+    output, _ = _index(tmp_path, "--base-url", "https://new.example.com")
+
+    assert "1 updated" in output
+    assert models.Document.objects.get(path="a.md").url == "https://new.example.com/a.md"
+
+
+def test_progress_is_shown_on_a_terminal_only(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("A.\n")
+    (tmp_path / "b.md").write_text("B.\n")
+
+    on_terminal, _ = _index(tmp_path, stdout=_Terminal())
+    (tmp_path / "c.md").write_text("C.\n")
+    in_a_pipe, _ = _index(tmp_path)
+
+    assert "1/2 files" in on_terminal
+    assert "2/2 files" in on_terminal
+    assert "files  " not in in_a_pipe
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["does-not-exist"], "No folder to index"),
+        ([".", "--base-url", "docs.example.com"], "must start with http:// or https://"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(
+    arguments: list[str], message: str, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(CommandError, match=message):
+        call_command("index_docs", *arguments)

@@ -1,0 +1,88 @@
+import itertools
+
+import pytest
+
+from domain import passages
+
+
+def test_markdown_headings_become_heading_paths() -> None:
+    text = (
+        "# Deployment\n\nHow we ship.\n\n## Database\n\n### Rotating passwords\n\n"
+        "Use the vault CLI.\n\n## Workers\n\nRestart them.\n"
+    )
+
+    outline = passages.split_document(path="ops/deploy.md", text=text)
+
+    assert outline.title == "Deployment"
+    assert [(s.heading, s.text) for s in outline.sections] == [
+        ("Deployment", "How we ship."),
+        ("Deployment › Database › Rotating passwords", "Use the vault CLI."),
+        ("Deployment › Workers", "Restart them."),
+    ]
+
+
+def test_hash_lines_inside_fenced_code_are_not_headings() -> None:
+    text = "## Setup\n\n```python\n# install first\nimport kraken\n```\n"
+
+    outline = passages.split_document(path="setup.md", text=text)
+
+    assert [s.heading for s in outline.sections] == ["Setup"]
+    assert "# install first" in outline.sections[0].text
+
+
+def test_setext_headings_and_markup_in_headings_are_understood() -> None:
+    text = "Guide\n=====\n\nIntro.\n\nThe `run_sync` [method](api.md) {#run}\n---\n\nCall it.\n"
+
+    outline = passages.split_document(path="guide.md", text=text)
+
+    assert [s.heading for s in outline.sections] == ["Guide", "Guide › The run_sync method"]
+
+
+def test_a_long_section_is_capped_with_overlap() -> None:
+    sentences = [f"Sentence number {n} explains step {n} of the rollout." for n in range(60)]
+    text = "## Rollout\n\n" + " ".join(sentences)
+
+    outline = passages.split_document(path="rollout.md", text=text, max_chars=300, overlap_chars=60)
+
+    pieces = [s.text for s in outline.sections]
+    assert len(pieces) > 5
+    assert all(len(piece) <= 300 for piece in pieces)
+    assert all(s.heading == "Rollout" for s in outline.sections)
+    for before, after in itertools.pairwise(pieces):
+        assert after.split(" ", 1)[1][:20] in before
+    assert pieces[-1].endswith("Sentence number 59 explains step 59 of the rollout.")
+
+
+def test_an_overlap_of_half_the_size_or_more_is_refused() -> None:
+    with pytest.raises(passages.InvalidPassageSize):
+        passages.split_document(path="a.md", text="text", max_chars=100, overlap_chars=50)
+
+
+def test_restructuredtext_titles_become_heading_paths() -> None:
+    text = (
+        "=========\nHandbook\n=========\n\nWelcome.\n\nOn call\n-------\n\nCarry the pager.\n\n"
+        "Escalation\n~~~~~~~~~~\n\nCall the lead.\n\nHolidays\n--------\n\nBook early.\n"
+    )
+
+    outline = passages.split_document(path="handbook.rst", text=text)
+
+    assert outline.title == "Handbook"
+    assert [(s.heading, s.text) for s in outline.sections] == [
+        ("Handbook", "Welcome."),
+        ("Handbook › On call", "Carry the pager."),
+        ("Handbook › On call › Escalation", "Call the lead."),
+        ("Handbook › Holidays", "Book early."),
+    ]
+
+
+def test_a_file_without_headings_is_one_section_titled_after_its_name() -> None:
+    outline = passages.split_document(path="notes/release-checklist.txt", text="Tag, then ship.\n")
+
+    assert outline.title == "Release checklist"
+    assert outline.sections == (passages.Section(heading="", text="Tag, then ship."),)
+
+
+def test_an_index_page_is_titled_after_its_folder() -> None:
+    outline = passages.split_document(path="graph/builder/index.md", text="## Intro\n\nNodes.\n")
+
+    assert outline.title == "Builder"

@@ -1,0 +1,205 @@
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from domain import operations, passages, search
+
+_NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+
+async def _store(path: str, text: str, *, collection: str = "handbook") -> None:
+    await operations.store_document(
+        collection=collection,
+        path=path,
+        url="",
+        checksum=path,
+        outline=passages.split_document(path=path, text=text),
+        now=_NOW,
+    )
+
+
+async def _handbook() -> None:
+    await _store(
+        "ops/database.md",
+        "# Database\n\n## Rotating passwords\n\nUse the vault CLI, then restart the workers.\n",
+    )
+    await _store(
+        "ops/workers.md",
+        "# Workers\n\n## Restarting\n\nWorkers restart on deploy. The database password is read "
+        "at start-up, so a password change needs a restart. Passwords live in the vault.\n",
+    )
+    await _store("people/holidays.md", "# Holidays\n\nBook them early in the calendar.\n")
+
+
+async def test_a_title_and_heading_match_ranks_above_a_text_match() -> None:
+    await _handbook()
+
+    hits = await search.search_passages(query="rotating database passwords")
+
+    assert [hit.path for hit in hits] == ["ops/database.md", "ops/workers.md"]
+    assert hits[0].score > hits[1].score
+    assert hits[0].heading == "Database › Rotating passwords"
+    assert hits[0].title == "Database"
+
+
+async def test_a_hit_has_a_snippet_around_the_matching_words() -> None:
+    await _store(
+        "long.md", "# Notes\n\n" + "Filler words here. " * 40 + "The pager rota is online."
+    )
+
+    [hit] = await search.search_passages(query="pager rota")
+
+    assert "pager rota" in hit.snippet
+    assert hit.snippet.startswith("…")
+    assert len(hit.snippet) < len(hit.text)
+
+
+async def test_code_identifiers_match_the_words_they_are_made_of() -> None:
+    await _store("limits.md", "# Limits\n\nPass `UsageLimits` to cap a run; see usage_limits.\n")
+    await _store("other.md", "# Other\n\nNothing about it.\n")
+
+    by_words = await search.search_passages(query="usage limits")
+    by_identifier = await search.search_passages(query="how do I set usage_limits?")
+
+    assert [hit.path for hit in by_words] == ["limits.md"]
+    assert [hit.path for hit in by_identifier] == ["limits.md"]
+
+
+async def test_different_files_come_before_a_second_passage_of_one_file() -> None:
+    await _store(
+        "deploy.md",
+        "# Deploy\n\n## Deploy the web\n\nDeploy web.\n\n## Deploy workers\n\nDeploy workers.\n",
+    )
+    await _store("checklist.md", "# Checklist\n\nBefore you deploy, tell the team.\n")
+
+    hits = await search.search_passages(query="deploy")
+
+    assert [hit.path for hit in hits] == ["deploy.md", "checklist.md", "deploy.md"]
+
+
+async def test_the_collection_filter_keeps_other_collections_out() -> None:
+    await _store("vpn.md", "# VPN\n\nConnect to the VPN first.\n", collection="it")
+    await _store("vpn.md", "# VPN\n\nThe VPN bill is paid yearly.\n", collection="finance")
+
+    hits = await search.search_passages(query="vpn", collection="finance")
+    everywhere = await search.search_passages(query="vpn")
+
+    assert [(hit.collection, hit.path) for hit in hits] == [("finance", "vpn.md")]
+    assert {hit.collection for hit in everywhere} == {"it", "finance"}
+
+
+async def test_a_re_stored_document_is_found_by_its_new_text_only() -> None:
+    await _store("pager.md", "# Pager\n\nThe pager is orange.\n")
+    await _store("pager.md", "# Pager\n\nThe pager is purple.\n")
+
+    assert await search.search_passages(query="orange") == []
+    assert [hit.text for hit in await search.search_passages(query="purple")] == [
+        "The pager is purple."
+    ]
+
+
+async def test_removed_documents_are_no_longer_found() -> None:
+    await _store("pager.md", "# Pager\n\nThe pager is orange.\n")
+
+    await operations.remove_documents(collection="handbook", paths=["pager.md"])
+
+    assert await search.search_passages(query="pager") == []
+
+
+async def test_the_limit_caps_the_hits() -> None:
+    for n in range(4):
+        await _store(f"page-{n}.md", f"# Page {n}\n\nThe vault holds secrets.\n")
+
+    assert len(await search.search_passages(query="vault", limit=3)) == 3
+    with pytest.raises(search.InvalidLimit):
+        await search.search_passages(query="vault", limit=0)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t", "?!", "🙂🙂", "the how do i", "'\"()"])
+async def test_a_query_without_searchable_words_finds_nothing(query: str) -> None:
+    await _handbook()
+
+    assert await search.search_passages(query=query) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced quote',
+        "(unbalanced (parens",
+        "database AND OR NOT",
+        "NEAR(database password, 2)",
+        "data* ^start column:database -excluded +plus",
+        "password'; DROP TABLE data_passage; --",
+        "database\\ password %s %% ? :name",
+        "database & | ! <-> :* 'password'",
+        "{database} [password] <workers>",
+        "🙂 database 🔑 password",
+        "base de données mot de passe",
+        "NULL",
+        "x" * 5_000,
+        " ".join(["password"] * 500),
+        "\x00database",
+    ],
+)
+async def test_hostile_queries_are_searched_as_plain_words(query: str) -> None:
+    await _handbook()
+
+    hits = await search.search_passages(query=query)
+
+    assert all(isinstance(hit.score, float) for hit in hits)
+    assert await search.search_passages(query="rotating passwords") != []
+
+
+async def test_operators_in_a_query_are_words_not_operators() -> None:
+    await _handbook()
+
+    hits = await search.search_passages(query="holidays NOT calendar")
+
+    assert [hit.path for hit in hits] == ["people/holidays.md"]
+
+
+def test_the_search_command_prints_hits_as_json(tmp_path: Path) -> None:
+    (tmp_path / "database.md").write_text("# Database\n\n## Passwords\n\nRotate with vault.\n")
+    call_command(
+        "index_docs", str(tmp_path), "--base-url", "https://docs.example.com", stdout=io.StringIO()
+    )
+    output = io.StringIO()
+
+    call_command("search", "rotate passwords", "--limit", "3", "--json", stdout=output)
+
+    result = json.loads(output.getvalue())
+    assert result["query"] == "rotate passwords"
+    [hit] = result["hits"]
+    assert set(hit) == {
+        "passage_id",
+        "collection",
+        "path",
+        "url",
+        "title",
+        "heading",
+        "text",
+        "snippet",
+        "score",
+    }
+    assert hit["path"] == "database.md"
+    assert hit["url"] == "https://docs.example.com/database.md"
+    assert hit["heading"] == "Database › Passwords"
+    assert hit["snippet"] == "Rotate with vault."
+
+
+def test_the_search_command_prints_numbered_hits_for_people(tmp_path: Path) -> None:
+    (tmp_path / "database.md").write_text("# Database\n\nRotate with vault.\n")
+    call_command("index_docs", str(tmp_path), stdout=io.StringIO())
+    found, missing = io.StringIO(), io.StringIO()
+
+    call_command("search", "vault", stdout=found)
+    call_command("search", "nothing-like-this", stdout=missing)
+
+    assert found.getvalue().startswith("1. Database › Database  (database.md, score ")
+    assert "   Rotate with vault." in found.getvalue()
+    assert missing.getvalue().strip() == "No passages found."
