@@ -6,13 +6,22 @@ never invented. The answer's text comes first in the output and every later fiel
 so the text can be streamed as it is written.
 """
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import pydantic_core
 from pydantic import BaseModel, Field
 from pydantic_ai import Agent, ModelRetry, RunContext
-from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.messages import (
+    AgentStreamEvent,
+    ModelMessage,
+    ModelResponse,
+    PartDeltaEvent,
+    PartStartEvent,
+    ToolCallPart,
+    ToolCallPartDelta,
+)
 from pydantic_ai.models.function import AgentInfo
 
 from agents import errors, models, transcript, usage
@@ -21,6 +30,9 @@ from domain import records
 SEARCH_LIMIT = 6
 QUOTED_PASSAGES = 3
 QUOTE_CHARACTERS = 400
+
+
+TextSink = Callable[[str], Awaitable[None]]
 
 
 class SearchDocs(Protocol):
@@ -102,9 +114,14 @@ def _cites_only_found_passages(ctx: RunContext[AnswererDeps], answer: DocsAnswer
 
 
 async def answer_question(
-    *, question: str, search: SearchDocs, history: Sequence[ModelMessage] = ()
+    *,
+    question: str,
+    search: SearchDocs,
+    history: Sequence[ModelMessage] = (),
+    on_text: TextSink | None = None,
 ) -> AnsweredQuestion:
-    """Answer from the documentation, with the passages relied on as citations.
+    """Answer from the documentation, with the passages relied on as citations. With `on_text`,
+    the answer's text is handed over piece by piece as the model writes it.
 
     Raises: UnableToAnswer.
     """
@@ -117,6 +134,7 @@ async def answer_question(
             model=models.select_model(offline=OFFLINE_MODEL),
             model_settings=models.model_settings(),
             usage_limits=models.USAGE_LIMITS,
+            event_stream_handler=_AnswerTextStream(on_text) if on_text else None,
         )
     answer = result.output
     return AnsweredQuestion(
@@ -127,6 +145,59 @@ async def answer_question(
         found_answer=answer.found_answer,
         usage=usage.usage_of(result),
     )
+
+
+class _AnswerTextStream:
+    """Picks the answer's text out of the output tool's arguments as they stream in.
+
+    Only text that extends what was already handed over is passed on: a retried answer that
+    starts differently is not streamed, and the full answer is shown when the run ends.
+    """
+
+    def __init__(self, sink: TextSink) -> None:
+        self._sink = sink
+        self._sent = ""
+        self._arguments: dict[int, str] = {}
+
+    async def __call__(
+        self, ctx: RunContext[AnswererDeps], events: AsyncIterable[AgentStreamEvent]
+    ) -> None:
+        async for event in events:
+            if isinstance(event, PartStartEvent):
+                self._arguments.pop(event.index, None)
+                if isinstance(event.part, ToolCallPart) and event.part.tool_name != "search_docs":
+                    arguments = event.part.args
+                    # A partial argument string is not valid JSON yet: keep it as it came.
+                    self._arguments[event.index] = (
+                        arguments if isinstance(arguments, str) else event.part.args_as_json_str()
+                    )
+            elif (
+                isinstance(event, PartDeltaEvent)
+                and isinstance(event.delta, ToolCallPartDelta)
+                and event.index in self._arguments
+                and isinstance(event.delta.args_delta, str)
+            ):
+                self._arguments[event.index] += event.delta.args_delta
+            else:
+                continue
+            if event.index in self._arguments:
+                await self._pass_on(_partial_text(self._arguments[event.index]))
+
+    async def _pass_on(self, text: str) -> None:
+        if len(text) > len(self._sent) and text.startswith(self._sent):
+            delta, self._sent = text[len(self._sent) :], text
+            await self._sink(delta)
+
+
+def _partial_text(arguments: str) -> str:
+    if not arguments:
+        return ""
+    try:
+        parsed = pydantic_core.from_json(arguments, allow_partial="trailing-strings")
+    except ValueError:
+        return ""
+    text = parsed.get("text") if isinstance(parsed, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def _citation(hit: records.PassageHit) -> records.Citation:
@@ -153,7 +224,7 @@ def _offline_reply(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
     quoted = passages[:QUOTED_PASSAGES]
     lines = ["No language model is configured, so here is what the documentation says:"]
     for number, passage in enumerate(quoted, start=1):
-        where = " › ".join(part for part in (passage["title"], passage["heading"]) if part)
+        where = records.place_in_document(title=passage["title"], heading=passage["heading"])
         lines.append(f"\n*{where}* [{number}]\n{_quote(passage['text'])}")
     answer = {"text": "\n".join(lines), "passage_ids": [passage["id"] for passage in quoted]}
     return ModelResponse(parts=[ToolCallPart(output_tool, answer)])

@@ -7,13 +7,15 @@ through the same agent code (tools, output validation) without any network.
 """
 
 import os
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from pydantic_ai.exceptions import UserError
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models import Model, infer_model
-from pydantic_ai.models.function import FunctionDef, FunctionModel
+from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 from pydantic_ai.providers import Provider, infer_provider
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
@@ -32,9 +34,40 @@ class InvalidModelConfiguration(Exception):
     """`LLM_MODEL` or `LLM_BASE_URL` does not name a model pydantic-ai can use."""
 
 
-def offline_model(function: FunctionDef) -> FunctionModel:
-    """The offline model of one agent: its deterministic reply function."""
-    return FunctionModel(function, model_name=OFFLINE_MODEL_NAME)
+OfflineReply = Callable[[list[ModelMessage], AgentInfo], ModelResponse]
+OFFLINE_STREAM_CHUNK = 64
+
+
+def offline_model(reply: OfflineReply) -> FunctionModel:
+    """The offline model of one agent: its deterministic reply function, which can also be
+    streamed in small pieces, as a real model's reply would be."""
+
+    async def stream(
+        messages: list[ModelMessage], info: AgentInfo
+    ) -> AsyncIterator[str | DeltaToolCalls]:
+        for index, part in enumerate(reply(messages, info).parts):
+            if isinstance(part, TextPart):
+                for chunk in _chunks(part.content):
+                    yield chunk
+            elif isinstance(part, ToolCallPart):
+                for number, chunk in enumerate(_chunks(part.args_as_json_str())):
+                    first = number == 0
+                    yield {
+                        index: DeltaToolCall(
+                            name=part.tool_name if first else None,
+                            json_args=chunk,
+                            tool_call_id=part.tool_call_id if first else None,
+                        )
+                    }
+
+    return FunctionModel(reply, stream_function=stream, model_name=OFFLINE_MODEL_NAME)
+
+
+def _chunks(text: str) -> list[str]:
+    return [
+        text[start : start + OFFLINE_STREAM_CHUNK]
+        for start in range(0, len(text), OFFLINE_STREAM_CHUNK)
+    ]
 
 
 def select_model(*, offline: FunctionModel) -> Model:

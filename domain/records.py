@@ -32,6 +32,16 @@ class SlackOrigin:
     event_id: str | None = None
 
 
+def place_in_document(*, title: str, heading: str) -> str:
+    """Where a passage sits, "Title › Section › Subsection", without repeating the title when
+    the heading path already starts with it."""
+    if not heading or heading == title:
+        return title
+    if not title or heading.startswith(f"{title} › "):
+        return heading
+    return f"{title} › {heading}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Citation:
     """A passage an answer relied on, as shown under the answer."""
@@ -40,6 +50,10 @@ class Citation:
     title: str
     heading: str = ""
     url: str = ""
+
+    @property
+    def place(self) -> str:
+        return place_in_document(title=self.title, heading=self.heading)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -48,6 +48,13 @@ SLACK_API_URL = env.str("SLACK_API_URL", "https://slack.com/api/", validate=URL(
 LLM_MODEL = env.str("LLM_MODEL", "")
 LLM_BASE_URL = env.str("LLM_BASE_URL", "", validate=lambda url: not url or _is_url(url))
 LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", 60.0, validate=Range(min=0, min_inclusive=False))
+QUESTION_CATEGORIES: list[str] = [
+    category.strip()
+    for category in env.list(
+        "QUESTION_CATEGORIES", ["how-to", "troubleshooting", "access-request", "release", "other"]
+    )
+    if category.strip()
+]
 
 seal(env)
 
@@ -56,6 +63,8 @@ if not DEBUG and not SECRET_KEY:
         "SECRET_KEY is required when DEBUG is off: set SECRET_KEY to a long random string "
         "(or DEBUG=true for local development)"
     )
+if not QUESTION_CATEGORIES:
+    raise ConfigurationError("QUESTION_CATEGORIES: give at least one category, comma-separated")
 if DEBUG and not SECRET_KEY:
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - never used with DEBUG off
 

@@ -53,6 +53,18 @@ def _settings(**environment: str) -> Any:
         pytest.param({"DATABASE_URL": "mysql://db/kraken"}, "DATABASE_URL", id="unsupported-db"),
         pytest.param({"LLM_TIMEOUT_S": "-3"}, "LLM_TIMEOUT_S", id="negative-timeout"),
         pytest.param({"SLACK_API_URL": "slack"}, "SLACK_API_URL", id="api-url-not-a-url"),
+        pytest.param({"LLM_MODEL": "nonsense:model"}, "LLM_MODEL", id="unknown-model"),
+        pytest.param(
+            {"LLM_MODEL": "anthropic:claude-sonnet-4-5", "ANTHROPIC_API_KEY": ""},
+            "ANTHROPIC_API_KEY",
+            id="model-without-its-key",
+        ),
+        pytest.param(
+            {"LLM_MODEL": "anthropic:claude-sonnet-4-5", "LLM_BASE_URL": "http://127.0.0.1:1/v1"},
+            "LLM_BASE_URL",
+            id="base-url-for-a-non-openai-model",
+        ),
+        pytest.param({"QUESTION_CATEGORIES": ","}, "QUESTION_CATEGORIES", id="no-categories"),
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_variable(

@@ -1,0 +1,220 @@
+"""Answering one question: the bot's main use case.
+
+The four steps are independent, so they run at once with `asyncio.TaskGroup`: tell the person the
+bot is working, store the question, classify it, answer it. The total time is the slowest step's,
+not the sum. Each step's failure is caught inside its own task, so a failed status update never
+cancels the answer and a failed agent never loses the stored question.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.conf import settings
+
+from agents import classifier, docs_answerer, errors, usage
+from application import ports
+from domain import operations, records, search
+
+logger = logging.getLogger(__name__)
+
+STATUS_TEXT = "Finding a response…"
+FAILURE_TEXT = (
+    "Sorry, I couldn't answer that just now. Your question is saved, and the people who run "
+    "Kraken Bot can see what went wrong."
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomingQuestion:
+    text: str
+    source: records.QuestionSource
+    slack: records.SlackOrigin | None = None
+
+
+class QuestionNotStored(Exception):
+    """The question could not be stored (the database failed); the person still got a reply."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Outcome(Generic[T]):
+    """One step's result or failure, and how long it took."""
+
+    value: T | None
+    error: Exception | None
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class _FanOut:
+    status: _Outcome[None]
+    stored: _Outcome[records.Question]
+    classified: _Outcome[classifier.ClassifiedQuestion]
+    answered: _Outcome[docs_answerer.AnsweredQuestion]
+
+    def timings(self) -> dict[str, float]:
+        return {
+            "status": self.status.elapsed_ms,
+            "store": self.stored.elapsed_ms,
+            "classify": self.classified.elapsed_ms,
+            "answer": self.answered.elapsed_ms,
+        }
+
+
+async def respond_to_user(
+    *, question: IncomingQuestion, chat: ports.ChatPort, now: dt.datetime
+) -> records.Question:
+    """Answer the question through the chat port and store everything about the answer.
+
+    Raises: QuestionNotStored.
+    """
+    started = time.perf_counter()
+    writer = chat.answer_writer()
+    steps = await _fan_out(question, chat=chat, writer=writer, now=now)
+    delivered = await _deliver(steps, writer=writer)
+    timings = steps.timings() | {"reply": delivered.elapsed_ms, "total": _elapsed_ms(started)}
+    if steps.stored.value is None:
+        raise QuestionNotStored("The question was replied to but could not be stored")
+    return await _record(
+        steps,
+        question_id=steps.stored.value.id,
+        delivered=delivered,
+        timings=timings,
+        answered_at=now + dt.timedelta(milliseconds=timings["total"]),
+    )
+
+
+async def _fan_out(
+    question: IncomingQuestion,
+    *,
+    chat: ports.ChatPort,
+    writer: ports.AnswerWriter,
+    now: dt.datetime,
+) -> _FanOut:
+    async with asyncio.TaskGroup() as group:
+        status = group.create_task(_timed(chat.show_status(text=STATUS_TEXT)))
+        stored = group.create_task(
+            _timed(
+                operations.record_question(
+                    text=question.text,
+                    source=question.source,
+                    received_at=now,
+                    slack=question.slack,
+                )
+            )
+        )
+        classified = group.create_task(
+            _timed(
+                classifier.classify_question(
+                    question=question.text, categories=settings.QUESTION_CATEGORIES
+                )
+            )
+        )
+        answered = group.create_task(
+            _timed(
+                docs_answerer.answer_question(
+                    question=question.text, search=search.search_passages, on_text=_sink(writer)
+                )
+            )
+        )
+    steps = _FanOut(
+        status=status.result(),
+        stored=stored.result(),
+        classified=classified.result(),
+        answered=answered.result(),
+    )
+    for name, outcome in (
+        ("show the status", steps.status),
+        ("store the question", steps.stored),
+        ("classify the question", steps.classified),
+    ):
+        if outcome.error is not None:
+            logger.warning("Unable to %s: %s", name, _describe(outcome.error))
+    return steps
+
+
+def _sink(writer: ports.AnswerWriter) -> docs_answerer.TextSink:
+    async def append(text: str) -> None:
+        await writer.append(text=text)
+
+    return append
+
+
+async def _deliver(steps: _FanOut, *, writer: ports.AnswerWriter) -> _Outcome[str]:
+    answer = steps.answered.value
+    if answer is None:
+        return await _timed(_send_failure(writer))
+    reply = ports.Reply(
+        question_id=steps.stored.value.id if steps.stored.value else None,
+        text=answer.text,
+        citations=answer.citations,
+    )
+    return await _timed(writer.finish(reply=reply))
+
+
+async def _send_failure(writer: ports.AnswerWriter) -> str:
+    await writer.fail(text=FAILURE_TEXT)
+    return ""
+
+
+async def _record(
+    steps: _FanOut,
+    *,
+    question_id: int,
+    delivered: _Outcome[str],
+    timings: dict[str, float],
+    answered_at: dt.datetime,
+) -> records.Question:
+    answer = steps.answered.value
+    if answer is None:
+        return await operations.record_failure(
+            question_id=question_id, error=_describe(steps.answered.error), timings_ms=timings
+        )
+    if delivered.error is not None:
+        return await operations.record_failure(
+            question_id=question_id,
+            error=f"Unable to send the answer: {_describe(delivered.error)}",
+            timings_ms=timings,
+        )
+    classified = steps.classified.value
+    return await operations.record_answer(
+        question_id=question_id,
+        answer=records.Answer(
+            text=answer.text,
+            citations=answer.citations,
+            category=classified.category if classified else "",
+            usage=usage.add_usage(classified.usage, answer.usage) if classified else answer.usage,
+            timings_ms=timings,
+            reply_ts=delivered.value or "",
+        ),
+        answered_at=answered_at,
+    )
+
+
+async def _timed(step: Awaitable[T]) -> _Outcome[T]:
+    """Run one step and keep its result or its failure, so one step never cancels the others."""
+    started = time.perf_counter()
+    try:
+        value = await step
+    except errors.UnableToAnswer as error:
+        return _Outcome(value=None, error=error, elapsed_ms=_elapsed_ms(started))
+    except Exception as error:
+        logger.exception("Unexpected failure while answering a question")
+        return _Outcome(value=None, error=error, elapsed_ms=_elapsed_ms(started))
+    return _Outcome(value=value, error=None, elapsed_ms=_elapsed_ms(started))
+
+
+def _describe(error: Exception | None) -> str:
+    if isinstance(error, errors.UnableToAnswer):
+        return str(error)
+    return f"Unexpected error: {type(error).__name__}"
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

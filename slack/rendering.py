@@ -1,0 +1,130 @@
+"""What Slack shows: the model's Markdown as Slack renders it, split within Slack's limits, with the
+sources as a numbered list of links and the feedback buttons under the answer.
+"""
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from domain import records
+
+# Slack truncates a message's text beyond about 4,000 characters; a section block holds 3,000, a
+# markdown block or one stream append 12,000, and a message at most 50 blocks.
+MESSAGE_TEXT_LIMIT = 3_900
+MARKDOWN_BLOCK_LIMIT = 12_000
+STREAM_APPEND_LIMIT = 12_000
+
+FEEDBACK_UP = "feedback_up"
+FEEDBACK_DOWN = "feedback_down"
+
+_CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
+_ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
+
+
+def markdown_to_mrkdwn(markdown: str) -> str:
+    """Convert Markdown to Slack's mrkdwn: `*bold*`, `_italic_`, `~strike~`, `<url|label>`, `•`.
+
+    Code spans and blocks are kept as they are; `&`, `<` and `>` are escaped as Slack requires.
+    """
+    pieces: list[str] = []
+    position = 0
+    for code in _CODE.finditer(markdown):
+        pieces.append(_convert_prose(markdown[position : code.start()]))
+        pieces.append(_escape(code.group(0)))
+        position = code.end()
+    pieces.append(_convert_prose(markdown[position:]))
+    return "".join(pieces)
+
+
+def _convert_prose(text: str) -> str:
+    links: list[str] = []
+
+    def keep_link(match: re.Match[str]) -> str:
+        links.append(f"<{match[2]}|{_escape(match[1])}>")
+        return f"\x00{len(links) - 1}\x00"
+
+    text = _LINK.sub(keep_link, text)
+    text = _escape(text)
+    text = _HEADING.sub(lambda match: f"\x01{match[1]}\x01", text)
+    text = _BOLD.sub(lambda match: f"\x01{match[1] or match[2]}\x01", text)
+    text = _ITALIC.sub(lambda match: f"_{match[1]}_", text)
+    text = _STRIKE.sub(lambda match: f"~{match[1]}~", text)
+    text = _BULLET.sub(lambda match: f"{match[1]}• ", text)
+    text = text.replace("\x01", "*")
+    return re.sub("\x00(\\d+)\x00", lambda match: links[int(match[1])], text)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_text(text: str, *, limit: int) -> list[str]:
+    """Split text into parts of at most `limit` characters, at paragraph, line or word breaks
+    when there is one; joined back together, the parts are the whole text."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = _break_before(rest, limit)
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+    if rest or not parts:
+        parts.append(rest)
+    return parts
+
+
+def _break_before(text: str, limit: int) -> int:
+    for separator in ("\n\n", "\n", " "):
+        cut = text.rfind(separator, limit // 2, limit)
+        if cut > 0:
+            return cut + len(separator)
+    return limit
+
+
+def sources_markdown(citations: Sequence[records.Citation]) -> str:
+    """The sources under an answer, as a numbered Markdown list of links."""
+    if not citations:
+        return ""
+    lines = ["**Sources**"]
+    for number, citation in enumerate(citations, start=1):
+        where = " › ".join(part for part in (citation.title, citation.heading) if part)
+        lines.append(
+            f"{number}. [{where}]({citation.url})" if citation.url else f"{number}. {where}"
+        )
+    return "\n".join(lines)
+
+
+def feedback_blocks(*, question_id: int) -> list[dict[str, Any]]:
+    """👍 / 👎 buttons that carry the question's id."""
+    return [
+        {
+            "type": "actions",
+            "block_id": f"feedback-{question_id}",
+            "elements": [
+                _button(FEEDBACK_UP, "👍 Helpful", question_id),
+                _button(FEEDBACK_DOWN, "👎 Not helpful", question_id),
+            ],
+        }
+    ]
+
+
+def _button(action_id: str, label: str, question_id: int) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "value": str(question_id),
+    }
+
+
+def markdown_blocks(markdown: str) -> list[dict[str, Any]]:
+    """Markdown blocks that Slack renders as Markdown, each within the block limit."""
+    return [
+        {"type": "markdown", "text": part}
+        for part in split_text(markdown, limit=MARKDOWN_BLOCK_LIMIT)
+        if part.strip()
+    ]

@@ -1,0 +1,59 @@
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from data import models
+
+PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _ask(*arguments: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("ask", *arguments, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def project_docs_indexed() -> None:
+    call_command(
+        "index_docs", str(PROJECT_DOCS), "--collection", "kraken-bot", stdout=io.StringIO()
+    )
+
+
+def test_ask_answers_offline_from_the_projects_docs_with_numbered_sources(
+    project_docs_indexed: None,
+) -> None:
+    out, err = _ask("how do I configure the LLM?")
+
+    assert err.startswith("Finding a response…")
+    assert "LLM_MODEL" in out
+    assert "Sources:\n  [1] Configuring the language model (LLM)" in out
+    question = models.Question.objects.get()
+    assert question.source == models.QuestionSource.CONSOLE
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert question.sources[0]["title"] == "Configuring the language model (LLM)"
+
+
+def test_ask_json_prints_the_stored_question(project_docs_indexed: None) -> None:
+    out, _ = _ask("how do I run the tests on PostgreSQL?", "--json")
+
+    stored = json.loads(out)
+    assert stored["status"] == "answered"
+    assert stored["source"] == "console"
+    assert stored["citations"]
+    assert set(stored["timings_ms"]) == {"status", "store", "classify", "answer", "reply", "total"}
+    assert stored["usage"]["model_name"] == "offline"
+
+
+def test_ask_says_plainly_when_the_docs_have_nothing(project_docs_indexed: None) -> None:
+    out, _ = _ask("zebra xylophone quokka")
+
+    assert "could not find anything" in out
+
+
+def test_ask_refuses_an_empty_question() -> None:
+    with pytest.raises(CommandError, match="Ask a question"):
+        _ask("   ")

@@ -1,0 +1,174 @@
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from pydantic_ai.exceptions import ModelHTTPError
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models import override_allow_model_requests
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from agents import classifier, docs_answerer
+from application import respond_to_user as use_case
+from domain import queries, records
+from tests.agents_support import FixedSearch, hit
+from tests.fake_chat import FakeChat
+from tests.fake_openai import fake_openai_server
+
+NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
+ROTATION = hit(11, title="Database runbook", heading="Passwords", text="Run `vault rotate db`.")
+QUESTION = use_case.IncomingQuestion(
+    text="How do I rotate the database password?", source=records.QuestionSource.CONSOLE
+)
+
+
+@pytest.fixture
+def search(monkeypatch: pytest.MonkeyPatch) -> FixedSearch:
+    fixed = FixedSearch([ROTATION])
+    monkeypatch.setattr("domain.search.search_passages", fixed)
+    return fixed
+
+
+def _classifier_that_waits(
+    barrier: asyncio.Barrier | None = None, delay_s: float = 0
+) -> FunctionModel:
+    async def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if barrier is not None:
+            await barrier.wait()
+        await asyncio.sleep(delay_s)
+        return ModelResponse(
+            parts=[ToolCallPart(info.output_tools[0].name, {"category": "how-to"})]
+        )
+
+    return FunctionModel(reply, model_name="offline")
+
+
+async def test_the_answer_is_shown_and_stored_with_sources_usage_and_timings(
+    search: FixedSearch,
+) -> None:
+    chat = FakeChat()
+
+    question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert chat.statuses == [use_case.STATUS_TEXT]
+    assert [reply.text for reply in chat.replies] == [question.answer]
+    assert "vault rotate db" in question.answer
+    assert question.status is records.QuestionStatus.ANSWERED
+    assert question.source is records.QuestionSource.CONSOLE
+    assert question.category == "how-to"
+    assert [citation.passage_id for citation in question.citations] == [11]
+    assert question.usage.model_name == "offline"
+    assert question.usage.cost == Decimal(0)
+    assert question.usage.input_tokens
+    assert set(question.timings_ms) == {"status", "store", "classify", "answer", "reply", "total"}
+    assert question.reply_ts == "1767603600.000001"
+    assert await queries.get_question(question_id=question.id) == question
+
+
+async def test_the_four_steps_run_at_the_same_time(search: FixedSearch) -> None:
+    barrier = asyncio.Barrier(3)
+    chat = FakeChat(status_barrier=barrier)
+    search.wait_for = barrier
+
+    with classifier.classifier.override(model=_classifier_that_waits(barrier)):
+        async with asyncio.timeout(5):  # steps run one after another would wait here forever
+            question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert question.status is records.QuestionStatus.ANSWERED
+
+
+async def test_the_total_time_is_close_to_the_slowest_step_not_the_sum(search: FixedSearch) -> None:
+    delay_s = 0.3
+    chat = FakeChat(status_delay_s=delay_s)
+    search.delay_s = delay_s
+
+    with classifier.classifier.override(model=_classifier_that_waits(delay_s=delay_s)):
+        question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    steps = [question.timings_ms[step] for step in ("status", "classify", "answer")]
+    assert min(steps) >= delay_s * 1000
+    assert question.timings_ms["total"] < sum(steps) * 0.7
+
+
+async def test_a_failed_status_update_still_gives_the_answer(search: FixedSearch) -> None:
+    chat = FakeChat(status_error=RuntimeError("channel_not_found"))
+
+    question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert question.status is records.QuestionStatus.ANSWERED
+    assert len(chat.replies) == 1
+
+
+async def test_a_failed_agent_leaves_the_question_stored_as_failed_with_the_error(
+    search: FixedSearch,
+) -> None:
+    async def broken(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str]:
+        pieces: tuple[str, ...] = ()  # a stream that fails before its first piece
+        for piece in pieces:
+            yield piece
+        raise ModelHTTPError(status_code=503, model_name="scripted", body="overloaded")
+
+    chat = FakeChat()
+    with docs_answerer.docs_answerer.override(model=FunctionModel(stream_function=broken)):
+        question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert question.status is records.QuestionStatus.FAILED
+    assert question.text == QUESTION.text
+    assert "Unable to answer the question" in question.error
+    assert "503" in question.error
+    assert chat.failures == [use_case.FAILURE_TEXT]
+    assert chat.replies == []
+    assert "total" in question.timings_ms
+
+
+async def test_a_failed_classifier_still_gives_the_answer_without_a_category(
+    search: FixedSearch,
+) -> None:
+    def broken(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        raise ModelHTTPError(status_code=500, model_name="scripted", body="boom")
+
+    with classifier.classifier.override(model=FunctionModel(broken)):
+        question = await use_case.respond_to_user(question=QUESTION, chat=FakeChat(), now=NOW)
+
+    assert question.status is records.QuestionStatus.ANSWERED
+    assert question.category == ""
+
+
+async def test_an_answer_that_cannot_be_sent_is_stored_as_failed(search: FixedSearch) -> None:
+    chat = FakeChat(reply_error=RuntimeError("msg_too_long"))
+
+    question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert question.status is records.QuestionStatus.FAILED
+    assert question.error == "Unable to send the answer: Unexpected error: RuntimeError"
+
+
+async def test_a_failing_llm_server_gives_a_clear_stored_error(
+    search: FixedSearch, settings
+) -> None:
+    async with fake_openai_server() as llm:
+        for _ in range(6):
+            llm.error(500)
+        settings.LLM_MODEL = "openai:fake-model"
+        settings.LLM_BASE_URL = llm.base_url
+        settings.LLM_TIMEOUT_S = 0.5
+        chat = FakeChat()
+        with override_allow_model_requests(True):
+            async with asyncio.timeout(20):
+                question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert question.status is records.QuestionStatus.FAILED
+    assert question.error.startswith("Unable to answer the question: ModelServerError")
+    assert "500" in question.error
+    assert chat.failures == [use_case.FAILURE_TEXT]
+
+
+async def test_the_answer_is_handed_to_the_chat_as_it_is_written(search: FixedSearch) -> None:
+    chat = FakeChat()
+
+    question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    [writer] = chat.writers
+    assert len(writer.pieces) > 1
+    assert writer.streamed == question.answer

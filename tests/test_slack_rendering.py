@@ -1,0 +1,72 @@
+import pytest
+
+from domain import records
+from slack import rendering
+
+
+@pytest.mark.parametrize(
+    ("markdown", "mrkdwn"),
+    [
+        ("**Rotate** the key", "*Rotate* the key"),
+        ("__Rotate__ the key", "*Rotate* the key"),
+        ("an *important* step", "an _important_ step"),
+        ("~~old~~ new", "~old~ new"),
+        ("## Deploying", "*Deploying*"),
+        ("- one\n- two\n  * nested", "• one\n• two\n  • nested"),
+        (
+            "See [the runbook](https://docs.example.com/run?a=1&b=2).",
+            "See <https://docs.example.com/run?a=1&b=2|the runbook>.",
+        ),
+        ("a < b & c > d", "a &lt; b &amp; c &gt; d"),
+        ("run `make **test**` now", "run `make **test**` now"),
+        ("```\n**not bold**\n```", "```\n**not bold**\n```"),
+        ("2 * 3 * 4", "2 * 3 * 4"),
+    ],
+)
+def test_markdown_is_converted_to_slack_mrkdwn(markdown: str, mrkdwn: str) -> None:
+    assert rendering.markdown_to_mrkdwn(markdown) == mrkdwn
+
+
+def test_no_raw_double_asterisks_survive_outside_code() -> None:
+    converted = rendering.markdown_to_mrkdwn("**Step 1**: open **Settings**, then **Save**.")
+
+    assert "**" not in converted
+
+
+def test_long_text_is_split_within_the_limit_and_nothing_is_lost() -> None:
+    text = "\n\n".join(f"Paragraph {n}. " + "word " * 150 for n in range(30))
+
+    parts = rendering.split_text(text, limit=rendering.MESSAGE_TEXT_LIMIT)
+
+    assert len(parts) > 1
+    assert all(len(part) <= rendering.MESSAGE_TEXT_LIMIT for part in parts)
+    assert "".join(parts) == text
+
+
+def test_text_without_breaks_is_still_split_whole() -> None:
+    text = "x" * 10_001
+
+    parts = rendering.split_text(text, limit=4_000)
+
+    assert [len(part) for part in parts] == [4_000, 4_000, 2_001]
+
+
+def test_sources_are_a_numbered_list_of_links() -> None:
+    citations = (
+        records.Citation(passage_id=1, title="Runbook", heading="Passwords", url="https://d/r#p"),
+        records.Citation(passage_id=2, title="FAQ"),
+    )
+
+    assert rendering.sources_markdown(citations) == (
+        "**Sources**\n1. [Runbook › Passwords](https://d/r#p)\n2. FAQ"
+    )
+
+
+def test_feedback_buttons_carry_the_question_id() -> None:
+    [actions] = rendering.feedback_blocks(question_id=42)
+
+    assert [button["value"] for button in actions["elements"]] == ["42", "42"]
+    assert [button["action_id"] for button in actions["elements"]] == [
+        rendering.FEEDBACK_UP,
+        rendering.FEEDBACK_DOWN,
+    ]
