@@ -86,10 +86,13 @@ class InboundEvent(models.Model):
     """The inbox: one row per Slack event id, recorded before the event is acknowledged."""
 
     event_id = models.CharField(max_length=64, unique=True)
+    message_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
     team_id = models.CharField(max_length=32, blank=True)
     event_type = models.CharField(max_length=64)
     payload = models.JSONField()
     received_at = models.DateTimeField()
+    claimed_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=1)
     question = models.OneToOneField(
         Question,
         on_delete=models.SET_NULL,
@@ -99,7 +102,10 @@ class InboundEvent(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["received_at"], name="inboundevent_received_idx")]
+        indexes = [
+            models.Index(fields=["received_at"], name="inboundevent_received_idx"),
+            models.Index(fields=["claimed_at"], name="inboundevent_claimed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"

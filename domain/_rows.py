@@ -34,7 +34,10 @@ def inbound_event(row: models.InboundEvent) -> records.InboundEvent:
         event_id=row.event_id,
         team_id=row.team_id,
         event_type=row.event_type,
+        payload=row.payload,
         received_at=row.received_at,
+        claimed_at=row.claimed_at,
+        attempts=row.attempts,
         question_id=row.question_id,
     )
 

@@ -18,7 +18,8 @@ from domain import _rows, passages, queries, records, search_index
 
 
 class EventAlreadyRecorded(Exception):
-    """A delivery of this Slack event was recorded before, by this process or another."""
+    """A delivery of this Slack event, or another event about the same message, was recorded
+    before, by this process or another."""
 
     def __init__(self, event_id: str) -> None:
         super().__init__(f"Slack event {event_id} was already recorded")
@@ -44,18 +45,22 @@ async def record_event(
     event_type: str,
     payload: Mapping[str, Any],
     received_at: dt.datetime,
+    message_key: str | None = None,
 ) -> records.InboundEvent:
-    """Record a Slack event in the inbox, once per event id.
+    """Record a Slack event in the inbox, once per event id and once per message; the receiving
+    process holds its claim from `received_at`.
 
     Raises: EventAlreadyRecorded.
     """
     try:
         row = await models.InboundEvent.objects.acreate(
             event_id=event_id,
+            message_key=message_key,
             team_id=team_id,
             event_type=event_type,
             payload=dict(payload),
             received_at=received_at,
+            claimed_at=received_at,
         )
     except IntegrityError:
         raise EventAlreadyRecorded(event_id) from None

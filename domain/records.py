@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 
 class QuestionSource(StrEnum):
@@ -106,7 +107,10 @@ class InboundEvent:
     event_id: str
     team_id: str
     event_type: str
+    payload: Mapping[str, Any]
     received_at: dt.datetime
+    claimed_at: dt.datetime
+    attempts: int = 1
     question_id: int | None = None
 
 

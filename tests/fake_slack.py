@@ -104,7 +104,7 @@ class FakeSlack:
                 return {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID}
             case "chat.postMessage" | "chat.startStream":
                 return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, **args}}
-            case "chat.update" | "chat.appendStream" | "chat.stopStream":
+            case "chat.update" | "chat.appendStream" | "chat.stopStream" | "chat.delete":
                 return {"ok": True, "channel": channel, "ts": args.get("ts", ts)}
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
@@ -124,11 +124,12 @@ class FakeSlack:
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
+    """The call's arguments, wherever slack_sdk put them: query string, form or JSON body."""
+    arguments: dict[str, Any] = dict(request.query)
     if request.content_type == "application/json":
         body = await request.json()
-        return dict(body) if isinstance(body, dict) else {}
+        return arguments | (dict(body) if isinstance(body, dict) else {})
     form = await request.post()
-    arguments: dict[str, Any] = {}
     for key, value in form.items():
         text = str(value)
         arguments[key] = (

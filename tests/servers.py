@@ -29,16 +29,16 @@ def subprocess_environment(**overrides: str) -> dict[str, str]:
     return {**environment, **overrides}
 
 
-def database_url_shared_with_tests(tmp_path: Path) -> str:
-    """A database a child process can use: the test database on PostgreSQL, a new file on SQLite
-    (the tests' SQLite database lives in memory, out of a child's reach)."""
+def database_url_shared_with_tests() -> str:
+    """The URL of the test database, for a child process that must read and write what the test
+    does (on SQLite the test settings keep it in a file for this)."""
     settings = connection.settings_dict
     if connection.vendor == "postgresql":
         user = settings["USER"] or ""
         password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
         port = settings["PORT"] or 5432
         return f"postgres://{user}{password}@{settings['HOST']}:{port}/{settings['NAME']}"
-    return f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    return f"sqlite:///{settings['NAME']}"
 
 
 @contextlib.asynccontextmanager

@@ -15,9 +15,9 @@ async def test_the_health_check_answers_ok_after_a_database_round_trip() -> None
     assert body["database"]["latency_ms"] >= 0
 
 
-async def test_the_service_served_as_make_run_does_answers_health_and_admin_login(tmp_path) -> None:
+async def test_the_service_served_as_make_run_does_answers_health_and_admin_login() -> None:
     environment = subprocess_environment(
-        DEBUG="true", DATABASE_URL=database_url_shared_with_tests(tmp_path)
+        DEBUG="true", DATABASE_URL=database_url_shared_with_tests()
     )
 
     async with (
@@ -33,11 +33,11 @@ async def test_the_service_served_as_make_run_does_answers_health_and_admin_logi
     assert "Kraken Bot" in login.text
 
 
-async def test_in_production_only_the_health_check_is_served_over_plain_http(tmp_path) -> None:
+async def test_in_production_only_the_health_check_is_served_over_plain_http() -> None:
     environment = subprocess_environment(
         DEBUG="false",
         SECRET_KEY="a-production-secret-key-with-more-than-fifty-characters-0123456789",
-        DATABASE_URL=database_url_shared_with_tests(tmp_path),
+        DATABASE_URL=database_url_shared_with_tests(),
     )
 
     async with (

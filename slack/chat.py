@@ -1,0 +1,221 @@
+"""The Slack implementation of the chat port: status, streamed answers, and the fallbacks that make
+sure the person always sees one whole answer.
+
+The answer is streamed into the thread with Slack's chat streaming API. When streaming is refused or
+breaks (a missing scope, an old workspace, `message_not_in_streaming_state` after Slack closes a
+stream that ran about five minutes), the text keeps arriving and the answer is shown by updating
+the placeholder message (at most one update every two seconds) and, when that fails too, by posting
+it. Long answers are split across messages within Slack's limits, never cut off.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_chat_stream import AsyncChatStream
+from slack_sdk.web.async_client import AsyncWebClient
+
+from application import ports
+from slack import rendering
+
+logger = logging.getLogger(__name__)
+
+# What a failed Slack call can raise: an API error, a client-side refusal, or a broken connection.
+SLACK_FAILURES = (SlackApiError, SlackClientError, ClientError, TimeoutError)
+
+STREAM_BUFFER = 120
+STREAM_MESSAGE_LIMIT = 12_000
+UPDATE_INTERVAL_S = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackThread:
+    """Where the answer goes, and to whom (streaming in channels needs the recipient)."""
+
+    channel_id: str
+    thread_ts: str
+    user_id: str
+    team_id: str
+
+
+class SlackChatPort:
+    def __init__(self, *, client: AsyncWebClient, thread: SlackThread) -> None:
+        self._client = client
+        self._thread = thread
+        self.placeholder_ts: str | None = None
+
+    async def show_status(self, *, text: str) -> None:
+        """The assistant status in the thread; where Slack refuses it, a placeholder message."""
+        try:
+            await self._client.assistant_threads_setStatus(
+                channel_id=self._thread.channel_id, thread_ts=self._thread.thread_ts, status=text
+            )
+        except SlackApiError as error:
+            logger.info("Status unavailable (%s); posting a placeholder", _reason(error))
+            response = await self._client.chat_postMessage(
+                channel=self._thread.channel_id, thread_ts=self._thread.thread_ts, text=text
+            )
+            self.placeholder_ts = str(response["ts"])
+
+    def answer_writer(self) -> "SlackAnswerWriter":
+        return SlackAnswerWriter(client=self._client, thread=self._thread, port=self)
+
+
+class SlackAnswerWriter:
+    def __init__(self, *, client: AsyncWebClient, thread: SlackThread, port: SlackChatPort) -> None:
+        self._client = client
+        self._thread = thread
+        self._port = port
+        self._streams: list[AsyncChatStream] = []
+        self._stream_open = False
+        self._in_stream = ""
+        self._received = ""
+        self._streaming = True
+        self._last_update = 0.0
+
+    async def append(self, *, text: str) -> None:
+        self._received += text
+        if self._streaming:
+            try:
+                await self._stream(text)
+                return
+            except SLACK_FAILURES as error:
+                self._streaming = False
+                logger.warning("Streaming the answer failed (%s); updating instead", _reason(error))
+        await self._show_progress()
+
+    async def finish(self, *, reply: ports.Reply) -> str:
+        sources = rendering.sources_markdown(reply.citations)
+        buttons = (
+            rendering.feedback_blocks(question_id=reply.question_id) if reply.question_id else []
+        )
+        if self._streaming and self._streams and reply.text.startswith(self._received):
+            try:
+                await self._stream(reply.text[len(self._received) :])
+                await self._streams[-1].stop(
+                    markdown_text=f"\n\n{sources}" if sources else None, blocks=buttons or None
+                )
+                await self._remove_placeholder()
+                return str(self._streams[0].ts)
+            except SLACK_FAILURES as error:
+                logger.warning("Finishing the stream failed (%s); updating instead", _reason(error))
+        text = f"{reply.text.rstrip()}\n\n{sources}" if sources else reply.text
+        await self._close_stream()
+        return await self._show_whole(text, buttons=buttons)
+
+    async def fail(self, *, text: str) -> None:
+        await self._close_stream()
+        await self._show_whole(text, buttons=[])
+
+    async def _stream(self, text: str) -> None:
+        for piece in rendering.split_text(text, limit=rendering.STREAM_APPEND_LIMIT):
+            if not piece:
+                continue
+            if not self._streams or len(self._in_stream) + len(piece) > STREAM_MESSAGE_LIMIT:
+                await self._start_stream()
+            await self._streams[-1].append(markdown_text=piece)
+            self._in_stream += piece
+
+    async def _start_stream(self) -> None:
+        if self._stream_open:
+            await self._streams[-1].stop()
+        self._stream_open = True
+        self._streams.append(
+            await self._client.chat_stream(
+                channel=self._thread.channel_id,
+                thread_ts=self._thread.thread_ts,
+                recipient_user_id=self._thread.user_id,
+                recipient_team_id=self._thread.team_id,
+                buffer_size=STREAM_BUFFER,
+            )
+        )
+        self._in_stream = ""
+
+    async def _close_stream(self) -> None:
+        """Stop a stream still open before its message is replaced; a refusal changes nothing."""
+        if not self._stream_open:
+            return
+        self._stream_open = False
+        try:
+            await self._streams[-1].stop()
+        except SLACK_FAILURES as error:
+            logger.info("Stopping the stream failed (%s)", _reason(error))
+
+    async def _show_progress(self) -> None:
+        """While the answer is written, update the placeholder now and then."""
+        placeholder = self._port.placeholder_ts
+        now = time.monotonic()
+        if placeholder is None or now - self._last_update < UPDATE_INTERVAL_S:
+            return
+        self._last_update = now
+        shown = rendering.split_text(self._received, limit=rendering.MESSAGE_TEXT_LIMIT)[0]
+        try:
+            await self._update(placeholder, f"{shown} …", buttons=[])
+        except SLACK_FAILURES as error:
+            logger.warning("Updating the placeholder failed (%s)", _reason(error))
+
+    async def _show_whole(self, text: str, *, buttons: list[dict[str, Any]]) -> str:
+        """Show the text whole, in as many messages as it takes; the buttons go under the last.
+        The first message replaces what was shown so far (a stream or the placeholder)."""
+        parts = rendering.split_text(text, limit=rendering.MESSAGE_TEXT_LIMIT)
+        first_ts = ""
+        for number, part in enumerate(parts):
+            last = number == len(parts) - 1
+            target = self._shown_so_far() if number == 0 else None
+            ts = await self._show_part(part, buttons=buttons if last else [], replacing=target)
+            first_ts = first_ts or ts
+        return first_ts
+
+    def _shown_so_far(self) -> str | None:
+        if self._streams and self._streams[0].ts:
+            return str(self._streams[0].ts)
+        return self._port.placeholder_ts
+
+    async def _show_part(
+        self, part: str, *, buttons: list[dict[str, Any]], replacing: str | None
+    ) -> str:
+        if replacing is not None:
+            try:
+                await self._update(replacing, part, buttons=buttons)
+                for stream in self._streams[1:]:
+                    await self._delete(stream.ts)
+                return replacing
+            except SLACK_FAILURES as error:
+                logger.warning("Updating the message failed (%s); posting instead", _reason(error))
+        response = await self._client.chat_postMessage(
+            channel=self._thread.channel_id,
+            thread_ts=self._thread.thread_ts,
+            text=rendering.markdown_to_mrkdwn(part),
+            blocks=[*rendering.markdown_blocks(part), *buttons],
+        )
+        return str(response["ts"])
+
+    async def _update(self, ts: str, part: str, *, buttons: list[dict[str, Any]]) -> None:
+        await self._client.chat_update(
+            channel=self._thread.channel_id,
+            ts=ts,
+            text=rendering.markdown_to_mrkdwn(part),
+            blocks=[*rendering.markdown_blocks(part), *buttons],
+        )
+
+    async def _remove_placeholder(self) -> None:
+        if self._port.placeholder_ts is not None:
+            await self._delete(self._port.placeholder_ts)
+
+    async def _delete(self, ts: str | None) -> None:
+        if ts is None:
+            return
+        try:
+            await self._client.chat_delete(channel=self._thread.channel_id, ts=ts)
+        except SLACK_FAILURES as error:
+            logger.warning("Deleting a superseded message failed (%s)", _reason(error))
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong, by Slack's error code where there is one (never a token)."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error", "error"))
+    return type(error).__name__

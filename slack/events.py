@@ -1,0 +1,88 @@
+"""Which Slack events the bot acts on, and the question each one carries.
+
+Slack sends much the bot must not answer: its own messages and other apps' (answering them would
+loop), edits and deletions (`message_changed` also arrives for link unfurls and thread replies),
+joins and other subtypes, and channel messages it was not addressed in. Deciding here, before the
+event is recorded, keeps the inbox to the events that become work.
+"""
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from domain import records
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_SUMMARISE = re.compile(r"^\s*(summari[sz]e|tl;?dr)\b", re.I)
+
+
+class EventKind(StrEnum):
+    MENTION = "mention"
+    DIRECT_MESSAGE = "direct_message"
+    ASSISTANT_THREAD = "assistant_thread"
+    MESSAGES_TAB_OPENED = "messages_tab_opened"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Asked:
+    """What a person asked, and where, taken from a mention or a direct message."""
+
+    text: str
+    origin: records.SlackOrigin
+    wants_summary: bool
+
+
+def kind_of(body: dict[str, Any], *, bot_user_id: str | None) -> EventKind:
+    """What the bot does with an Events API payload."""
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return EventKind.IGNORED
+    match event.get("type"):
+        case "app_mention" if _from_a_person(event, bot_user_id):
+            return EventKind.MENTION
+        case "message" if event.get("channel_type") == "im" and _from_a_person(event, bot_user_id):
+            return EventKind.DIRECT_MESSAGE
+        case "assistant_thread_started" | "assistant_thread_context_changed":
+            return EventKind.ASSISTANT_THREAD
+        case "app_home_opened" if event.get("tab") == "messages":
+            return EventKind.MESSAGES_TAB_OPENED
+    return EventKind.IGNORED
+
+
+def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    return (
+        "subtype" not in event
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and event.get("user") != bot_user_id
+        and isinstance(event.get("text", ""), str)
+    )
+
+
+def message_key(body: dict[str, Any]) -> str | None:
+    """The message an event is about: a mention Slack also delivers as a message is one question."""
+    event = body.get("event") or {}
+    if not event.get("ts") or not event.get("channel"):
+        return None
+    return f"{body.get('team_id', '')}:{event['channel']}:{event['ts']}"
+
+
+def asked(body: dict[str, Any]) -> Asked:
+    """The question in a mention or direct message, without the mentions, and where to answer:
+    in the thread the message is in, or in a new thread under it."""
+    event = body["event"]
+    text = _MENTION.sub("", event.get("text", "")).strip()
+    return Asked(
+        text=text,
+        origin=records.SlackOrigin(
+            team_id=str(body.get("team_id") or event.get("team", "")),
+            channel_id=event["channel"],
+            user_id=event["user"],
+            thread_ts=event.get("thread_ts") or event["ts"],
+            message_ts=event["ts"],
+            event_id=body.get("event_id"),
+        ),
+        wants_summary=bool(event.get("thread_ts")) and bool(_SUMMARISE.match(text)),
+    )
