@@ -2,15 +2,18 @@
 
 Each job runs in a `ThreadSensitiveContext` of its own: asgiref runs every thread-sensitive ORM call
 of one context on one thread, and a request's context ends with the request, so a job riding on it
-would either queue behind every other job on one thread or lose its thread. Jobs are kept until they
-finish, so a shutdown can wait for them, and a job's failure is logged, never lost silently.
+would either queue behind every other job on one thread or lose its thread. A job's database
+connections are closed when it ends. Jobs are kept until they finish, so a shutdown can wait for
+them, and a job's failure is logged, never lost silently.
 """
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +26,11 @@ class BackgroundJobs:
 
     def start(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         """Run the job in the background, in a thread-sensitive context of its own."""
-        task = asyncio.get_running_loop().create_task(_in_own_context(name, job), name=name)
+        # A fresh contextvars context: the request's (and any executor asgiref tied to it) ends
+        # with the request, long before the job does.
+        task = asyncio.get_running_loop().create_task(
+            _in_own_context(name, job), name=name, context=contextvars.Context()
+        )
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
@@ -40,11 +47,14 @@ class BackgroundJobs:
 
 
 async def _in_own_context(name: str, job: Callable[[], Awaitable[None]]) -> None:
-    try:
-        async with ThreadSensitiveContext():
+    async with ThreadSensitiveContext():
+        try:
             await job()
-    except Exception:
-        logger.exception("Background job failed: %s", name)
+        except Exception:
+            logger.exception("Background job failed: %s", name)
+        finally:
+            # The context's thread goes away with it: give its connections back (to the pool).
+            await sync_to_async(connections.close_all)()
 
 
 jobs = BackgroundJobs()

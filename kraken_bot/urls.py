@@ -5,9 +5,11 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from kraken_bot import health
+from slack import events_view
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("slack/events", events_view.slack_events, name="slack-events"),
 ]

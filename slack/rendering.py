@@ -128,3 +128,39 @@ def markdown_blocks(markdown: str) -> list[dict[str, Any]]:
         for part in split_text(markdown, limit=MARKDOWN_BLOCK_LIMIT)
         if part.strip()
     ]
+
+
+_COMMENT_BLOCK = "comment"
+_COMMENT_ACTION = "comment_text"
+
+
+def feedback_modal(*, question_id: int) -> dict[str, Any]:
+    """The optional "what was wrong?" form after a 👎."""
+    return {
+        "type": "modal",
+        "callback_id": "feedback_comment",
+        "private_metadata": str(question_id),
+        "title": {"type": "plain_text", "text": "What was wrong?"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Skip"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": _COMMENT_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Tell the bot's owners what was wrong"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": _COMMENT_ACTION,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            }
+        ],
+    }
+
+
+def feedback_comment(view: dict[str, Any]) -> str:
+    """The comment typed into the feedback form, or ""."""
+    value = view.get("state", {}).get("values", {}).get(_COMMENT_BLOCK, {}).get(_COMMENT_ACTION, {})
+    return str(value.get("value") or "").strip()

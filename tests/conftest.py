@@ -15,6 +15,8 @@ from blockbuster import BlockBuster, blockbuster_ctx
 from django.db import connections
 from pydantic_ai import models as pydantic_ai_models
 
+pytest_plugins = ["tests.slack_fixtures"]
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -25,9 +27,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def blockbuster() -> Iterator[BlockBuster]:
     with blockbuster_ctx() as guard:
-        # Django builds the middleware chain (whitenoise scans the static files) once per handler:
-        # in the service that happens at start-up, outside the loop; the async test client builds
-        # its handler inside the loop.
+        # Django builds the middleware chain (the static files middleware scans its folders)
+        # once per handler: in the service that happens at start-up, outside the loop; the async
+        # test client builds its handler inside the loop.
         for function in guard.functions.values():
             function.can_block_in("django/core/handlers/base.py", "load_middleware")
         yield guard

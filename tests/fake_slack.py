@@ -48,6 +48,11 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
+    def response_url(self, key: str) -> str:
+        """A response URL (as slash commands and actions carry) whose posts are recorded as
+        calls to the method `response_url`."""
+        return self.api_url.replace("/api/", f"/respond/{key}")
+
     def calls_to(self, method: str) -> list[SlackCall]:
         return [call for call in self.calls if call.method == method]
 
@@ -78,6 +83,13 @@ class FakeSlack:
 
     def _queue(self, method: str, times: int, behaviour: _Behaviour) -> None:
         self._behaviours.setdefault(method, []).extend([behaviour] * times)
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        call = SlackCall(method="response_url", args=await _arguments(request), token="")
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+        return web.Response(text="ok")
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -154,6 +166,7 @@ async def fake_slack_server() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     app = web.Application()
     app.router.add_post("/api/{method}", fake._handle)
+    app.router.add_post("/respond/{key}", fake._respond)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

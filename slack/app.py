@@ -1,0 +1,46 @@
+"""The one slack-bolt `AsyncApp` of a process, built from the settings when Slack is configured."""
+
+import logging
+from functools import lru_cache
+
+from django.conf import settings
+from slack_bolt.async_app import AsyncApp
+
+from slack import listeners
+from slack.web_client import build_web_client
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+def missing_settings() -> list[str]:
+    """The Slack settings the HTTP endpoint still needs."""
+    return [name for name in REQUIRED_SETTINGS if not getattr(settings, name)]
+
+
+def not_configured_message() -> str:
+    return (
+        "Slack is not configured: set "
+        + " and ".join(missing_settings())
+        + " (and SLACK_APP_TOKEN for Socket Mode) to connect the bot to Slack."
+    )
+
+
+def get_app() -> AsyncApp:
+    """The app for the current settings (built once per set of settings)."""
+    return _build_app(
+        settings.SLACK_BOT_TOKEN, settings.SLACK_SIGNING_SECRET, settings.SLACK_API_URL
+    )
+
+
+@lru_cache(maxsize=4)
+def _build_app(token: str, signing_secret: str, api_url: str) -> AsyncApp:
+    app = AsyncApp(
+        client=build_web_client(),
+        signing_secret=signing_secret,
+        name="kraken-bot",
+        logger=logger,
+    )
+    listeners.register(app)
+    return app

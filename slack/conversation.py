@@ -1,0 +1,81 @@
+"""What the bot does with a question asked in Slack, after the event is acknowledged.
+
+Each function here runs as a background job and makes one application call, after the checks that
+need no application: an empty mention gets a one-line hint, a channel outside the allow-list a
+one-line note.
+"""
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+from slack_sdk.web.async_client import AsyncWebClient
+
+from application import respond_to_user
+from domain import records
+from slack import chat, ephemeral, events
+
+logger = logging.getLogger(__name__)
+
+EMPTY_MENTION_HINT = (
+    "Ask me a question after the mention, for example: "
+    "`@Kraken how do I rotate the database password?`"
+)
+NOT_ALLOWED_NOTE = (
+    "I only answer in the channels my owners have opened me to; try a direct message."
+)
+USAGE = (
+    "*Kraken Bot* answers questions from the company's documentation.\n"
+    "• `/kraken <question>`: an answer only you can see\n"
+    "• `@Kraken <question>` in a channel, or a direct message: an answer in the thread\n"
+    "• `@Kraken summarise` in a thread: a summary of the thread"
+)
+
+
+def allowed(channel_id: str) -> bool:
+    """Direct messages are always allowed; channels if there is no allow-list or they are on it."""
+    allow_list = settings.SLACK_ALLOWED_CHANNELS
+    return not allow_list or channel_id.startswith("D") or channel_id in allow_list
+
+
+async def answer_in_thread(asked: events.Asked, *, client: AsyncWebClient) -> None:
+    origin = asked.origin
+    if not asked.text:
+        await _reply(client, origin, EMPTY_MENTION_HINT)
+        return
+    if not allowed(origin.channel_id):
+        await _reply(client, origin, NOT_ALLOWED_NOTE)
+        return
+    port = chat.SlackChatPort(
+        client=client,
+        thread=chat.SlackThread(
+            channel_id=origin.channel_id,
+            thread_ts=origin.thread_ts,
+            user_id=origin.user_id,
+            team_id=origin.team_id,
+        ),
+    )
+    await respond_to_user.respond_to_user(
+        question=respond_to_user.IncomingQuestion(
+            text=asked.text, source=records.QuestionSource.SLACK, slack=origin
+        ),
+        chat=port,
+        now=timezone.now(),
+    )
+
+
+async def answer_ephemerally(text: str, *, origin: records.SlackOrigin, response_url: str) -> None:
+    if not allowed(origin.channel_id):
+        await ephemeral.EphemeralChatPort(response_url=response_url).send(NOT_ALLOWED_NOTE)
+        return
+    await respond_to_user.respond_to_user(
+        question=respond_to_user.IncomingQuestion(
+            text=text, source=records.QuestionSource.SLACK, slack=origin
+        ),
+        chat=ephemeral.EphemeralChatPort(response_url=response_url),
+        now=timezone.now(),
+    )
+
+
+async def _reply(client: AsyncWebClient, origin: records.SlackOrigin, text: str) -> None:
+    await client.chat_postMessage(channel=origin.channel_id, thread_ts=origin.thread_ts, text=text)

@@ -1,0 +1,49 @@
+"""The chat port of the `/kraken` slash command: the answer shown only to the person who asked,
+through the command's response URL (which works in channels the bot is not a member of).
+Ephemeral messages cannot be streamed or updated piece by piece, so the answer is sent whole."""
+
+import logging
+
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from application import ports
+from slack import rendering
+
+logger = logging.getLogger(__name__)
+
+
+class EphemeralChatPort:
+    def __init__(self, *, response_url: str) -> None:
+        self._webhook = AsyncWebhookClient(url=response_url)
+
+    async def show_status(self, *, text: str) -> None:
+        """Nothing to do: the command's acknowledgement already says the bot is working."""
+
+    def answer_writer(self) -> "EphemeralAnswerWriter":
+        return EphemeralAnswerWriter(port=self)
+
+    async def send(self, markdown: str) -> None:
+        for part in rendering.split_text(markdown, limit=rendering.MESSAGE_TEXT_LIMIT):
+            response = await self._webhook.send(
+                text=rendering.markdown_to_mrkdwn(part),
+                blocks=rendering.markdown_blocks(part),
+                response_type="ephemeral",
+            )
+            if response.status_code != 200:
+                logger.warning("The response URL refused the reply (%s)", response.status_code)
+
+
+class EphemeralAnswerWriter:
+    def __init__(self, *, port: EphemeralChatPort) -> None:
+        self._port = port
+
+    async def append(self, *, text: str) -> None:
+        """Ephemeral replies are sent whole, when the answer is finished."""
+
+    async def finish(self, *, reply: ports.Reply) -> str:
+        sources = rendering.sources_markdown(reply.citations)
+        await self._port.send(f"{reply.text.rstrip()}\n\n{sources}" if sources else reply.text)
+        return ""
+
+    async def fail(self, *, text: str) -> None:
+        await self._port.send(text)

@@ -1,0 +1,57 @@
+"""Recording each Slack event before it is acknowledged, so nothing is answered twice or lost.
+
+A bolt middleware, after the signature check: an event the bot acts on is recorded in the inbox
+under its event id (and its message) before the listener runs and bolt answers 200. A retry of an
+event already recorded, here or by another process, is acknowledged and dropped; a retry of one
+that never reached us is recorded like a first delivery. When the event cannot be recorded (the
+database is down), Slack gets a 503 and delivers it again later. Events the bot ignores are
+acknowledged without being recorded.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from django.db import DatabaseError
+from django.utils import timezone
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from domain import operations
+from slack import events
+
+logger = logging.getLogger(__name__)
+
+
+async def record_in_inbox(
+    body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+) -> BoltResponse | None:
+    if body.get("type") != "event_callback":
+        await next()
+        return None
+    kind = events.kind_of(body, bot_user_id=context.bot_user_id)
+    if kind is events.EventKind.IGNORED:
+        return BoltResponse(status=200, body="")
+    event_id = str(body.get("event_id", ""))
+    try:
+        await operations.record_event(
+            event_id=event_id,
+            team_id=str(body.get("team_id", "")),
+            event_type=str(body["event"].get("type", "")),
+            payload=body,
+            received_at=timezone.now(),
+            message_key=events.message_key(body) if kind in _QUESTIONS else None,
+        )
+    except operations.EventAlreadyRecorded:
+        logger.info(
+            "Slack event %s was already recorded: acknowledged, not handled again", event_id
+        )
+        return BoltResponse(status=200, body="")
+    except DatabaseError:
+        logger.exception("Unable to record Slack event %s: Slack will deliver it again", event_id)
+        return BoltResponse(status=503, body="")
+    await next()
+    return None
+
+
+_QUESTIONS = {events.EventKind.MENTION, events.EventKind.DIRECT_MESSAGE}

@@ -1,0 +1,175 @@
+"""Slack payloads as Slack documents them, signed with the signing secret as Slack signs them."""
+
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID
+
+SIGNING_SECRET = "test-signing-secret"
+_ids = itertools.count(1)
+
+
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body) or ""
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+
+
+def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str:
+    return json.dumps(
+        {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0001",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+    )
+
+
+def _ts() -> str:
+    return f"{int(time.time())}.{next(_ids):06d}"
+
+
+def app_mention(
+    text: str, *, channel: str = "C0001", user: str = "U0001", thread_ts: str | None = None
+) -> dict[str, Any]:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": _ts(),
+        "channel": channel,
+        "event_ts": _ts(),
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def direct_message(text: str, *, user: str = "U0001") -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": _ts(),
+        "channel": "D0001",
+        "event_ts": _ts(),
+    }
+
+
+def bot_message(text: str, *, bot_id: str = "BOTHER") -> dict[str, Any]:
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "channel_type": "im",
+        "bot_id": bot_id,
+        "text": text,
+        "ts": _ts(),
+        "channel": "D0001",
+    }
+
+
+def own_message(text: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "text": text,
+        "ts": _ts(),
+        "channel": "D0001",
+    }
+
+
+def message_changed() -> dict[str, Any]:
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel_type": "im",
+        "channel": "D0001",
+        "ts": _ts(),
+        "message": {"type": "message", "user": "U0001", "text": "edited"},
+    }
+
+
+def messages_tab_opened() -> dict[str, Any]:
+    return {
+        "type": "app_home_opened",
+        "user": "U0001",
+        "channel": "D0001",
+        "tab": "messages",
+        "event_ts": _ts(),
+    }
+
+
+def block_action(action_id: str, value: str, *, user: str = "U0001") -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": {"id": user},
+        "api_app_id": "A0001",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "channel": {"id": "C0001"},
+        "container": {"type": "message", "message_ts": "1.000001", "channel_id": "C0001"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "feedback",
+                "value": value,
+                "action_ts": _ts(),
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission(
+    callback_id: str, *, private_metadata: str, comment: str, user: str = "U0001"
+) -> str:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID},
+        "user": {"id": user},
+        "api_app_id": "A0001",
+        "view": {
+            "id": "V0001",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {
+                "values": {
+                    "comment": {"comment_text": {"type": "plain_text_input", "value": comment}}
+                }
+            },
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def slash_command(text: str, *, response_url: str, channel: str = "C0001") -> str:
+    return urlencode(
+        {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "channel_id": channel,
+            "user_id": "U0001",
+            "command": "/kraken",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+            "api_app_id": "A0001",
+        }
+    )

@@ -1,0 +1,268 @@
+"""The Slack endpoint in process: signed payloads through the real bolt app, the fake Web API."""
+
+import json
+
+import pytest
+from django.test import AsyncClient
+
+from data import models
+from slack import conversation, rendering
+from tests import slack_payloads as payloads
+from tests.fake_slack import FakeSlack
+from tests.slack_fixtures import all_jobs_done, post_signed
+from tests.slack_support import markdown_of, streamed_text
+
+
+async def test_a_mention_is_answered_in_its_thread_from_the_docs(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    event = payloads.app_mention("how do I rotate the database password?")
+
+    response = await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+
+    assert response.status_code == 200
+    [start] = slack.calls_to("chat.startStream")
+    assert (start.args["channel"], start.args["thread_ts"]) == ("C0001", event["ts"])
+    assert "vault rotate db" in streamed_text(slack)
+    question = await models.Question.objects.aget(message_ts=event["ts"])
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert question.source == models.QuestionSource.SLACK
+    assert question.sources[0]["url"] == "https://docs.example.com/runbook.md"
+
+
+async def test_a_retried_event_is_answered_once(slack: FakeSlack, indexed_docs: None) -> None:
+    body = payloads.event_callback(payloads.app_mention("how do I rotate the password?"))
+
+    responses = [await post_signed(body)]
+    for retry in (1, 2):
+        responses.append(
+            await post_signed(
+                body,
+                headers={"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"},
+            )
+        )
+    await all_jobs_done()
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert len(slack.calls_to("chat.startStream")) == 1
+    assert await models.Question.objects.acount() == 1
+
+
+async def test_a_mention_also_delivered_as_a_message_is_answered_once(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    mention = payloads.app_mention("how do I rotate the password?", channel="D0001")
+    message = {**mention, "type": "message", "channel_type": "im"}
+
+    await post_signed(payloads.event_callback(mention))
+    await post_signed(payloads.event_callback(message))
+    await all_jobs_done()
+
+    assert await models.Question.objects.acount() == 1
+
+
+async def test_a_direct_message_is_answered_in_a_thread_under_it(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    event = payloads.direct_message("rotate the database password")
+
+    await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+
+    [start] = slack.calls_to("chat.startStream")
+    assert (start.args["channel"], start.args["thread_ts"]) == ("D0001", event["ts"])
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        pytest.param(payloads.own_message("my own answer"), id="own-message"),
+        pytest.param(payloads.bot_message("another app"), id="other-bot"),
+        pytest.param(payloads.message_changed(), id="edit"),
+        pytest.param(
+            {"type": "member_joined_channel", "user": "U0001", "channel": "C0001"}, id="join"
+        ),
+        pytest.param({"type": "reaction_added", "user": "U0001"}, id="unknown-type"),
+    ],
+)
+async def test_events_the_bot_ignores_are_acknowledged_and_nothing_is_done(
+    slack: FakeSlack, event: dict[str, object]
+) -> None:
+    response = await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+
+    assert response.status_code == 200
+    assert await models.InboundEvent.objects.acount() == 0
+    assert [call.method for call in slack.calls if call.method != "auth.test"] == []
+
+
+async def test_an_empty_mention_gets_a_one_line_hint(slack: FakeSlack) -> None:
+    await post_signed(payloads.event_callback(payloads.app_mention("")))
+    await all_jobs_done()
+
+    [hint] = slack.calls_to("chat.postMessage")
+    assert hint.args["text"] == conversation.EMPTY_MENTION_HINT
+    assert await models.Question.objects.acount() == 0
+
+
+async def test_outside_the_allowed_channels_the_bot_answers_with_a_note(
+    slack: FakeSlack, settings
+) -> None:
+    settings.SLACK_ALLOWED_CHANNELS = ["CALLOWED"]
+
+    await post_signed(
+        payloads.event_callback(payloads.app_mention("how do I deploy?", channel="COTHER"))
+    )
+    await all_jobs_done()
+
+    [note] = slack.calls_to("chat.postMessage")
+    assert note.args["text"] == conversation.NOT_ALLOWED_NOTE
+    assert await models.Question.objects.acount() == 0
+
+
+async def test_url_verification_is_answered_with_the_challenge(slack: FakeSlack) -> None:
+    body = json.dumps(
+        {
+            "token": "unused",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+
+    response = await post_signed(body)
+
+    assert response.status_code == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        pytest.param({"X-Slack-Signature": "v0=" + "0" * 64}, 401, id="bad-signature"),
+        pytest.param({"X-Slack-Request-Timestamp": "1500000000"}, 401, id="stale-timestamp"),
+        pytest.param({"X-Slack-Signature": ""}, 401, id="missing-signature"),
+    ],
+)
+async def test_unsigned_or_stale_requests_are_refused_and_nothing_is_stored(
+    slack: FakeSlack, headers: dict[str, str], status: int
+) -> None:
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+
+    response = await post_signed(body, headers=headers)
+
+    assert response.status_code == status
+    assert await models.InboundEvent.objects.acount() == 0
+
+
+async def test_a_request_signed_with_another_secret_is_refused(slack: FakeSlack) -> None:
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+
+    response = await AsyncClient().post(
+        "/slack/events",
+        data=body,
+        content_type="application/json",
+        headers=payloads.signed_headers(body, secret="wrong"),
+    )
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        pytest.param("{not json", "application/json", id="malformed-json"),
+        pytest.param(
+            "payload=%7Bnot+json", "application/x-www-form-urlencoded", id="malformed-form"
+        ),
+    ],
+)
+async def test_signed_but_malformed_bodies_are_refused_and_nothing_is_stored(
+    slack: FakeSlack, body: str, content_type: str
+) -> None:
+    response = await post_signed(body, content_type=content_type)
+
+    assert 400 <= response.status_code < 500
+    assert await models.InboundEvent.objects.acount() == 0
+
+
+async def test_without_slack_settings_the_endpoint_says_what_to_set(settings) -> None:
+    settings.SLACK_BOT_TOKEN = ""
+    settings.SLACK_SIGNING_SECRET = ""
+
+    response = await AsyncClient().post("/slack/events", data="{}", content_type="application/json")
+
+    assert response.status_code == 503
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in response.content.decode()
+
+
+async def test_feedback_buttons_store_one_verdict_per_person_and_a_thumbs_down_asks_why(
+    slack: FakeSlack,
+) -> None:
+    question = await models.Question.objects.acreate(
+        text="q", source="slack", created_at="2026-01-01T00:00Z"
+    )
+
+    first = await post_signed(
+        payloads.block_action(rendering.FEEDBACK_UP, str(question.pk)),
+        content_type="application/x-www-form-urlencoded",
+    )
+    second = await post_signed(
+        payloads.block_action(rendering.FEEDBACK_DOWN, str(question.pk)),
+        content_type="application/x-www-form-urlencoded",
+    )
+    comment = await post_signed(
+        payloads.view_submission(
+            "feedback_comment", private_metadata=str(question.pk), comment="The page is outdated"
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert [first.status_code, second.status_code, comment.status_code] == [200, 200, 200]
+    feedback = await models.Feedback.objects.aget(question=question)
+    assert (feedback.user_id, feedback.score, feedback.comment) == (
+        "U0001",
+        -1,
+        "The page is outdated",
+    )
+    [modal] = await slack.wait_for("views.open")
+    assert modal.args["view"]["private_metadata"] == str(question.pk)
+
+
+async def test_kraken_help_shows_the_usage_ephemerally(slack: FakeSlack) -> None:
+    response = await post_signed(
+        payloads.slash_command("help", response_url=slack.response_url("r1")),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["response_type"] == "ephemeral"
+    assert "/kraken <question>" in body["text"]
+
+
+async def test_kraken_with_a_question_answers_only_the_asker(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    response = await post_signed(
+        payloads.slash_command(
+            "how do I rotate the password?", response_url=slack.response_url("r2")
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+    await all_jobs_done()
+
+    assert json.loads(response.content)["text"] == "Finding a response…"
+    [answer] = slack.calls_to("response_url")
+    assert answer.args["response_type"] == "ephemeral"
+    assert "vault rotate db" in markdown_of(answer.args)
+    question = await models.Question.objects.aget()
+    assert question.status == models.QuestionStatus.ANSWERED
+
+
+async def test_opening_the_messages_tab_shows_suggested_prompts(slack: FakeSlack) -> None:
+    await post_signed(payloads.event_callback(payloads.messages_tab_opened()))
+
+    [prompts] = await slack.wait_for("assistant.threads.setSuggestedPrompts")
+    assert prompts.args["channel_id"] == "D0001"
+    assert len(prompts.args["prompts"]) == 3
