@@ -29,7 +29,7 @@ from domain import records, search_index, terms
 _MAX_TERMS = 32
 _CANDIDATES = 100
 _SQLITE_WEIGHTS = (4.0, 2.0, 1.0)
-_POSTGRES_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
+_POSTGRES_WEIGHTS = "{0.5, 0.5, 0.8, 1.0}"
 _COVERAGE_WEIGHT = 0.5
 _PROXIMITY_WEIGHT = 0.5
 _PROXIMITY_WINDOW = 3
