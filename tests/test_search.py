@@ -141,6 +141,7 @@ async def test_a_query_without_searchable_words_finds_nothing(query: str) -> Non
         "🙂 database 🔑 password",
         "base de données mot de passe",
         "NULL",
+        "against nor yourselves",
         "x" * 5_000,
         " ".join(["password"] * 500),
         "\x00database",
