@@ -9,12 +9,13 @@ PORT ?= 8000
 RUN = $(UV) run --frozen
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint
+.PHONY: help install run test lint bench-search
 
 help:
 	@echo "make run   serve Kraken Bot on http://$(HOST):$(PORT) (SQLite, offline model)"
 	@echo "make test  run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lint  ruff, mypy and import-linter"
+	@echo "make bench-search  measure search quality on the shared corpus (SQLite and PostgreSQL)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -27,6 +28,7 @@ run: export DEBUG ?= true
 run: install
 	$(RUN) python manage.py migrate --noinput
 	$(RUN) python manage.py local_admin
+	$(RUN) python manage.py index_docs docs --collection kraken-bot
 	@echo
 	@echo "Kraken Bot: open http://$(HOST):$(PORT)/admin/ (health: http://$(HOST):$(PORT)/healthz)"
 	@echo
@@ -40,3 +42,14 @@ lint: install
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
 	$(RUN) lint-imports
+
+# Search quality on the shared documentation set, each run on a fresh throwaway database (a
+# temporary SQLite file; on PostgreSQL, a database named kraken_bench_search on that server).
+BENCH_CORPUS ?= ../shared/corpora/pydantic-ai-docs
+BENCH_QA ?= ../shared/corpora/pydantic-ai-docs-qa.jsonl
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+bench-search: install
+	$(RUN) python bench/search_quality.py --corpus $(BENCH_CORPUS) --qa $(BENCH_QA) \
+		--json bench-search-sqlite.json
+	$(RUN) python bench/search_quality.py --corpus $(BENCH_CORPUS) --qa $(BENCH_QA) \
+		--database-url $(BENCH_POSTGRES_URL) --json bench-search-postgresql.json

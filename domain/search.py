@@ -29,11 +29,12 @@ from domain import records, search_index, terms
 _MAX_TERMS = 32
 _CANDIDATES = 100
 _SQLITE_WEIGHTS = (4.0, 2.0, 1.0)
-_POSTGRES_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
+_POSTGRES_WEIGHTS = "{0.5, 0.5, 0.8, 1.0}"
 _COVERAGE_WEIGHT = 0.5
 _PROXIMITY_WEIGHT = 0.5
-_PROXIMITY_WINDOW = 3
+_PROXIMITY_CHARS = 25
 _SNIPPET_CHARS = 240
+_SNIPPET_LEAD_CHARS = 40
 _FILE_SUPPORT_WEIGHT = 0.5
 _FILE_SUPPORT_PASSAGES = 3
 
@@ -213,13 +214,10 @@ def _score(
     stems: dict[str, float],
     pairs: list[tuple[str, str]],
 ) -> float:
-    found = terms.stems(
-        text=f"{candidate.title} {candidate.path} {candidate.heading} {candidate.text}"
+    positions = terms.find_stems(
+        text=f"{candidate.title} {candidate.path} {candidate.heading} {candidate.text}",
+        stems=stems,
     )
-    positions: dict[str, list[int]] = {}
-    for position, word in enumerate(found):
-        if word in stems:
-            positions.setdefault(word, []).append(position)
     total_rarity = sum(stems.values()) or 1.0
     coverage = sum(stems[word] for word in positions) / total_rarity
     proximity = sum(
@@ -231,7 +229,7 @@ def _score(
 
 
 def _near(first: list[int], second: list[int]) -> bool:
-    return any(0 < b - a <= _PROXIMITY_WINDOW for a in first for b in second)
+    return any(0 < b - a <= _PROXIMITY_CHARS for a in first for b in second)
 
 
 def _hit(candidate: _Candidate, *, score: float, stems: dict[str, float]) -> records.PassageHit:
@@ -250,26 +248,22 @@ def _hit(candidate: _Candidate, *, score: float, stems: dict[str, float]) -> rec
 
 def _snippet(text: str, *, stems: dict[str, float]) -> str:
     """Return the part of `text` around the densest run of the question's words."""
-    spans = terms.word_spans(text=text)
-    weights = [
-        max((stems.get(terms.stem(word=word), 0.0) for word in words), default=0.0)
-        for _, _, words in spans
-    ]
-    best_start, best_weight, end = 0, -1.0, 0
-    window = 0.0
-    for start in range(len(spans)):
-        while end < len(spans) and spans[end][1] - spans[start][0] <= _SNIPPET_CHARS:
-            window += weights[end]
-            end += 1
-        if window > best_weight:
-            best_start, best_weight = start, window
-        window -= weights[start] if end > start else 0.0
-        end = max(end, start + 1)
-    if not spans:
-        return " ".join(text.split())[:_SNIPPET_CHARS]
-    first = spans[best_start][0]
-    cut = text[first : first + _SNIPPET_CHARS]
-    cut = cut[: cut.rfind(" ")] if len(text) - first > _SNIPPET_CHARS and " " in cut else cut
-    prefix = "…" if first > 0 else ""
-    suffix = "…" if first + len(cut) < len(text.rstrip()) else ""
+    found = sorted(
+        (offset, stems[stem])
+        for stem, offsets in terms.find_stems(text=text, stems=stems).items()
+        for offset in offsets
+    )
+    start, best = 0, 0.0
+    for offset, _ in found:
+        weight = sum(rarity for at, rarity in found if offset <= at < offset + _SNIPPET_CHARS)
+        if weight > best:
+            start, best = offset, weight
+    start = min(max(0, start - _SNIPPET_LEAD_CHARS), max(0, len(text) - _SNIPPET_CHARS))
+    if start > 0 and " " in text[start : start + _SNIPPET_LEAD_CHARS]:
+        start = text.index(" ", start) + 1
+    cut = text[start : start + _SNIPPET_CHARS]
+    if start + _SNIPPET_CHARS < len(text) and " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + len(cut) < len(text.rstrip()) else ""
     return f"{prefix}{' '.join(cut.split())}{suffix}"

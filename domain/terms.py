@@ -8,6 +8,7 @@ which is what makes any user text safe to search with.
 
 import functools
 import re
+from collections.abc import Collection
 
 _WORD = re.compile(r"[^\W_]+")
 _IDENTIFIER_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -32,17 +33,12 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 def words(*, text: str) -> list[str]:
     """Return the lowercase words of `text`, identifiers followed by the words they are made of."""
-    return [word for _, _, found in word_spans(text=text) for word in found]
-
-
-def word_spans(*, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Return where each word of `text` starts and ends, with the words `words` makes of it."""
-    spans: list[tuple[int, int, tuple[str, ...]]] = []
-    for match in _WORD.finditer(text):
-        raw = match.group()
-        parts = _IDENTIFIER_PART.findall(raw) if _is_mixed_case(raw) else []
-        spans.append((match.start(), match.end(), (raw.lower(), *(p.lower() for p in parts))))
-    return spans
+    found: list[str] = []
+    for raw in _WORD.findall(text):
+        found.append(raw.lower())
+        if _is_mixed_case(raw):
+            found.extend(part.lower() for part in _IDENTIFIER_PART.findall(raw))
+    return found
 
 
 def query_terms(*, text: str) -> list[str]:
@@ -58,11 +54,18 @@ def query_terms(*, text: str) -> list[str]:
     return terms
 
 
-def stems(*, text: str) -> list[str]:
-    """Return the rough stems (see `stem`) of the lowercase words of `text`, in order: quick,
-    for what ranking does with whole passages, so identifiers are not split here.
+def find_stems(*, text: str, stems: Collection[str]) -> dict[str, list[int]]:
+    """Return where (character offsets) words with the given rough stems (see `stem`) start in
+    `text`, by stem. Quick enough to run over every candidate of a search.
     """
-    return [_stem(word) for word in _WORD.findall(text.lower())]
+    found: dict[str, list[int]] = {}
+    if not stems:
+        return found
+    for match in _stem_pattern(frozenset(stems)).finditer(text.lower()):
+        word_stem = _stem(match.group())
+        if word_stem in stems:
+            found.setdefault(word_stem, []).append(match.start())
+    return found
 
 
 def stem(*, word: str) -> str:
@@ -72,6 +75,14 @@ def stem(*, word: str) -> str:
     (phrase bonuses, snippets), where the same rough stem is applied to both sides.
     """
     return _stem(word)
+
+
+@functools.lru_cache(maxsize=256)
+def _stem_pattern(stems: frozenset[str]) -> re.Pattern[str]:
+    """A pattern for the words that may have one of `stems`: those starting like one of them."""
+    prefixes = sorted({word[:-1] if len(word) > 3 else word for word in stems}, key=len)
+    alternatives = "|".join(re.escape(prefix) for prefix in reversed(prefixes))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
 
 
 @functools.lru_cache(maxsize=65_536)

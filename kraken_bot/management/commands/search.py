@@ -42,6 +42,6 @@ class Command(AsyncCommand):
         if not hits:
             self.stdout.write("No passages found.")
         for rank, hit in enumerate(hits, start=1):
-            where = " › ".join(part for part in (hit.title, hit.heading) if part)
+            where = hit.heading or hit.title
             self.stdout.write(f"{rank}. {where}  ({hit.url or hit.path}, score {hit.score:.3f})")
             self.stdout.write(f"   {hit.snippet}")
