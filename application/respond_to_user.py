@@ -33,9 +33,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, kw_only=True)
 class IncomingQuestion:
+    """A question to answer; `stored_id` names one already stored (answered again on recovery)."""
+
     text: str
     source: records.QuestionSource
     slack: records.SlackOrigin | None = None
+    stored_id: int | None = None
 
 
 class QuestionNotStored(Exception):
@@ -99,16 +102,7 @@ async def _fan_out(
 ) -> _FanOut:
     async with asyncio.TaskGroup() as group:
         status = group.create_task(_timed(chat.show_status(text=STATUS_TEXT)))
-        stored = group.create_task(
-            _timed(
-                operations.record_question(
-                    text=question.text,
-                    source=question.source,
-                    received_at=now,
-                    slack=question.slack,
-                )
-            )
-        )
+        stored = group.create_task(_timed(_store(question, now=now)))
         classified = group.create_task(
             _timed(
                 classifier.classify_question(
@@ -137,6 +131,14 @@ async def _fan_out(
         if outcome.error is not None:
             logger.warning("Unable to %s: %s", name, _describe(outcome.error))
     return steps
+
+
+async def _store(question: IncomingQuestion, *, now: dt.datetime) -> records.Question:
+    if question.stored_id is not None:
+        return await operations.start_answering(question_id=question.stored_id)
+    return await operations.record_question(
+        text=question.text, source=question.source, received_at=now, slack=question.slack
+    )
 
 
 def _sink(writer: ports.AnswerWriter) -> docs_answerer.TextSink:

@@ -7,11 +7,12 @@ through `sync_to_async`, because Django's transactions are not async.
 import datetime as dt
 import hashlib
 from collections.abc import Collection, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 
 from data import models
 from domain import _rows, passages, queries, records, search_index
@@ -247,3 +248,65 @@ async def remove_documents(*, collection: str, paths: Collection[str]) -> int:
         collection=collection, path__in=list(paths)
     ).adelete()
     return removed.get(models.Document._meta.label, 0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimCriteria:
+    """Which inbox events a recovery sweep may take over."""
+
+    event_types: tuple[str, ...]
+    claimed_before: dt.datetime
+    max_attempts: int
+
+
+async def claim_unanswered_events(
+    *, criteria: ClaimCriteria, now: dt.datetime, limit: int
+) -> list[records.InboundEvent]:
+    """Take over inbox events whose question was never answered (the process that received them
+    died), so that exactly one sweeper answers each, however many run at once.
+
+    On PostgreSQL the candidates are locked with `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent
+    sweepers split them; on SQLite the claim's transaction holds the write lock. Either way the
+    claim itself is a conditional update on the previous claim time.
+    """
+    rows = await sync_to_async(_claim_unanswered_events)(criteria=criteria, now=now, limit=limit)
+    return [_rows.inbound_event(row) for row in rows]
+
+
+@transaction.atomic
+def _claim_unanswered_events(
+    *, criteria: ClaimCriteria, now: dt.datetime, limit: int
+) -> list[models.InboundEvent]:
+    unfinished = Q(question__isnull=True) | Q(
+        question__status__in=[models.QuestionStatus.RECEIVED, models.QuestionStatus.ANSWERING]
+    )
+    candidates = models.InboundEvent.objects.filter(
+        unfinished,
+        event_type__in=criteria.event_types,
+        claimed_at__lt=criteria.claimed_before,
+        attempts__lt=criteria.max_attempts,
+    ).order_by("received_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    claimed = []
+    for row in candidates[:limit]:
+        taken = models.InboundEvent.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(
+            claimed_at=now, attempts=F("attempts") + 1
+        )
+        if taken:
+            row.claimed_at, row.attempts = now, row.attempts + 1
+            claimed.append(row)
+    return claimed
+
+
+async def start_answering(*, question_id: int) -> records.Question:
+    """Mark a stored question as being answered again (after a recovery claimed it).
+
+    Raises: QuestionNotFound.
+    """
+    updated = await models.Question.objects.filter(pk=question_id).aupdate(
+        status=models.QuestionStatus.ANSWERING, error=""
+    )
+    if not updated:
+        raise queries.QuestionNotFound(question_id)
+    return await queries.get_question(question_id=question_id)

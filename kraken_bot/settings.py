@@ -47,6 +47,7 @@ SLACK_API_URL = env.str("SLACK_API_URL", "https://slack.com/api/", validate=URL(
 SLACK_ALLOWED_CHANNELS: list[str] = env.list("SLACK_ALLOWED_CHANNELS", [])
 RECOVERY_INTERVAL_S = env.float("RECOVERY_INTERVAL_S", 60.0, validate=Range(min=0))
 RECOVERY_AFTER_S = env.float("RECOVERY_AFTER_S", 300.0, validate=Range(min=1))
+SHUTDOWN_GRACE_S = env.float("SHUTDOWN_GRACE_S", 30.0, validate=Range(min=0))
 
 LLM_MODEL = env.str("LLM_MODEL", "")
 LLM_BASE_URL = env.str("LLM_BASE_URL", "", validate=lambda url: not url or _is_url(url))

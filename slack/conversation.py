@@ -38,7 +38,9 @@ def allowed(channel_id: str) -> bool:
     return not allow_list or channel_id.startswith("D") or channel_id in allow_list
 
 
-async def answer_in_thread(asked: events.Asked, *, client: AsyncWebClient) -> None:
+async def answer_in_thread(
+    asked: events.Asked, *, client: AsyncWebClient, stored_id: int | None = None
+) -> None:
     origin = asked.origin
     if not asked.text:
         await _reply(client, origin, EMPTY_MENTION_HINT)
@@ -57,7 +59,7 @@ async def answer_in_thread(asked: events.Asked, *, client: AsyncWebClient) -> No
     )
     await respond_to_user.respond_to_user(
         question=respond_to_user.IncomingQuestion(
-            text=asked.text, source=records.QuestionSource.SLACK, slack=origin
+            text=asked.text, source=records.QuestionSource.SLACK, slack=origin, stored_id=stored_id
         ),
         chat=port,
         now=timezone.now(),

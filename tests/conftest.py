@@ -13,15 +13,22 @@ import pytest
 from asgiref.sync import sync_to_async
 from blockbuster import BlockBuster, blockbuster_ctx
 from django.db import connections
+from django.urls import get_resolver
 from pydantic_ai import models as pydantic_ai_models
 
-pytest_plugins = ["tests.slack_fixtures"]
+pytest_plugins = ["tests.slack_fixtures", "tests.llm_fixtures"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _views_imported_before_any_loop() -> None:
+    """As `kraken_bot.asgi` does at start-up: import the views outside the event loop."""
+    get_resolver().url_patterns  # noqa: B018
 
 
 @pytest.fixture(autouse=True)

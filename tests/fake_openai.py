@@ -1,8 +1,11 @@
 """A fake OpenAI-compatible server: a real HTTP server on 127.0.0.1 that answers Chat Completions
 requests from a script, and records what it was sent.
 
-Each request takes the next scripted step: a tool call, a final structured output, a plain text
-reply, a delay, an HTTP error, or a malformed body. Requests beyond the script get a 500.
+Each request takes the next scripted step (of the script for a tool the request offers, such as
+`search_docs` for the docs answerer, when there is one; else of the default script): a tool call,
+a final structured output, a delay, an HTTP error, or a malformed body. Requests beyond the script
+get a 500. A request with `stream: true` gets the same reply as server-sent events, its arguments
+cut into pieces that can be spaced out in time, as a model writing its answer would send them.
 """
 
 from __future__ import annotations
@@ -26,48 +29,62 @@ class Step:
     body: dict[str, Any] | None = None
     raw: str | None = None
     delay_s: float = 0.0
+    piece_delay_s: float = 0.0
 
 
 @dataclass
 class FakeOpenAI:
-    steps: list[Step] = field(default_factory=list)
+    scripts: dict[str, list[Step]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
-    def tool_call(self, name: str, arguments: dict[str, Any]) -> None:
+    def tool_call(
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        *,
+        piece_delay_s: float = 0.0,
+        when_offered: str = "",
+    ) -> None:
         call = {
             "id": f"call_{next(self._ids)}",
             "type": "function",
             "function": {"name": name, "arguments": json.dumps(arguments)},
         }
-        self.steps.append(
+        self._add(
+            when_offered,
             Step(
                 body=self._completion(
                     {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
-                )
-            )
+                ),
+                piece_delay_s=piece_delay_s,
+            ),
         )
 
-    def error(self, status: int, *, delay_s: float = 0.0) -> None:
-        self.steps.append(
-            Step(
-                status=status,
-                body={"error": {"message": "scripted failure", "type": "server_error"}},
-                delay_s=delay_s,
-            )
-        )
+    def error(self, status: int, *, delay_s: float = 0.0, when_offered: str = "") -> None:
+        body = {"error": {"message": "scripted failure", "type": "server_error"}}
+        self._add(when_offered, Step(status=status, body=body, delay_s=delay_s))
 
-    def slow(self, delay_s: float) -> None:
-        self.steps.append(
-            Step(
-                body=self._completion({"role": "assistant", "content": "late"}, "stop"),
-                delay_s=delay_s,
-            )
-        )
+    def slow(self, delay_s: float, *, when_offered: str = "") -> None:
+        late = self._completion({"role": "assistant", "content": "late"}, "stop")
+        self._add(when_offered, Step(body=late, delay_s=delay_s))
 
-    def malformed(self) -> None:
-        self.steps.append(Step(raw="{this is not json"))
+    def malformed(self, *, when_offered: str = "") -> None:
+        self._add(when_offered, Step(raw="{this is not json"))
+
+    def _add(self, when_offered: str, step: Step) -> None:
+        self.scripts.setdefault(when_offered, []).append(step)
+
+    def _next_step(self, body: dict[str, Any]) -> Step:
+        offered = [tool["function"]["name"] for tool in body.get("tools") or []]
+        script = next(
+            (self.scripts[name] for name in offered if self.scripts.get(name)),
+            self.scripts.get("", []),
+        )
+        if script:
+            return script.pop(0)
+        return Step(status=500, body={"error": {"message": "no scripted reply"}})
 
     def _completion(self, message: dict[str, Any], finish_reason: str) -> dict[str, Any]:
         return {
@@ -79,18 +96,63 @@ class FakeOpenAI:
             "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60},
         }
 
-    async def _handle(self, request: web.Request) -> web.Response:
-        self.requests.append(await request.json())
-        step = (
-            self.steps.pop(0)
-            if self.steps
-            else Step(status=500, body={"error": {"message": "no scripted reply"}})
-        )
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.requests.append(body)
+        step = self._next_step(body)
         if step.delay_s:
             await asyncio.sleep(step.delay_s)
         if step.raw is not None:
             return web.Response(text=step.raw, content_type="application/json")
-        return web.json_response(step.body, status=step.status)
+        if step.status != 200 or not body.get("stream") or step.body is None:
+            return web.json_response(step.body, status=step.status)
+        return await _stream(request, step.body, piece_delay_s=step.piece_delay_s)
+
+
+PIECE = 24
+
+
+async def _stream(
+    request: web.Request, completion: dict[str, Any], *, piece_delay_s: float
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    base = {key: completion[key] for key in ("id", "created", "model")}
+    choice = completion["choices"][0]
+    message = choice["message"]
+
+    async def send(delta: dict[str, Any], finish_reason: str | None = None) -> None:
+        chunk = {
+            **base,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+        }
+        await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+
+    await send({"role": "assistant", "content": ""})
+    for text in _pieces(message.get("content") or ""):
+        await asyncio.sleep(piece_delay_s)
+        await send({"content": text})
+    for index, call in enumerate(message.get("tool_calls") or []):
+        head = {
+            "index": index,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": ""},
+        }
+        await send({"tool_calls": [head]})
+        for text in _pieces(call["function"]["arguments"]):
+            await asyncio.sleep(piece_delay_s)
+            await send({"tool_calls": [{"index": index, "function": {"arguments": text}}]})
+    await send({}, finish_reason=choice["finish_reason"])
+    usage = {**base, "object": "chat.completion.chunk", "choices": [], "usage": completion["usage"]}
+    await response.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+    await response.write_eof()
+    return response
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[start : start + PIECE] for start in range(0, len(text), PIECE)]
 
 
 @contextlib.asynccontextmanager

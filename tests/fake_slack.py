@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ class SlackCall:
     method: str
     args: dict[str, Any]
     token: str
+    at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass(frozen=True, kw_only=True)

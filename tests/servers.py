@@ -6,6 +6,7 @@ import os
 import socket
 import sys
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection
@@ -41,9 +42,29 @@ def database_url_shared_with_tests() -> str:
     return f"sqlite:///{settings['NAME']}"
 
 
+@dataclass
+class Served:
+    """A running service: its URL, and a graceful stop (SIGTERM, as a deploy sends)."""
+
+    url: str
+    process: asyncio.subprocess.Process
+    log: list[str] = field(default_factory=list)
+    draining: asyncio.Task[None] | None = None
+
+    async def stop(self) -> bool:
+        """Stop the service the way a deploy does; True when it shut down gracefully (uvicorn
+        re-raises the signal after its shutdown, so the exit status is always -15)."""
+        if self.process.returncode is None:
+            self.process.terminate()
+        await self.process.wait()
+        if self.draining is not None:
+            await self.draining
+        return any("Application shutdown complete" in line for line in self.log)
+
+
 @contextlib.asynccontextmanager
-async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterator[str]:
-    """Run `manage.py serve` with the arguments on a free port; yield its URL once it listens."""
+async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterator[Served]:
+    """Run `manage.py serve` with the arguments on a free port, until stopped or left."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -57,22 +78,20 @@ async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterat
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+    service = Served(url=f"http://127.0.0.1:{port}", process=process)
     try:
         await asyncio.wait_for(_until_listening(process), STARTUP_TIMEOUT_S)
         # Keep reading the server's log so a full pipe never blocks it.
-        draining = asyncio.create_task(_drain(process))
-        yield f"http://127.0.0.1:{port}"
+        service.draining = asyncio.create_task(_drain(process, into=service.log))
+        yield service
     finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()
-    await draining
+        await service.stop()
 
 
-async def _drain(process: asyncio.subprocess.Process) -> None:
+async def _drain(process: asyncio.subprocess.Process, *, into: list[str]) -> None:
     assert process.stdout is not None
-    async for _ in process.stdout:
-        pass
+    async for line in process.stdout:
+        into.append(line.decode(errors="replace"))
 
 
 async def _until_listening(process: asyncio.subprocess.Process) -> None:

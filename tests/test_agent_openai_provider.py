@@ -1,27 +1,15 @@
 """The agents through pydantic-ai's real OpenAI provider, against a fake server on 127.0.0.1."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-from pydantic_ai.models import override_allow_model_requests
 
 from agents import docs_answerer, errors
 from tests.agents_support import FixedSearch, hit
-from tests.fake_openai import FakeOpenAI, fake_openai_server
+from tests.fake_openai import FakeOpenAI
 
 NEVER_HANG_S = 20
 ROTATION = hit(11, title="Database runbook", text="Rotate with `vault rotate db`.")
-
-
-@pytest.fixture
-async def llm(settings) -> AsyncIterator[FakeOpenAI]:
-    async with fake_openai_server() as fake:
-        settings.LLM_MODEL = "openai:fake-model"
-        settings.LLM_BASE_URL = fake.base_url
-        settings.LLM_TIMEOUT_S = 0.5
-        with override_allow_model_requests(True):
-            yield fake
 
 
 async def _answer() -> docs_answerer.AnsweredQuestion:

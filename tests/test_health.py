@@ -21,8 +21,8 @@ async def test_the_service_served_as_make_run_does_answers_health_and_admin_logi
     )
 
     async with (
-        served(environment=environment) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        served(environment=environment) as service,
+        httpx.AsyncClient(base_url=service.url) as client,
     ):
         health = await client.get("/healthz")
         login = await client.get("/admin/login/")
@@ -41,8 +41,8 @@ async def test_in_production_only_the_health_check_is_served_over_plain_http() -
     )
 
     async with (
-        served(environment=environment) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        served(environment=environment) as service,
+        httpx.AsyncClient(base_url=service.url) as client,
     ):
         health = await client.get("/healthz")
         plain_login = await client.get("/admin/login/")
@@ -68,8 +68,8 @@ async def test_the_health_check_answers_503_with_a_reason_when_the_database_is_u
     environment = subprocess_environment(DATABASE_URL=database_url, DATABASE_POOL_TIMEOUT_S="1")
 
     async with (
-        served("--no-migrate", environment=environment) as base_url,
-        httpx.AsyncClient(base_url=base_url) as client,
+        served("--no-migrate", environment=environment) as service,
+        httpx.AsyncClient(base_url=service.url) as client,
     ):
         response = await client.get("/healthz")
 

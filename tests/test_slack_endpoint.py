@@ -5,9 +5,11 @@ import json
 import pytest
 from django.test import AsyncClient
 
+from application import respond_to_user
 from data import models
 from slack import conversation, rendering
 from tests import slack_payloads as payloads
+from tests.fake_openai import FakeOpenAI
 from tests.fake_slack import FakeSlack
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
@@ -266,3 +268,61 @@ async def test_opening_the_messages_tab_shows_suggested_prompts(slack: FakeSlack
     [prompts] = await slack.wait_for("assistant.threads.setSuggestedPrompts")
     assert prompts.args["channel_id"] == "D0001"
     assert len(prompts.args["prompts"]) == 3
+
+
+async def test_the_first_words_reach_slack_well_before_the_last(
+    slack: FakeSlack, indexed_docs: None, llm: FakeOpenAI
+) -> None:
+    text = "Rotate the database password with `vault rotate db`. " * 12
+    llm.tool_call("search_docs", {"query": "rotate password"}, when_offered="search_docs")
+    llm.tool_call(
+        "final_result",
+        {"text": text, "passage_ids": []},
+        piece_delay_s=0.05,
+        when_offered="search_docs",
+    )
+    llm.tool_call("final_result", {"category": "how-to"})
+
+    await post_signed(payloads.event_callback(payloads.app_mention("how do I rotate it?")))
+    await all_jobs_done()
+
+    first = next(call for call in slack.calls if call.method == "chat.startStream")
+    [stop] = slack.calls_to("chat.stopStream")
+    assert stop.at - first.at > 0.5
+    assert streamed_text(slack).startswith(text)
+
+
+async def test_when_the_llm_fails_the_person_gets_a_short_message_and_the_question_is_failed(
+    slack: FakeSlack, indexed_docs: None, llm: FakeOpenAI
+) -> None:
+    for _ in range(6):
+        llm.error(500)
+    event = payloads.app_mention("how do I rotate it?")
+
+    await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+
+    shown = [
+        call.args.get("text")
+        for call in slack.calls
+        if call.method in {"chat.postMessage", "chat.update"}
+    ]
+    assert respond_to_user.FAILURE_TEXT in shown
+    question = await models.Question.objects.aget(message_ts=event["ts"])
+    assert question.status == models.QuestionStatus.FAILED
+    assert "500" in question.error
+
+
+async def test_a_rate_limited_reply_is_retried_and_arrives_once(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    slack.rate_limit("chat.startStream", retry_after_s=1)
+
+    await post_signed(
+        payloads.event_callback(payloads.app_mention("how do I rotate the password?"))
+    )
+    await all_jobs_done()
+
+    assert len(slack.calls_to("chat.startStream")) == 2
+    assert len(slack.calls_to("chat.stopStream")) == 1
+    assert "vault rotate db" in streamed_text(slack)

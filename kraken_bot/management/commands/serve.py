@@ -32,5 +32,5 @@ class Command(BaseCommand):
             port=options["port"],
             workers=options["workers"],
             proxy_headers=True,
-            lifespan="off",
+            lifespan="on",
         )

@@ -1,0 +1,76 @@
+"""The service's start and stop, around Django's ASGI application (which has no lifespan).
+
+At start-up: one line in the log when Slack is not configured, and the recovery sweep, so a
+restarted service finishes what a crashed one left without any cron job. At shutdown: the sweep
+stops and answers still being written get `SHUTDOWN_GRACE_S` to finish; any left over are
+finished by the next sweep.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from asgiref.sync import ThreadSensitiveContext
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+from django.utils import timezone
+
+from application import recover_questions
+from application.background import jobs
+from slack import app as slack_app
+from slack import recovery
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceLifespan:
+    def __init__(self, app: ASGIHandler) -> None:
+        self._app = app
+        self._sweep: asyncio.Task[None] | None = None
+
+    async def __call__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[Mapping[str, Any]], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "lifespan":
+            await self._app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _start(self) -> None:
+        if slack_app.missing_settings():
+            logger.warning(slack_app.not_configured_message())
+            return
+        if settings.RECOVERY_INTERVAL_S > 0:
+            self._sweep = asyncio.create_task(_sweep(), name="recovery sweep")
+
+    async def _stop(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+        still_running = await jobs.wait(timeout_s=settings.SHUTDOWN_GRACE_S)
+        if still_running:
+            logger.warning(
+                "Stopping with %s answers still being written; the recovery sweep will finish them",
+                still_running,
+            )
+
+
+async def _sweep() -> None:
+    async with ThreadSensitiveContext():
+        await recover_questions.sweep_forever(
+            interval_s=settings.RECOVERY_INTERVAL_S,
+            older_than_s=settings.RECOVERY_AFTER_S,
+            redeliver=recovery.redeliver,
+            clock=timezone.now,
+        )

@@ -1,0 +1,129 @@
+"""Questions a dead process left unanswered are answered again, exactly once."""
+
+import asyncio
+import datetime as dt
+import json
+import sys
+
+from django.utils import timezone
+
+from data import models
+from domain import operations
+from tests import slack_payloads as payloads
+from tests.factories import InboundEventFactory, QuestionFactory
+from tests.fake_slack import FakeSlack
+from tests.servers import PROJECT_DIR, database_url_shared_with_tests, subprocess_environment
+from tests.slack_support import streamed_text
+
+LONG_AGO = timezone.now() - dt.timedelta(hours=1)
+CRITERIA = operations.ClaimCriteria(
+    event_types=("app_mention", "message"),
+    claimed_before=timezone.now() - dt.timedelta(minutes=5),
+    max_attempts=3,
+)
+
+
+async def _event_left_by_a_dead_process(*, stored: bool) -> models.InboundEvent:
+    event = payloads.app_mention("how do I rotate the database password?")
+    body = json.loads(payloads.event_callback(event))
+    question = (
+        await QuestionFactory.acreate(
+            event_id=body["event_id"],
+            message_ts=event["ts"],
+            thread_ts=event["ts"],
+            channel_id="C0001",
+            text="how do I rotate the database password?",
+        )
+        if stored
+        else None
+    )
+    return await InboundEventFactory.acreate(
+        event_id=body["event_id"],
+        payload=body,
+        received_at=LONG_AGO,
+        claimed_at=LONG_AGO,
+        question=question,
+    )
+
+
+async def test_an_unanswered_event_is_claimed_by_one_of_two_concurrent_sweepers() -> None:
+    left = await _event_left_by_a_dead_process(stored=True)
+
+    first, second = await asyncio.gather(
+        operations.claim_unanswered_events(criteria=CRITERIA, now=timezone.now(), limit=10),
+        operations.claim_unanswered_events(criteria=CRITERIA, now=timezone.now(), limit=10),
+    )
+
+    assert sorted([len(first), len(second)]) == [0, 1]
+    [claimed] = first or second
+    assert (claimed.event_id, claimed.attempts) == (left.event_id, 2)
+
+
+async def test_answered_recent_and_exhausted_events_are_not_claimed() -> None:
+    answered = await QuestionFactory.acreate(
+        status=models.QuestionStatus.ANSWERED, answered_at=LONG_AGO
+    )
+    await InboundEventFactory.acreate(received_at=LONG_AGO, claimed_at=LONG_AGO, question=answered)
+    await InboundEventFactory.acreate(received_at=timezone.now(), claimed_at=timezone.now())
+    await InboundEventFactory.acreate(received_at=LONG_AGO, claimed_at=LONG_AGO, attempts=3)
+    await InboundEventFactory.acreate(
+        received_at=LONG_AGO, claimed_at=LONG_AGO, event_type="app_home_opened"
+    )
+
+    claimed = await operations.claim_unanswered_events(
+        criteria=CRITERIA, now=timezone.now(), limit=10
+    )
+
+    assert claimed == []
+
+
+async def _recover_questions(slack: FakeSlack) -> asyncio.subprocess.Process:
+    environment = subprocess_environment(
+        DATABASE_URL=database_url_shared_with_tests(),
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=payloads.SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(PROJECT_DIR / "manage.py"),
+        "recover_questions",
+        "--older-than",
+        "60",
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def test_two_recover_questions_at_once_answer_a_stored_question_exactly_once(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_by_a_dead_process(stored=True)
+
+    processes = [await _recover_questions(slack), await _recover_questions(slack)]
+    outputs = [(await process.communicate())[0].decode() for process in processes]
+
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert sorted("Recovered 1 " in output for output in outputs) == [False, True], outputs
+    assert len(slack.calls_to("chat.startStream")) == 1
+    assert "vault rotate db" in streamed_text(slack)
+    question = await models.Question.objects.aget(pk=left.question_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert await models.Question.objects.acount() == 1
+
+
+async def test_recovery_answers_an_event_whose_question_was_never_stored(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_by_a_dead_process(stored=False)
+
+    process = await _recover_questions(slack)
+    output = (await process.communicate())[0].decode()
+
+    assert process.returncode == 0, output
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+    linked = await models.InboundEvent.objects.aget(pk=left.pk)
+    assert linked.question_id == question.pk

@@ -1,0 +1,94 @@
+"""The whole flow through uvicorn in a subprocess: signed HTTP events in, the fake Slack Web API
+called back, the question stored in the database the test shares with the server."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from data import models
+from tests import slack_payloads as payloads
+from tests.fake_slack import FakeSlack
+from tests.servers import Served, database_url_shared_with_tests, served, subprocess_environment
+from tests.slack_support import streamed_text
+
+ANSWER_TIMEOUT_S = 30
+
+
+@dataclass
+class Bot:
+    client: httpx.AsyncClient
+    service: Served
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, indexed_docs: None) -> AsyncIterator[Bot]:
+    environment = subprocess_environment(
+        DATABASE_URL=database_url_shared_with_tests(),
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=payloads.SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        RECOVERY_INTERVAL_S="0",
+    )
+    async with (
+        served("--no-migrate", environment=environment) as service,
+        httpx.AsyncClient(base_url=service.url, headers={"X-Forwarded-Proto": "https"}) as client,
+    ):
+        yield Bot(client=client, service=service)
+
+
+async def _send(bot: Bot, body: str, **headers: str) -> httpx.Response:
+    return await bot.client.post(
+        "/slack/events",
+        content=body,
+        headers={"Content-Type": "application/json", **payloads.signed_headers(body), **headers},
+    )
+
+
+async def test_a_signed_mention_is_acknowledged_at_once_then_answered_in_its_thread(
+    bot: Bot, slack: FakeSlack
+) -> None:
+    event = payloads.app_mention("how do I rotate the database password?")
+
+    started = time.perf_counter()
+    response = await _send(bot, payloads.event_callback(event))
+    ack_s = time.perf_counter() - started
+    async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        await slack.wait_for("chat.stopStream")
+    assert await bot.service.stop()  # a graceful stop waits for the answer to be stored
+
+    assert response.status_code == 200
+    assert ack_s < 3
+    [status] = slack.calls_to("assistant.threads.setStatus")
+    assert (status.args["channel_id"], status.args["thread_ts"]) == ("C0001", event["ts"])
+    [start] = slack.calls_to("chat.startStream")
+    assert (start.args["channel"], start.args["thread_ts"]) == ("C0001", event["ts"])
+    assert "vault rotate db" in streamed_text(slack)
+    assert "Sources" in streamed_text(slack)
+    question = await models.Question.objects.aget(message_ts=event["ts"])
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert question.reply_ts == start.args.get("ts", question.reply_ts)
+    assert {"status", "store", "classify", "answer", "reply", "total"} <= set(question.timings)
+
+
+async def test_an_event_delivered_three_times_is_answered_once(bot: Bot, slack: FakeSlack) -> None:
+    event = payloads.app_mention("how do I rotate the database password?")
+    body = payloads.event_callback(event)
+
+    statuses = [(await _send(bot, body)).status_code]
+    for retry in ("1", "2"):
+        sent = await _send(
+            bot, body, **{"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
+        )
+        statuses.append(sent.status_code)
+    async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        await slack.wait_for("chat.stopStream")
+    assert await bot.service.stop()
+
+    assert statuses == [200, 200, 200]
+    assert len(slack.calls_to("chat.startStream")) == 1
+    assert await models.Question.objects.filter(message_ts=event["ts"]).acount() == 1
+    assert await models.InboundEvent.objects.acount() == 1
