@@ -109,7 +109,7 @@ async def test_two_recover_questions_at_once_answer_a_stored_question_exactly_on
     assert sorted("Recovered 1 " in output for output in outputs) == [False, True], outputs
     assert len(slack.calls_to("chat.startStream")) == 1
     assert "vault rotate db" in streamed_text(slack)
-    question = await models.Question.objects.aget(pk=left.question_id)
+    question = await models.Question.objects.aget(event_id=left.event_id)
     assert question.status == models.QuestionStatus.ANSWERED
     assert await models.Question.objects.acount() == 1
 
