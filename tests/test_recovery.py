@@ -37,13 +37,14 @@ async def _event_left_by_a_dead_process(*, stored: bool) -> models.InboundEvent:
         if stored
         else None
     )
-    return await InboundEventFactory.acreate(
+    left: models.InboundEvent = await InboundEventFactory.acreate(
         event_id=body["event_id"],
         payload=body,
         received_at=LONG_AGO,
         claimed_at=LONG_AGO,
         question=question,
     )
+    return left
 
 
 async def test_an_unanswered_event_is_claimed_by_one_of_two_concurrent_sweepers() -> None:
