@@ -16,11 +16,14 @@ from pydantic_ai import Agent, ModelRetry, RunContext
 from pydantic_ai.messages import (
     AgentStreamEvent,
     ModelMessage,
+    ModelRequest,
     ModelResponse,
     PartDeltaEvent,
     PartStartEvent,
+    TextPart,
     ToolCallPart,
     ToolCallPartDelta,
+    UserPromptPart,
 )
 from pydantic_ai.models.function import AgentInfo
 
@@ -117,11 +120,12 @@ async def answer_question(
     *,
     question: str,
     search: SearchDocs,
-    history: Sequence[ModelMessage] = (),
+    history: Sequence[records.ThreadMessage] = (),
     on_text: TextSink | None = None,
 ) -> AnsweredQuestion:
-    """Answer from the documentation, with the passages relied on as citations. With `on_text`,
-    the answer's text is handed over piece by piece as the model writes it.
+    """Answer from the documentation, with the passages relied on as citations. `history` is the
+    conversation so far (the bot's own turns marked). With `on_text`, the answer's text is handed
+    over piece by piece as the model writes it.
 
     Raises: UnableToAnswer.
     """
@@ -130,7 +134,7 @@ async def answer_question(
         result = await docs_answerer.run(
             question,
             deps=deps,
-            message_history=list(history) or None,
+            message_history=_as_model_messages(history) or None,
             model=models.select_model(offline=OFFLINE_MODEL),
             model_settings=models.model_settings(),
             usage_limits=models.USAGE_LIMITS,
@@ -145,6 +149,16 @@ async def answer_question(
         found_answer=answer.found_answer,
         usage=usage.usage_of(result),
     )
+
+
+def _as_model_messages(history: Sequence[records.ThreadMessage]) -> list[ModelMessage]:
+    """The bot's turns as the model's replies; everyone else's (other apps too) as the user's."""
+    return [
+        ModelResponse(parts=[TextPart(content=message.text)])
+        if message.from_bot
+        else ModelRequest(parts=[UserPromptPart(content=f"{message.author}: {message.text}")])
+        for message in history
+    ]
 
 
 class _AnswerTextStream:

@@ -17,12 +17,6 @@ _DECISION = re.compile(r"\b(decided|agreed|we will|we'll|let's|going with|approv
 OFFLINE_ITEMS = 5
 
 
-@dataclass(frozen=True, kw_only=True)
-class ThreadMessage:
-    author: str
-    text: str
-
-
 class ThreadSummary(BaseModel):
     summary: str = Field(
         description="Two to four sentences: what the thread is about and where it stands."
@@ -49,7 +43,7 @@ summariser = Agent(
 )
 
 
-async def summarise_thread(*, messages: Sequence[ThreadMessage]) -> SummarisedThread:
+async def summarise_thread(*, messages: Sequence[records.ThreadMessage]) -> SummarisedThread:
     """Summarise a thread's messages, oldest first.
 
     Raises: UnableToAnswer.

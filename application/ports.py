@@ -40,3 +40,14 @@ class ChatPort(Protocol):
 
     def answer_writer(self) -> AnswerWriter:
         """A writer for the answer; it shows nothing until text arrives."""
+
+
+class RepliesUnavailable(Exception):
+    """The chat would not give the thread's messages now (Slack's rate limit)."""
+
+
+class ThreadReplies(Protocol):
+    """The messages of the thread a question was asked in, oldest first."""
+
+    async def replies(self) -> list[records.ThreadMessage]:
+        """Raises: RepliesUnavailable."""

@@ -7,6 +7,7 @@ cancels the answer and a failed agent never loses the stored question.
 """
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -17,7 +18,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 
 from agents import classifier, docs_answerer, errors, usage
-from application import ports
+from application import ports, thread_context
 from domain import operations, records, search
 
 logger = logging.getLogger(__name__)
@@ -30,15 +31,20 @@ FAILURE_TEXT = (
 
 T = TypeVar("T")
 
+# How much of a thread goes to the model with a question asked in it.
+THREAD_BUDGET_TOKENS = 3_000
+
 
 @dataclass(frozen=True, kw_only=True)
 class IncomingQuestion:
-    """A question to answer; `stored_id` names one already stored (answered again on recovery)."""
+    """A question to answer. `stored_id` names one already stored (answered again on recovery);
+    `thread` gives the messages of the thread it was asked in, as context."""
 
     text: str
     source: records.QuestionSource
     slack: records.SlackOrigin | None = None
     stored_id: int | None = None
+    thread: ports.ThreadReplies | None = None
 
 
 class QuestionNotStored(Exception):
@@ -110,13 +116,7 @@ async def _fan_out(
                 )
             )
         )
-        answered = group.create_task(
-            _timed(
-                docs_answerer.answer_question(
-                    question=question.text, search=search.search_passages, on_text=_sink(writer)
-                )
-            )
-        )
+        answered = group.create_task(_timed(_answer(question, writer=writer)))
     steps = _FanOut(
         status=status.result(),
         stored=stored.result(),
@@ -131,6 +131,25 @@ async def _fan_out(
         if outcome.error is not None:
             logger.warning("Unable to %s: %s", name, _describe(outcome.error))
     return steps
+
+
+async def _answer(
+    question: IncomingQuestion, *, writer: ports.AnswerWriter
+) -> docs_answerer.AnsweredQuestion:
+    context = thread_context.ThreadContext(messages=())
+    if question.slack is not None and question.slack.thread_ts != question.slack.message_ts:
+        context = await thread_context.thread_context(
+            origin=question.slack, replies=question.thread, budget_tokens=THREAD_BUDGET_TOKENS
+        )
+    answered = await docs_answerer.answer_question(
+        question=question.text,
+        search=search.search_passages,
+        history=context.messages,
+        on_text=_sink(writer),
+    )
+    if not context.note:
+        return answered
+    return dataclasses.replace(answered, text=f"{answered.text.rstrip()}\n\n_{context.note}_")
 
 
 async def _store(question: IncomingQuestion, *, now: dt.datetime) -> records.Question:

@@ -34,3 +34,17 @@ async def list_documents(*, collection: str) -> list[records.Document]:
     """Return the documents indexed in a collection, by path."""
     rows = models.Document.objects.filter(collection=collection).order_by("path")
     return [_rows.document(row) async for row in rows]
+
+
+async def list_thread_exchanges(
+    *, team_id: str, channel_id: str, thread_ts: str, limit: int
+) -> list[records.Question]:
+    """Return the latest answered questions of a Slack thread, oldest first."""
+    rows = models.Question.objects.filter(
+        team_id=team_id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        status=models.QuestionStatus.ANSWERED,
+    ).order_by("-created_at", "-id")[:limit]
+    exchanges = [_rows.question(row) async for row in rows]
+    return exchanges[::-1]

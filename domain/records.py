@@ -151,3 +151,13 @@ class Document:
     title: str
     checksum: str
     indexed_at: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadMessage:
+    """One message of a Slack thread, as context for an answer or a summary. `from_bot` marks
+    this bot's own turns; other apps' messages are never taken for them."""
+
+    author: str
+    text: str
+    from_bot: bool = False

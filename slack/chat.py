@@ -54,7 +54,7 @@ class SlackChatPort:
                 channel_id=self._thread.channel_id, thread_ts=self._thread.thread_ts, status=text
             )
         except SlackApiError as error:
-            logger.info("Status unavailable (%s); posting a placeholder", _reason(error))
+            logger.info("Status unavailable (%s); posting a placeholder", failure_reason(error))
             response = await self._client.chat_postMessage(
                 channel=self._thread.channel_id, thread_ts=self._thread.thread_ts, text=text
             )
@@ -84,7 +84,9 @@ class SlackAnswerWriter:
                 return
             except SLACK_FAILURES as error:
                 self._streaming = False
-                logger.warning("Streaming the answer failed (%s); updating instead", _reason(error))
+                logger.warning(
+                    "Streaming the answer failed (%s); updating instead", failure_reason(error)
+                )
         await self._show_progress()
 
     async def finish(self, *, reply: ports.Reply) -> str:
@@ -101,7 +103,9 @@ class SlackAnswerWriter:
                 await self._remove_placeholder()
                 return str(self._streams[0].ts)
             except SLACK_FAILURES as error:
-                logger.warning("Finishing the stream failed (%s); updating instead", _reason(error))
+                logger.warning(
+                    "Finishing the stream failed (%s); updating instead", failure_reason(error)
+                )
         text = f"{reply.text.rstrip()}\n\n{sources}" if sources else reply.text
         await self._close_stream()
         return await self._show_whole(text, buttons=buttons)
@@ -142,7 +146,7 @@ class SlackAnswerWriter:
         try:
             await self._streams[-1].stop()
         except SLACK_FAILURES as error:
-            logger.info("Stopping the stream failed (%s)", _reason(error))
+            logger.info("Stopping the stream failed (%s)", failure_reason(error))
 
     async def _show_progress(self) -> None:
         """While the answer is written, update the placeholder now and then."""
@@ -155,7 +159,7 @@ class SlackAnswerWriter:
         try:
             await self._update(placeholder, f"{shown} …", buttons=[])
         except SLACK_FAILURES as error:
-            logger.warning("Updating the placeholder failed (%s)", _reason(error))
+            logger.warning("Updating the placeholder failed (%s)", failure_reason(error))
 
     async def _show_whole(self, text: str, *, buttons: list[dict[str, Any]]) -> str:
         """Show the text whole, in as many messages as it takes; the buttons go under the last.
@@ -184,7 +188,9 @@ class SlackAnswerWriter:
                     await self._delete(stream.ts)
                 return replacing
             except SLACK_FAILURES as error:
-                logger.warning("Updating the message failed (%s); posting instead", _reason(error))
+                logger.warning(
+                    "Updating the message failed (%s); posting instead", failure_reason(error)
+                )
         response = await self._client.chat_postMessage(
             channel=self._thread.channel_id,
             thread_ts=self._thread.thread_ts,
@@ -211,11 +217,13 @@ class SlackAnswerWriter:
         try:
             await self._client.chat_delete(channel=self._thread.channel_id, ts=ts)
         except SLACK_FAILURES as error:
-            logger.warning("Deleting a superseded message failed (%s)", _reason(error))
+            logger.warning("Deleting a superseded message failed (%s)", failure_reason(error))
 
 
-def _reason(error: Exception) -> str:
+def failure_reason(error: Exception) -> str:
     """What went wrong, by Slack's error code where there is one (never a token)."""
+    if isinstance(error, SlackApiError) and isinstance(error.response.data, dict):
+        return str(error.response.data.get("error", "error"))
     if isinstance(error, SlackApiError):
-        return str(error.response.get("error", "error"))
+        return f"HTTP {error.response.status_code}"
     return type(error).__name__

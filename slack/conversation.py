@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import timezone
 from slack_sdk.web.async_client import AsyncWebClient
 
-from application import respond_to_user
+from application import respond_to_user, summarise_thread
 from domain import records
-from slack import chat, ephemeral, events
+from slack import chat, ephemeral, events, thread_replies
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def allowed(channel_id: str) -> bool:
 
 
 async def answer_in_thread(
-    asked: events.Asked, *, client: AsyncWebClient, stored_id: int | None = None
+    asked: events.Asked, *, client: AsyncWebClient, bot_id: str, stored_id: int | None = None
 ) -> None:
     origin = asked.origin
     if not asked.text:
@@ -48,7 +48,46 @@ async def answer_in_thread(
     if not allowed(origin.channel_id):
         await _reply(client, origin, NOT_ALLOWED_NOTE)
         return
-    port = chat.SlackChatPort(
+    thread = _thread_replies(origin, bot_id=bot_id)
+    if asked.wants_summary:
+        await summarise_thread.summarise_thread(
+            request=summarise_thread.SummaryRequest(text=asked.text, origin=origin, thread=thread),
+            chat=_chat_port(client, origin),
+            now=timezone.now(),
+        )
+        return
+    await respond_to_user.respond_to_user(
+        question=respond_to_user.IncomingQuestion(
+            text=asked.text,
+            source=records.QuestionSource.SLACK,
+            slack=origin,
+            stored_id=stored_id,
+            thread=thread,
+        ),
+        chat=_chat_port(client, origin),
+        now=timezone.now(),
+    )
+
+
+async def summarise_from_shortcut(
+    origin: records.SlackOrigin, *, client: AsyncWebClient, bot_id: str
+) -> None:
+    if not allowed(origin.channel_id):
+        await _reply(client, origin, NOT_ALLOWED_NOTE)
+        return
+    await summarise_thread.summarise_thread(
+        request=summarise_thread.SummaryRequest(
+            text="Summarise thread (shortcut)",
+            origin=origin,
+            thread=_thread_replies(origin, bot_id=bot_id),
+        ),
+        chat=_chat_port(client, origin),
+        now=timezone.now(),
+    )
+
+
+def _chat_port(client: AsyncWebClient, origin: records.SlackOrigin) -> chat.SlackChatPort:
+    return chat.SlackChatPort(
         client=client,
         thread=chat.SlackThread(
             channel_id=origin.channel_id,
@@ -57,12 +96,19 @@ async def answer_in_thread(
             team_id=origin.team_id,
         ),
     )
-    await respond_to_user.respond_to_user(
-        question=respond_to_user.IncomingQuestion(
-            text=asked.text, source=records.QuestionSource.SLACK, slack=origin, stored_id=stored_id
-        ),
-        chat=port,
-        now=timezone.now(),
+
+
+def _thread_replies(
+    origin: records.SlackOrigin, *, bot_id: str
+) -> thread_replies.SlackThreadReplies | None:
+    """Only a message inside a thread has a thread to read."""
+    if origin.thread_ts == origin.message_ts:
+        return None
+    return thread_replies.SlackThreadReplies(
+        channel_id=origin.channel_id,
+        thread_ts=origin.thread_ts,
+        leave_out_ts=origin.message_ts,
+        bot_id=bot_id,
     )
 
 

@@ -16,6 +16,7 @@ from slack_bolt.async_app import (
     AsyncSay,
     AsyncSetSuggestedPrompts,
 )
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from application.background import jobs
@@ -31,6 +32,7 @@ SUGGESTED_PROMPTS = [
 ]
 GREETING = "Hi! Ask me anything about our documentation; I'll answer with my sources."
 FEEDBACK_MODAL = "feedback_comment"
+SUMMARISE_SHORTCUT = "summarise_thread"
 
 
 def register(app: AsyncApp) -> None:
@@ -46,13 +48,36 @@ def register(app: AsyncApp) -> None:
     app.action(rendering.FEEDBACK_DOWN)(on_feedback)
     app.view(FEEDBACK_MODAL)(on_feedback_comment)
     app.command("/kraken")(on_command)
+    app.shortcut(SUMMARISE_SHORTCUT)(on_summarise_shortcut)
 
 
-async def on_question(body: dict[str, Any], client: AsyncWebClient) -> None:
+async def on_question(
+    body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
     asked = events.asked(body)
+    bot_id = context.bot_id or ""
     jobs.start(
         f"answer Slack event {asked.origin.event_id}",
-        lambda: conversation.answer_in_thread(asked, client=client),
+        lambda: conversation.answer_in_thread(asked, client=client, bot_id=bot_id),
+    )
+
+
+async def on_summarise_shortcut(
+    ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    message = shortcut.get("message") or {}
+    origin = records.SlackOrigin(
+        team_id=str((shortcut.get("team") or {}).get("id", "")),
+        channel_id=str((shortcut.get("channel") or {}).get("id", "")),
+        user_id=str((shortcut.get("user") or {}).get("id", "")),
+        thread_ts=str(message.get("thread_ts") or message.get("ts", "")),
+        message_ts=str(message.get("ts", "")),
+    )
+    bot_id = context.bot_id or ""
+    jobs.start(
+        f"summarise thread {origin.thread_ts}",
+        lambda: conversation.summarise_from_shortcut(origin, client=client, bot_id=bot_id),
     )
 
 

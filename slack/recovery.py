@@ -12,4 +12,7 @@ async def redeliver(event: records.InboundEvent) -> None:
     dead process got that far."""
     asked = events.asked(dict(event.payload))
     client: AsyncWebClient = build_web_client()
-    await conversation.answer_in_thread(asked, client=client, stored_id=event.question_id)
+    identity = await client.auth_test()
+    await conversation.answer_in_thread(
+        asked, client=client, bot_id=str(identity.get("bot_id") or ""), stored_id=event.question_id
+    )

@@ -167,7 +167,7 @@ def _token(request: web.Request) -> str:
 async def fake_slack_server() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     app = web.Application()
-    app.router.add_post("/api/{method}", fake._handle)
+    app.router.add_route("*", "/api/{method}", fake._handle)
     app.router.add_post("/respond/{key}", fake._respond)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()

@@ -173,3 +173,22 @@ def slash_command(text: str, *, response_url: str, channel: str = "C0001") -> st
             "api_app_id": "A0001",
         }
     )
+
+
+def message_shortcut(callback_id: str, *, channel: str, thread_ts: str) -> str:
+    payload = {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "trigger_id": "1.2.3",
+        "team": {"id": TEAM_ID},
+        "user": {"id": "U0001"},
+        "channel": {"id": channel},
+        "message": {
+            "type": "message",
+            "ts": "1767600003.000100",
+            "thread_ts": thread_ts,
+            "text": "…",
+        },
+        "response_url": "https://hooks.slack.com/unused",
+    }
+    return urlencode({"payload": json.dumps(payload)})

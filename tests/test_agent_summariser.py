@@ -2,13 +2,12 @@ from pydantic_ai import capture_run_messages
 from pydantic_ai.models.test import TestModel
 
 from agents import summariser
+from domain import records
 
 THREAD = [
-    summariser.ThreadMessage(author="ana", text="The nightly export is failing again."),
-    summariser.ThreadMessage(
-        author="bo", text="Should we move it to 03:00? It clashes with backups."
-    ),
-    summariser.ThreadMessage(author="ana", text="Agreed, we will move it to 03:00 from Monday."),
+    records.ThreadMessage(author="ana", text="The nightly export is failing again."),
+    records.ThreadMessage(author="bo", text="Should we move it to 03:00? It clashes with backups."),
+    records.ThreadMessage(author="ana", text="Agreed, we will move it to 03:00 from Monday."),
 ]
 
 

@@ -326,3 +326,107 @@ async def test_a_rate_limited_reply_is_retried_and_arrives_once(
     assert len(slack.calls_to("chat.startStream")) == 2
     assert len(slack.calls_to("chat.stopStream")) == 1
     assert "vault rotate db" in streamed_text(slack)
+
+
+THREAD_TS = "1767600000.000100"
+
+
+def _thread(slack: FakeSlack) -> None:
+    slack.threads[("C0001", THREAD_TS)] = [
+        {"ts": THREAD_TS, "user": "U0002", "text": "Deploys fail since this morning."},
+        {"ts": "1767600001.000100", "bot_id": "BKRAKEN", "text": "Check the release runbook [1]."},
+        {
+            "ts": "1767600002.000100",
+            "bot_id": "BOTHER",
+            "username": "ci-bot",
+            "text": "Build 42 failed.",
+        },
+        {
+            "ts": "1767600003.000100",
+            "user": "U0002",
+            "text": "We decided to roll back. Who owns the fix?",
+        },
+    ]
+
+
+async def test_a_mention_in_a_thread_gives_the_thread_to_the_model_with_the_bots_own_turns_marked(
+    slack: FakeSlack, indexed_docs: None, llm: FakeOpenAI
+) -> None:
+    _thread(slack)
+    llm.tool_call(
+        "final_result", {"text": "Roll back with the runbook."}, when_offered="search_docs"
+    )
+    llm.tool_call("final_result", {"category": "troubleshooting"})
+
+    await post_signed(
+        payloads.event_callback(payloads.app_mention("what now?", thread_ts=THREAD_TS))
+    )
+    await all_jobs_done()
+
+    answerer_request = next(
+        r
+        for r in llm.requests
+        if any(t["function"]["name"] == "search_docs" for t in r.get("tools", []))
+    )
+    turns = [
+        (m["role"], m.get("content"))
+        for m in answerer_request["messages"]
+        if m["role"] in {"user", "assistant"}
+    ]
+    assert ("assistant", "Check the release runbook [1].") in turns
+    assert ("user", "ci-bot: Build 42 failed.") in turns
+    assert turns[-1][1].endswith("what now?")
+    assert len(slack.calls_to("conversations.replies")) == 1
+
+
+async def test_a_rate_limited_thread_read_still_gives_an_answer_with_a_note(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    slack.rate_limit("conversations.replies", retry_after_s=60)
+
+    await post_signed(
+        payloads.event_callback(
+            payloads.app_mention("how do I rotate the password?", thread_ts="1767600500.000100")
+        )
+    )
+    await all_jobs_done()
+
+    assert "vault rotate db" in streamed_text(slack)
+    assert "Slack limited how much of this thread I could read" in streamed_text(slack)
+
+
+async def test_summarise_in_a_thread_posts_a_summary_with_decisions_and_open_questions(
+    slack: FakeSlack,
+) -> None:
+    _thread(slack)
+
+    await post_signed(
+        payloads.event_callback(payloads.app_mention("summarise", thread_ts=THREAD_TS))
+    )
+    await all_jobs_done()
+
+    [posted] = slack.calls_to("chat.postMessage")
+    summary = markdown_of(posted.args)
+    assert posted.args["thread_ts"] == THREAD_TS
+    assert summary.startswith("**Summary**")
+    assert "We decided to roll back." in summary
+    assert "Who owns the fix?" in summary
+    question = await models.Question.objects.aget()
+    assert (question.category, question.status) == ("summary", models.QuestionStatus.ANSWERED)
+
+
+async def test_the_summarise_thread_shortcut_posts_a_summary_in_the_thread(
+    slack: FakeSlack,
+) -> None:
+    _thread(slack)
+
+    response = await post_signed(
+        payloads.message_shortcut("summarise_thread", channel="C0001", thread_ts=THREAD_TS),
+        content_type="application/x-www-form-urlencoded",
+    )
+    await all_jobs_done()
+
+    assert response.status_code == 200
+    [posted] = slack.calls_to("chat.postMessage")
+    assert posted.args["thread_ts"] == THREAD_TS
+    assert markdown_of(posted.args).startswith("**Summary**")

@@ -1,0 +1,75 @@
+"""Summarising a Slack thread on request ("@Kraken summarise", or the message shortcut).
+
+The request is stored like a question (category `summary`), so the bot's owners see it with its
+cost; the thread comes from the chat with what the bot stored as the fallback.
+"""
+
+import dataclasses
+import datetime as dt
+import logging
+
+from agents import errors, summariser
+from application import ports, thread_context
+from domain import operations, records
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_BUDGET_TOKENS = 12_000
+STATUS_TEXT = "Summarising the thread…"
+FAILURE_TEXT = "Sorry, I couldn't summarise this thread just now."
+EMPTY_TEXT = "There is nothing in this thread to summarise yet."
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SummaryRequest:
+    text: str
+    origin: records.SlackOrigin
+    thread: ports.ThreadReplies | None
+
+
+async def summarise_thread(
+    *, request: SummaryRequest, chat: ports.ChatPort, now: dt.datetime
+) -> records.Question:
+    """Post a summary of the thread (decisions and open questions) and store it."""
+    stored = await operations.record_question(
+        text=request.text,
+        source=records.QuestionSource.SLACK,
+        received_at=now,
+        slack=request.origin,
+    )
+    await chat.show_status(text=STATUS_TEXT)
+    writer = chat.answer_writer()
+    context = await thread_context.thread_context(
+        origin=request.origin, replies=request.thread, budget_tokens=SUMMARY_BUDGET_TOKENS
+    )
+    if not context.messages:
+        await writer.finish(reply=ports.Reply(question_id=stored.id, text=EMPTY_TEXT))
+        return await operations.record_failure(question_id=stored.id, error="Empty thread")
+    try:
+        summarised = await summariser.summarise_thread(messages=context.messages)
+    except errors.UnableToAnswer as error:
+        await writer.fail(text=FAILURE_TEXT)
+        return await operations.record_failure(question_id=stored.id, error=str(error))
+    text = render_summary(summarised.summary, note=context.note)
+    reply_ts = await writer.finish(reply=ports.Reply(question_id=stored.id, text=text))
+    return await operations.record_answer(
+        question_id=stored.id,
+        answer=records.Answer(
+            text=text, category="summary", usage=summarised.usage, reply_ts=reply_ts
+        ),
+        answered_at=now,
+    )
+
+
+def render_summary(summary: summariser.ThreadSummary, *, note: str = "") -> str:
+    """The summary as Markdown: what the thread is about, then decisions and open questions."""
+    parts = [f"**Summary**\n{summary.summary}"]
+    if summary.decisions:
+        parts.append("**Decisions**\n" + "\n".join(f"- {item}" for item in summary.decisions))
+    if summary.open_questions:
+        parts.append(
+            "**Open questions**\n" + "\n".join(f"- {item}" for item in summary.open_questions)
+        )
+    if note:
+        parts.append(f"_{note}_")
+    return "\n\n".join(parts)

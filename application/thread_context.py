@@ -1,0 +1,82 @@
+"""The thread so far, as context for an answer or a summary, within a token budget.
+
+What the bot stored comes first: the questions it answered in the thread and its answers. The
+chat's own record of the thread (Slack's `conversations.replies`, cached by the interface because
+Slack allows apps about one call a minute) adds what others said; when the chat refuses, the
+stored exchanges are enough, with a note saying so. The most recent messages are kept first, so a
+long thread never overflows the model's context.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from application import ports
+from domain import queries, records
+
+logger = logging.getLogger(__name__)
+
+# A rough count that errs on the side of fewer tokens: about four characters a token.
+CHARACTERS_PER_TOKEN = 4
+STORED_EXCHANGES = 20
+LIMITED_NOTE = (
+    "Slack limited how much of this thread I could read, so I used the part I keep myself."
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThreadContext:
+    messages: tuple[records.ThreadMessage, ...]
+    note: str = ""
+
+
+async def thread_context(
+    *,
+    origin: records.SlackOrigin,
+    replies: ports.ThreadReplies | None,
+    budget_tokens: int,
+) -> ThreadContext:
+    """The thread's messages, oldest first, the newest of them that fit in `budget_tokens`."""
+    note = ""
+    messages: list[records.ThreadMessage] = []
+    if replies is not None:
+        try:
+            messages = await replies.replies()
+        except ports.RepliesUnavailable:
+            logger.info(
+                "Thread replies unavailable for %s; using stored exchanges", origin.thread_ts
+            )
+            note = LIMITED_NOTE
+    if not messages:
+        messages = await _stored_exchanges(origin)
+    return ThreadContext(messages=_within_budget(messages, budget_tokens), note=note)
+
+
+async def _stored_exchanges(origin: records.SlackOrigin) -> list[records.ThreadMessage]:
+    exchanges = await queries.list_thread_exchanges(
+        team_id=origin.team_id,
+        channel_id=origin.channel_id,
+        thread_ts=origin.thread_ts,
+        limit=STORED_EXCHANGES,
+    )
+    messages = []
+    for question in exchanges:
+        author = question.slack.user_id if question.slack else "someone"
+        messages.append(records.ThreadMessage(author=author, text=question.text))
+        messages.append(
+            records.ThreadMessage(author="Kraken Bot", text=question.answer, from_bot=True)
+        )
+    return messages
+
+
+def _within_budget(
+    messages: list[records.ThreadMessage], budget_tokens: int
+) -> tuple[records.ThreadMessage, ...]:
+    kept: list[records.ThreadMessage] = []
+    remaining = budget_tokens * CHARACTERS_PER_TOKEN
+    for message in reversed(messages):
+        size = len(message.author) + len(message.text) + 2
+        if size > remaining:
+            break
+        kept.append(message)
+        remaining -= size
+    return tuple(reversed(kept))

@@ -1,0 +1,63 @@
+import datetime as dt
+
+from application import ports, thread_context
+from domain import records
+from tests.factories import QuestionFactory
+
+ORIGIN = records.SlackOrigin(
+    team_id="T0001",
+    channel_id="C0001",
+    user_id="U1",
+    thread_ts="100.000001",
+    message_ts="100.000900",
+)
+
+
+class FixedReplies:
+    def __init__(self, messages: list[records.ThreadMessage]) -> None:
+        self.messages = messages
+
+    async def replies(self) -> list[records.ThreadMessage]:
+        return self.messages
+
+
+class LimitedReplies:
+    async def replies(self) -> list[records.ThreadMessage]:
+        raise ports.RepliesUnavailable("ratelimited")
+
+
+async def test_a_thread_of_500_messages_stays_within_the_budget_keeping_the_newest() -> None:
+    messages = [
+        records.ThreadMessage(author=f"U{n}", text=f"message {n} " + "x" * 200) for n in range(500)
+    ]
+
+    context = await thread_context.thread_context(
+        origin=ORIGIN, replies=FixedReplies(messages), budget_tokens=1_000
+    )
+
+    size = sum(len(m.author) + len(m.text) + 2 for m in context.messages)
+    assert size <= 1_000 * thread_context.CHARACTERS_PER_TOKEN
+    assert context.messages[-1] == messages[-1]
+    assert list(context.messages) == messages[-len(context.messages) :]
+
+
+async def test_when_slack_limits_the_thread_the_stored_exchanges_are_used_with_a_note() -> None:
+    await QuestionFactory.acreate(
+        team_id="T0001",
+        channel_id="C0001",
+        thread_ts=ORIGIN.thread_ts,
+        text="How do I deploy?",
+        status="answered",
+        answer="Run make deploy.",
+        answered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+
+    context = await thread_context.thread_context(
+        origin=ORIGIN, replies=LimitedReplies(), budget_tokens=1_000
+    )
+
+    assert [(m.text, m.from_bot) for m in context.messages] == [
+        ("How do I deploy?", False),
+        ("Run make deploy.", True),
+    ]
+    assert context.note == thread_context.LIMITED_NOTE
