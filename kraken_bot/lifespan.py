@@ -53,20 +53,26 @@ class ServiceLifespan:
             logger.warning(slack_app.not_configured_message())
             return
         if settings.RECOVERY_INTERVAL_S > 0:
-            self._sweep = asyncio.create_task(_sweep(), name="recovery sweep")
+            self._sweep = asyncio.create_task(run_recovery_sweep(), name="recovery sweep")
 
     async def _stop(self) -> None:
         if self._sweep is not None:
             self._sweep.cancel()
-        still_running = await jobs.wait(timeout_s=settings.SHUTDOWN_GRACE_S)
-        if still_running:
-            logger.warning(
-                "Stopping with %s answers still being written; the recovery sweep will finish them",
-                still_running,
-            )
+        await finish_answers()
 
 
-async def _sweep() -> None:
+async def finish_answers() -> None:
+    """Give the answers still being written `SHUTDOWN_GRACE_S` to finish."""
+    still_running = await jobs.wait(timeout_s=settings.SHUTDOWN_GRACE_S)
+    if still_running:
+        logger.warning(
+            "Stopping with %s answers still being written; the recovery sweep will finish them",
+            still_running,
+        )
+
+
+async def run_recovery_sweep() -> None:
+    """Recover unanswered questions every `RECOVERY_INTERVAL_S`, until cancelled."""
     async with ThreadSensitiveContext():
         await recover_questions.sweep_forever(
             interval_s=settings.RECOVERY_INTERVAL_S,

@@ -11,12 +11,13 @@ from slack.web_client import build_web_client
 
 logger = logging.getLogger(__name__)
 
-REQUIRED_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+HTTP_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+SOCKET_MODE_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
 
 
-def missing_settings() -> list[str]:
-    """The Slack settings the HTTP endpoint still needs."""
-    return [name for name in REQUIRED_SETTINGS if not getattr(settings, name)]
+def missing_settings(required: tuple[str, ...] = HTTP_SETTINGS) -> list[str]:
+    """The Slack settings still needed: by the HTTP endpoint, unless told otherwise."""
+    return [name for name in required if not getattr(settings, name)]
 
 
 def not_configured_message() -> str:
@@ -39,6 +40,8 @@ def _build_app(token: str, signing_secret: str, api_url: str) -> AsyncApp:
     app = AsyncApp(
         client=build_web_client(),
         signing_secret=signing_secret,
+        # Socket Mode needs no signing secret: Slack's connection itself is authenticated.
+        request_verification_enabled=bool(signing_secret),
         name="kraken-bot",
         logger=logger,
     )
