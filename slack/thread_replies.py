@@ -7,6 +7,8 @@ import logging
 import time
 from typing import Any
 
+from django.conf import settings
+
 from application import ports
 from domain import records
 from slack.chat import SLACK_FAILURES, failure_reason
@@ -18,14 +20,14 @@ CACHE_TTL_S = 180.0
 CACHE_SIZE = 500
 PAGE = 200
 
-# Thread messages by (channel, thread ts), with when they were read. An optimisation only: a
-# process without it reads the thread again.
-_cache: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
+# Thread messages by (Slack API, channel, thread ts), with when they were read. An optimisation
+# only: a process without it reads the thread again.
+_cache: dict[tuple[str, str, str], tuple[float, list[dict[str, Any]]]] = {}
 
 
 class SlackThreadReplies:
     def __init__(self, *, channel_id: str, thread_ts: str, leave_out_ts: str, bot_id: str) -> None:
-        self._key = (channel_id, thread_ts)
+        self._key = (settings.SLACK_API_URL, channel_id, thread_ts)
         self._leave_out_ts = leave_out_ts
         self._bot_id = bot_id
 
@@ -44,7 +46,7 @@ class SlackThreadReplies:
         cached = _cache.get(self._key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_TTL_S:
             return cached[1]
-        channel, thread_ts = self._key
+        _, channel, thread_ts = self._key
         try:
             response = await build_web_client(wait_out_rate_limits=False).conversations_replies(
                 channel=channel, ts=thread_ts, limit=PAGE

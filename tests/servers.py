@@ -80,7 +80,7 @@ async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterat
     )
     service = Served(url=f"http://127.0.0.1:{port}", process=process)
     try:
-        await asyncio.wait_for(_until_listening(process), STARTUP_TIMEOUT_S)
+        await asyncio.wait_for(_until_listening(process, into=service.log), STARTUP_TIMEOUT_S)
         # Keep reading the server's log so a full pipe never blocks it.
         service.draining = asyncio.create_task(_drain(process, into=service.log))
         yield service
@@ -94,11 +94,10 @@ async def _drain(process: asyncio.subprocess.Process, *, into: list[str]) -> Non
         into.append(line.decode(errors="replace"))
 
 
-async def _until_listening(process: asyncio.subprocess.Process) -> None:
+async def _until_listening(process: asyncio.subprocess.Process, *, into: list[str]) -> None:
     assert process.stdout is not None
-    output = []
     async for line in process.stdout:
-        output.append(line.decode(errors="replace"))
+        into.append(line.decode(errors="replace"))
         if b"Uvicorn running on" in line:
             return
-    raise RuntimeError("the server stopped before it listened:\n" + "".join(output))
+    raise RuntimeError("the server stopped before it listened:\n" + "".join(into))

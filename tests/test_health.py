@@ -31,6 +31,9 @@ async def test_the_service_served_as_make_run_does_answers_health_and_admin_logi
     assert health.json()["status"] == "ok"
     assert login.status_code == 200
     assert "Kraken Bot" in login.text
+    assert await service.stop()
+    [not_configured] = [line for line in service.log if "Slack is not configured" in line]
+    assert "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in not_configured
 
 
 async def test_in_production_only_the_health_check_is_served_over_plain_http() -> None:

@@ -72,6 +72,9 @@ async def test_a_signed_mention_is_acknowledged_at_once_then_answered_in_its_thr
     assert question.status == models.QuestionStatus.ANSWERED
     assert question.reply_ts == start.args.get("ts", question.reply_ts)
     assert {"status", "store", "classify", "answer", "reply", "total"} <= set(question.timings)
+    log = "".join(bot.service.log)
+    assert "xoxb-test-token" not in log
+    assert payloads.SIGNING_SECRET not in log
 
 
 async def test_an_event_delivered_three_times_is_answered_once(bot: Bot, slack: FakeSlack) -> None:
