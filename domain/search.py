@@ -125,16 +125,20 @@ def _sqlite_matches(*, query_terms: list[str], collection: str | None, count: in
 def _postgres_matches(*, query_terms: list[str], collection: str | None, count: int) -> _Matches:
     column = search_index.POSTGRES_COLUMN
     with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM data_passage")
+        (total,) = cursor.fetchone()
         frequencies = ", ".join(
-            f"(SELECT count(*) FROM data_passage "  # noqa: S608
-            f"WHERE {column} @@ plainto_tsquery('english', %s))"
+            f"(SELECT count(*) FROM (SELECT FROM data_passage "  # noqa: S608
+            f"WHERE {column} @@ plainto_tsquery('english', %s) LIMIT %s) AS found)"
             for _ in query_terms
         )
+        # Counting stops past the share that makes a word common: its exact count changes little.
+        cap = int(_common(total=total)) + 1
         cursor.execute(
-            f"SELECT (SELECT count(*) FROM data_passage), {frequencies}",  # noqa: S608
-            query_terms,
+            f"SELECT {frequencies}",
+            [value for term in query_terms for value in (term, cap)],
         )
-        total, *document_frequencies = cursor.fetchone()
+        document_frequencies = cursor.fetchone()
         rarity = _rarity(query_terms, document_frequencies, total=total)
         selective = _selective(query_terms, document_frequencies, total=total)
         ranks = " + ".join(
@@ -189,12 +193,16 @@ def _selective(
     a large index, which would make most passages candidates while adding little to any rank.
     When every word found is that common, all of them are used.
     """
-    common = max(total * _COMMON_SHARE, _COMMON_MINIMUM)
+    common = _common(total=total)
     frequencies = dict(zip(query_terms, document_frequencies, strict=True))
     selective = [term for term in query_terms if frequencies[term] <= common]
     if any(frequencies[term] for term in selective):
         return selective
     return query_terms
+
+
+def _common(*, total: int) -> float:
+    return max(total * _COMMON_SHARE, _COMMON_MINIMUM)
 
 
 def _rarity(
