@@ -6,7 +6,8 @@ The folder is indexed into a fresh, throwaway database through the indexing use 
 question goes through `domain.search.search_passages`. A question is found at rank k when a
 passage from one of its expected files is at rank k or better. It prints recall@1, recall@5, the
 mean reciprocal rank (over the top 10) and the search latency, and writes them as JSON with
-`--json`.
+`--json`. `--copies N` indexes the folder N times (into N collections) to time search on a larger
+index; recall and MRR then count the same file from any copy.
 
 The question file is JSON Lines: `{"id", "question", "expected_paths", ...}`, with the expected
 paths relative to the folder. Without `--database-url` the database is a temporary SQLite file;
@@ -47,14 +48,23 @@ def main() -> None:
     parser.add_argument("--qa", type=Path, required=True, help="The questions (JSON Lines).")
     parser.add_argument("--database-url", default="", help="postgres://... (default: SQLite).")
     parser.add_argument("--json", type=Path, help="Write the figures to this file as JSON.")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="Index the folder this many times, into as many collections, to time a larger index.",
+    )
     parser.add_argument("--verbose", action="store_true", help="Show each question's ranks.")
     arguments = parser.parse_args()
+    if arguments.copies < 1:
+        parser.error("--copies must be at least 1")
     questions = _questions(arguments.qa)
     with _fresh_database(arguments.database_url) as database_url:
         figures = _measure(
             corpus=arguments.corpus,
             questions=questions,
             database_url=database_url,
+            copies=arguments.copies,
             verbose=arguments.verbose,
         )
     print(json.dumps(figures, indent=2))
@@ -100,7 +110,7 @@ def _fresh_database(database_url: str) -> Iterator[str]:
 
 
 def _measure(
-    *, corpus: Path, questions: list[Question], database_url: str, verbose: bool
+    *, corpus: Path, questions: list[Question], database_url: str, copies: int, verbose: bool
 ) -> dict[str, object]:
     os.environ.update(
         DATABASE_URL=database_url,
@@ -116,11 +126,13 @@ def _measure(
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return asyncio.run(_index_and_search(corpus=corpus, questions=questions, verbose=verbose))
+    return asyncio.run(
+        _index_and_search(corpus=corpus, questions=questions, copies=copies, verbose=verbose)
+    )
 
 
 async def _index_and_search(
-    *, corpus: Path, questions: list[Question], verbose: bool
+    *, corpus: Path, questions: list[Question], copies: int, verbose: bool
 ) -> dict[str, object]:
     from asgiref.sync import sync_to_async
     from django.db import connection, connections
@@ -129,9 +141,12 @@ async def _index_and_search(
     from domain import search
 
     started = time.perf_counter()
-    report = await index_documents.index_documents(
-        root=corpus, collection="bench", now=dt.datetime.now(tz=dt.UTC)
-    )
+    reports = [
+        await index_documents.index_documents(
+            root=corpus, collection=f"bench-{copy}", now=dt.datetime.now(tz=dt.UTC)
+        )
+        for copy in range(copies)
+    ]
     indexing_s = time.perf_counter() - started
     ranks: list[int | None] = []
     latencies_ms: list[float] = []
@@ -152,9 +167,9 @@ async def _index_and_search(
     count = len(questions) or 1
     return {
         "database": vendor,
-        "documents": report.added,
-        "passages": report.passages,
-        "skipped": len(report.skipped),
+        "documents": sum(report.added for report in reports),
+        "passages": sum(report.passages for report in reports),
+        "skipped": len(reports[0].skipped),
         "questions": len(questions),
         "recall@1": round(sum(1 for r in ranks if r == 1) / count, 3),
         "recall@5": round(sum(1 for r in ranks if r is not None and r <= 5) / count, 3),

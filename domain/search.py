@@ -5,8 +5,10 @@ A search runs in two steps.
 1. The database ranks the passages that share a word with the question, from its full-text
    index (`domain.search_index`): SQLite's FTS5 with BM25, or PostgreSQL's `tsvector` with a sum
    of `ts_rank` per word weighted by the word's rarity (inverse document frequency), since
-   `ts_rank` alone knows nothing of how common a word is. The document's title and path weigh
-   most, then the heading path, then the text.
+   `ts_rank` alone knows nothing of how common a word is (computed for the best few hundred
+   passages by a plain `ts_rank`, as it costs one call per word and passage). The document's
+   title and path weigh most, then the heading path, then the text. In a large index, words
+   found in a large share of the passages do not make a passage a candidate on their own.
 2. The best of those are re-ranked the same way on both databases: the rarer the question's words
    a passage holds, and the closer together it holds words the question has side by side, the
    higher it goes; then files are interleaved so the top hits come from different files (a file's
@@ -28,6 +30,10 @@ from domain import records, search_index, terms
 
 _MAX_TERMS = 32
 _CANDIDATES = 100
+_COMMON_SHARE = 0.2
+_COMMON_MINIMUM = 500
+# PostgreSQL weighs words by rarity for this many times the candidates, the best by plain rank.
+_POSTGRES_PREFILTER = 5
 _SQLITE_WEIGHTS = (4.0, 2.0, 1.0)
 _POSTGRES_WEIGHTS = "{0.5, 0.5, 0.8, 1.0}"
 _COVERAGE_WEIGHT = 0.5
@@ -99,6 +105,7 @@ def _sqlite_matches(*, query_terms: list[str], collection: str | None, count: in
         )
         cursor.execute(f"SELECT (SELECT count(*) FROM {table}), {frequencies}", phrases)  # noqa: S608
         total, *document_frequencies = cursor.fetchone()
+        selective = _selective(query_terms, document_frequencies, total=total)
         cursor.execute(
             f"SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "  # noqa: S608
             f"-bm25({table}, {weights}) AS score "
@@ -106,7 +113,7 @@ def _sqlite_matches(*, query_terms: list[str], collection: str | None, count: in
             "JOIN data_document AS d ON d.id = p.document_id "
             f"WHERE {table} MATCH %s AND (%s IS NULL OR d.collection = %s) "
             "ORDER BY score DESC, p.id LIMIT %s",
-            [" OR ".join(phrases), collection, collection, count],
+            [" OR ".join(f'"{term}"' for term in selective), collection, collection, count],
         )
         rows = cursor.fetchall()
     return _Matches(
@@ -118,33 +125,46 @@ def _sqlite_matches(*, query_terms: list[str], collection: str | None, count: in
 def _postgres_matches(*, query_terms: list[str], collection: str | None, count: int) -> _Matches:
     column = search_index.POSTGRES_COLUMN
     with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM data_passage")
+        (total,) = cursor.fetchone()
         frequencies = ", ".join(
-            f"(SELECT count(*) FROM data_passage "  # noqa: S608
-            f"WHERE {column} @@ plainto_tsquery('english', %s))"
+            f"(SELECT count(*) FROM (SELECT FROM data_passage "  # noqa: S608
+            f"WHERE {column} @@ plainto_tsquery('english', %s) LIMIT %s) AS found)"
             for _ in query_terms
         )
+        # Counting stops past the share that makes a word common: its exact count changes little.
+        cap = int(_common(total=total)) + 1
         cursor.execute(
-            f"SELECT (SELECT count(*) FROM data_passage), {frequencies}",  # noqa: S608
-            query_terms,
+            f"SELECT {frequencies}",
+            [value for term in query_terms for value in (term, cap)],
         )
-        total, *document_frequencies = cursor.fetchone()
+        document_frequencies = cursor.fetchone()
         rarity = _rarity(query_terms, document_frequencies, total=total)
+        selective = _selective(query_terms, document_frequencies, total=total)
         ranks = " + ".join(
-            f"%s * ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, plainto_tsquery('english', %s), 1)"
+            f"%s * ts_rank('{_POSTGRES_WEIGHTS}', matched.{column}, "
+            "plainto_tsquery('english', %s), 1)"
             for _ in query_terms
         )
-        any_term = " || ".join("plainto_tsquery('english', %s)" for _ in query_terms)
+        any_term = " || ".join("plainto_tsquery('english', %s)" for _ in selective)
         cursor.execute(
-            f"SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "  # noqa: S608
-            f"{ranks} AS score "
-            "FROM data_passage AS p JOIN data_document AS d ON d.id = p.document_id "
+            "WITH matched AS ("  # noqa: S608
+            f"SELECT p.id, p.{column} FROM data_passage AS p "
+            "JOIN data_document AS d ON d.id = p.document_id "
             f"WHERE p.{column} @@ ({any_term}) AND (%s::text IS NULL OR d.collection = %s) "
+            f"ORDER BY ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, ({any_term}), 1) DESC, p.id "
+            "LIMIT %s) "
+            "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "
+            f"{ranks} AS score FROM matched JOIN data_passage AS p ON p.id = matched.id "
+            "JOIN data_document AS d ON d.id = p.document_id "
             "ORDER BY score DESC, p.id LIMIT %s",
             [
+                *selective,
+                collection,
+                collection,
+                *selective,
+                count * _POSTGRES_PREFILTER,
                 *(value for term in query_terms for value in (rarity[term], term)),
-                *query_terms,
-                collection,
-                collection,
                 count,
             ],
         )
@@ -164,6 +184,25 @@ def _candidate(row: Sequence[object]) -> _Candidate:
         text=str(text),
         score=float(str(score)),
     )
+
+
+def _selective(
+    query_terms: list[str], document_frequencies: Sequence[int], *, total: int
+) -> list[str]:
+    """Return the words that make a passage a candidate: all but those found in a large share of
+    a large index, which would make most passages candidates while adding little to any rank.
+    When every word found is that common, all of them are used.
+    """
+    common = _common(total=total)
+    frequencies = dict(zip(query_terms, document_frequencies, strict=True))
+    selective = [term for term in query_terms if frequencies[term] <= common]
+    if any(frequencies[term] for term in selective):
+        return selective
+    return query_terms
+
+
+def _common(*, total: int) -> float:
+    return max(total * _COMMON_SHARE, _COMMON_MINIMUM)
 
 
 def _rarity(

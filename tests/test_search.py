@@ -204,3 +204,16 @@ def test_the_search_command_prints_numbered_hits_for_people(tmp_path: Path) -> N
     assert found.getvalue().startswith("1. Database  (database.md, score ")
     assert "   Rotate with vault." in found.getvalue()
     assert missing.getvalue().strip() == "No passages found."
+
+
+async def test_in_a_large_index_a_very_common_word_alone_does_not_make_a_hit(monkeypatch) -> None:
+    monkeypatch.setattr(search, "_COMMON_MINIMUM", 2)
+    for n in range(5):
+        await _store(f"page-{n}.md", f"# Page {n}\n\nThe service runs.\n")
+    await _store("pager.md", "# Pager\n\nThe service pages the on-call engineer.\n")
+
+    rare_and_common = await search.search_passages(query="service pager")
+    only_common = await search.search_passages(query="service", limit=10)
+
+    assert [hit.path for hit in rare_and_common] == ["pager.md"]
+    assert len(only_common) == 6
