@@ -1,53 +1,43 @@
 """The fake Slack Web API behaves as Slack does for the real slack_sdk client."""
 
-from collections.abc import AsyncIterator
-
 import pytest
 from slack_sdk.errors import SlackApiError
 
 from slack.web_client import build_web_client
-from tests.fake_slack import FakeSlack, fake_slack_server
+from tests.fake_slack import FakeSlack
 
 
-@pytest.fixture
-async def slack_api(settings) -> AsyncIterator[FakeSlack]:
-    async with fake_slack_server() as fake:
-        settings.SLACK_API_URL = fake.api_url
-        settings.SLACK_BOT_TOKEN = "xoxb-test-token"
-        yield fake
-
-
-async def test_calls_are_recorded_with_their_arguments_and_token(slack_api: FakeSlack) -> None:
+async def test_calls_are_recorded_with_their_arguments_and_token(slack: FakeSlack) -> None:
     response = await build_web_client().chat_postMessage(
         channel="C1", text="hello", thread_ts="1.2"
     )
 
     assert response["ts"]
-    [call] = await slack_api.wait_for("chat.postMessage")
+    [call] = await slack.wait_for("chat.postMessage")
     assert call.args == {"channel": "C1", "text": "hello", "thread_ts": "1.2"}
     assert call.token == "xoxb-test-token"
 
 
-async def test_a_rate_limited_call_is_retried_after_retry_after(slack_api: FakeSlack) -> None:
-    slack_api.rate_limit("chat.postMessage", retry_after_s=1)
+async def test_a_rate_limited_call_is_retried_after_retry_after(slack: FakeSlack) -> None:
+    slack.rate_limit("chat.postMessage", retry_after_s=1)
 
     response = await build_web_client().chat_postMessage(channel="C1", text="hello")
 
     assert response["ok"]
-    assert len(slack_api.calls_to("chat.postMessage")) == 2
+    assert len(slack.calls_to("chat.postMessage")) == 2
 
 
-async def test_a_server_error_is_retried(slack_api: FakeSlack) -> None:
-    slack_api.server_error("chat.update")
+async def test_a_server_error_is_retried(slack: FakeSlack) -> None:
+    slack.server_error("chat.update")
 
     response = await build_web_client().chat_update(channel="C1", ts="1.2", text="edited")
 
     assert response["ok"]
-    assert len(slack_api.calls_to("chat.update")) == 2
+    assert len(slack.calls_to("chat.update")) == 2
 
 
-async def test_a_refusal_raises_slacks_error(slack_api: FakeSlack) -> None:
-    slack_api.refuse("chat.postMessage", "channel_not_found")
+async def test_a_refusal_raises_slacks_error(slack: FakeSlack) -> None:
+    slack.refuse("chat.postMessage", "channel_not_found")
 
     with pytest.raises(SlackApiError, match="channel_not_found"):
         await build_web_client().chat_postMessage(channel="C404", text="hello")

@@ -1,14 +1,10 @@
 """The Slack chat port against the fake Slack Web API: streaming, and every fallback."""
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from application import ports
 from domain import records
 from slack import chat, rendering
 from slack.web_client import build_web_client
-from tests.fake_slack import FakeSlack, fake_slack_server
+from tests.fake_slack import FakeSlack
 from tests.slack_support import action_ids, markdown_of, streamed_text
 
 THREAD = chat.SlackThread(
@@ -24,14 +20,6 @@ REPLY = ports.Reply(
 )
 
 
-@pytest.fixture
-async def slack_api(settings) -> AsyncIterator[FakeSlack]:
-    async with fake_slack_server() as fake:
-        settings.SLACK_API_URL = fake.api_url
-        settings.SLACK_BOT_TOKEN = "xoxb-test-token"
-        yield fake
-
-
 async def _answer(port: chat.SlackChatPort, text: str = ANSWER, reply: ports.Reply = REPLY) -> str:
     await port.show_status(text="Finding a response…")
     writer = port.answer_writer()
@@ -45,104 +33,104 @@ def _port() -> chat.SlackChatPort:
 
 
 async def test_the_answer_is_streamed_to_the_person_with_sources_and_feedback_buttons(
-    slack_api: FakeSlack,
+    slack: FakeSlack,
 ) -> None:
     ts = await _answer(_port())
 
-    [status] = slack_api.calls_to("assistant.threads.setStatus")
+    [status] = slack.calls_to("assistant.threads.setStatus")
     assert status.args["status"] == "Finding a response…"
-    [start] = slack_api.calls_to("chat.startStream")
+    [start] = slack.calls_to("chat.startStream")
     assert (start.args["recipient_user_id"], start.args["recipient_team_id"]) == ("U1", "T1")
     assert start.args["thread_ts"] == THREAD.thread_ts
-    assert streamed_text(slack_api) == ANSWER + "\n\n" + rendering.sources_markdown(REPLY.citations)
-    [stop] = slack_api.calls_to("chat.stopStream")
+    assert streamed_text(slack) == ANSWER + "\n\n" + rendering.sources_markdown(REPLY.citations)
+    [stop] = slack.calls_to("chat.stopStream")
     assert action_ids(stop.args) == [rendering.FEEDBACK_UP, rendering.FEEDBACK_DOWN]
-    assert ts == slack_api.calls_to("chat.startStream")[0].args.get("ts", ts)
-    assert slack_api.calls_to("chat.postMessage") == []
+    assert ts == slack.calls_to("chat.startStream")[0].args.get("ts", ts)
+    assert slack.calls_to("chat.postMessage") == []
 
 
 async def test_without_the_assistant_status_a_placeholder_is_posted_then_removed(
-    slack_api: FakeSlack,
+    slack: FakeSlack,
 ) -> None:
-    slack_api.refuse("assistant.threads.setStatus", "missing_scope")
+    slack.refuse("assistant.threads.setStatus", "missing_scope")
 
     await _answer(_port())
 
-    [placeholder] = slack_api.calls_to("chat.postMessage")
+    [placeholder] = slack.calls_to("chat.postMessage")
     assert placeholder.args["text"] == "Finding a response…"
-    [deleted] = slack_api.calls_to("chat.delete")
+    [deleted] = slack.calls_to("chat.delete")
     assert deleted.args["channel"] == "C1"
 
 
 async def test_a_refused_stream_falls_back_to_updating_the_placeholder_with_the_whole_answer(
-    slack_api: FakeSlack,
+    slack: FakeSlack,
 ) -> None:
-    slack_api.refuse("assistant.threads.setStatus", "missing_scope")
-    slack_api.refuse("chat.startStream", "not_allowed_token_type", times=10)
+    slack.refuse("assistant.threads.setStatus", "missing_scope")
+    slack.refuse("chat.startStream", "not_allowed_token_type", times=10)
 
     await _answer(_port())
 
-    final = slack_api.calls_to("chat.update")[-1]
+    final = slack.calls_to("chat.update")[-1]
     assert markdown_of(final.args).startswith(ANSWER)
     assert "[Runbook › Passwords](https://d/r)" in markdown_of(final.args)
     assert "**" not in final.args["text"]
     assert action_ids(final.args) == [rendering.FEEDBACK_UP, rendering.FEEDBACK_DOWN]
 
 
-async def test_a_stream_closed_midway_is_replaced_by_the_whole_answer(slack_api: FakeSlack) -> None:
-    slack_api.refuse("chat.stopStream", "message_not_in_streaming_state")
+async def test_a_stream_closed_midway_is_replaced_by_the_whole_answer(slack: FakeSlack) -> None:
+    slack.refuse("chat.stopStream", "message_not_in_streaming_state")
 
     ts = await _answer(_port())
 
-    final = slack_api.calls_to("chat.update")[-1]
+    final = slack.calls_to("chat.update")[-1]
     assert final.args["ts"] == ts
     assert markdown_of(final.args).startswith(ANSWER)
     assert action_ids(final.args) == [rendering.FEEDBACK_UP, rendering.FEEDBACK_DOWN]
 
 
-async def test_when_updating_fails_too_the_answer_is_posted(slack_api: FakeSlack) -> None:
-    slack_api.refuse("assistant.threads.setStatus", "missing_scope")
-    slack_api.refuse("chat.startStream", "not_allowed_token_type", times=10)
-    slack_api.refuse("chat.update", "cant_update_message", times=10)
+async def test_when_updating_fails_too_the_answer_is_posted(slack: FakeSlack) -> None:
+    slack.refuse("assistant.threads.setStatus", "missing_scope")
+    slack.refuse("chat.startStream", "not_allowed_token_type", times=10)
+    slack.refuse("chat.update", "cant_update_message", times=10)
 
     await _answer(_port())
 
-    posted = slack_api.calls_to("chat.postMessage")[-1]
+    posted = slack.calls_to("chat.postMessage")[-1]
     assert markdown_of(posted.args).startswith(ANSWER)
 
 
-async def test_a_20000_character_answer_arrives_whole_when_streamed(slack_api: FakeSlack) -> None:
+async def test_a_20000_character_answer_arrives_whole_when_streamed(slack: FakeSlack) -> None:
     text = " ".join(f"word{n}" for n in range(3_000))[:20_000]
 
     await _answer(_port(), text=text, reply=ports.Reply(question_id=7, text=text))
 
-    assert streamed_text(slack_api) == text
-    assert len(slack_api.calls_to("chat.stopStream")) >= 2
+    assert streamed_text(slack) == text
+    assert len(slack.calls_to("chat.stopStream")) >= 2
 
 
 async def test_a_20000_character_answer_arrives_whole_and_split_without_streaming(
-    slack_api: FakeSlack,
+    slack: FakeSlack,
 ) -> None:
-    slack_api.refuse("chat.startStream", "not_allowed_token_type", times=10)
+    slack.refuse("chat.startStream", "not_allowed_token_type", times=10)
     text = "\n\n".join(f"Paragraph {n}: " + "detail " * 60 for n in range(50))[:20_000]
 
     await _answer(_port(), text=text, reply=ports.Reply(question_id=7, text=text))
 
-    shown = [markdown_of(call.args) for call in slack_api.calls_to("chat.postMessage")]
+    shown = [markdown_of(call.args) for call in slack.calls_to("chat.postMessage")]
     assert len(shown) >= 5
     assert all(len(part) <= rendering.MESSAGE_TEXT_LIMIT for part in shown)
     assert "".join(shown) == text
 
 
 async def test_a_failure_replaces_the_placeholder_with_a_short_message(
-    slack_api: FakeSlack,
+    slack: FakeSlack,
 ) -> None:
-    slack_api.refuse("assistant.threads.setStatus", "missing_scope")
+    slack.refuse("assistant.threads.setStatus", "missing_scope")
     port = _port()
     await port.show_status(text="Finding a response…")
 
     await port.answer_writer().fail(text="Sorry, I couldn't answer that just now.")
 
-    [update] = slack_api.calls_to("chat.update")
+    [update] = slack.calls_to("chat.update")
     assert update.args["ts"] == port.placeholder_ts
     assert update.args["text"] == "Sorry, I couldn't answer that just now."
