@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 
+from domain._connections import gives_back_connection
+
 
 @dataclass(frozen=True, kw_only=True)
 class LocalAdmin:
@@ -15,6 +17,7 @@ class LocalAdmin:
     password: str
 
 
+@gives_back_connection
 async def ensure_local_admin(*, username: str) -> LocalAdmin | None:
     """Create a superuser with a random password when the database has none yet.
 

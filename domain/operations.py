@@ -16,6 +16,7 @@ from django.db.models import F, Q
 
 from data import models
 from domain import _rows, passages, queries, records, search_index
+from domain._connections import gives_back_connection
 
 
 class EventAlreadyRecorded(Exception):
@@ -39,6 +40,7 @@ class InvalidFeedback(ValueError):
     """Feedback must be +1 or -1."""
 
 
+@gives_back_connection
 async def record_event(
     *,
     event_id: str,
@@ -68,6 +70,7 @@ async def record_event(
     return _rows.inbound_event(row)
 
 
+@gives_back_connection
 async def record_question(
     *,
     text: str,
@@ -112,6 +115,7 @@ def _insert_question(
     return row
 
 
+@gives_back_connection
 async def record_answer(
     *, question_id: int, answer: records.Answer, answered_at: dt.datetime
 ) -> records.Question:
@@ -138,6 +142,7 @@ async def record_answer(
     return await queries.get_question(question_id=question_id)
 
 
+@gives_back_connection
 async def record_failure(
     *, question_id: int, error: str, timings_ms: Mapping[str, float] | None = None
 ) -> records.Question:
@@ -154,6 +159,7 @@ async def record_failure(
     return await queries.get_question(question_id=question_id)
 
 
+@gives_back_connection
 async def record_feedback(
     *, question_id: int, user_id: str, score: int, comment: str = "", now: dt.datetime
 ) -> records.Feedback:
@@ -182,6 +188,7 @@ async def record_feedback(
     return _rows.feedback(row)
 
 
+@gives_back_connection
 async def store_document(
     *,
     collection: str,
@@ -242,6 +249,7 @@ def _replace_document(
     return document
 
 
+@gives_back_connection
 async def remove_documents(*, collection: str, paths: Collection[str]) -> int:
     """Remove documents of a collection, with their passages, and return how many were removed."""
     _, removed = await models.Document.objects.filter(
@@ -259,6 +267,7 @@ class ClaimCriteria:
     max_attempts: int
 
 
+@gives_back_connection
 async def claim_unanswered_events(
     *, criteria: ClaimCriteria, now: dt.datetime, limit: int
 ) -> list[records.InboundEvent]:
@@ -299,6 +308,7 @@ def _claim_unanswered_events(
     return claimed
 
 
+@gives_back_connection
 async def start_answering(*, question_id: int) -> records.Question:
     """Mark a stored question as being answered again (after a recovery claimed it).
 

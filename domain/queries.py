@@ -2,6 +2,7 @@
 
 from data import models
 from domain import _rows, records
+from domain._connections import gives_back_connection
 
 
 class QuestionNotFound(Exception):
@@ -12,6 +13,7 @@ class QuestionNotFound(Exception):
         self.question_id = question_id
 
 
+@gives_back_connection
 async def get_question(*, question_id: int) -> records.Question:
     """Return the stored question.
 
@@ -24,18 +26,21 @@ async def get_question(*, question_id: int) -> records.Question:
     return _rows.question(row)
 
 
+@gives_back_connection
 async def list_feedback(*, question_id: int) -> list[records.Feedback]:
     """Return the feedback on a question, oldest first."""
     rows = models.Feedback.objects.filter(question_id=question_id).order_by("created_at", "pk")
     return [_rows.feedback(row) async for row in rows]
 
 
+@gives_back_connection
 async def list_documents(*, collection: str) -> list[records.Document]:
     """Return the documents indexed in a collection, by path."""
     rows = models.Document.objects.filter(collection=collection).order_by("path")
     return [_rows.document(row) async for row in rows]
 
 
+@gives_back_connection
 async def list_thread_exchanges(
     *, team_id: str, channel_id: str, thread_ts: str, limit: int
 ) -> list[records.Question]:

@@ -27,6 +27,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from domain import records, search_index, terms
+from domain._connections import gives_back_connection
 
 _MAX_TERMS = 32
 _CANDIDATES = 100
@@ -67,6 +68,7 @@ class _Matches:
     rarity: dict[str, float]
 
 
+@gives_back_connection
 async def search_passages(
     *, query: str, limit: int = 5, collection: str | None = None
 ) -> list[records.PassageHit]:
