@@ -12,6 +12,14 @@ class QuestionNotFound(Exception):
         self.question_id = question_id
 
 
+class ReleaseNoteNotFound(Exception):
+    """No release notes have the given id."""
+
+    def __init__(self, release_note_id: int) -> None:
+        super().__init__(f"No release notes with id {release_note_id}")
+        self.release_note_id = release_note_id
+
+
 async def get_question(*, question_id: int) -> records.Question:
     """Return the stored question.
 
@@ -28,3 +36,19 @@ async def list_feedback(*, question_id: int) -> list[records.Feedback]:
     """Return the feedback on a question, oldest first."""
     rows = models.Feedback.objects.filter(question_id=question_id).order_by("created_at", "pk")
     return [_rows.feedback(row) async for row in rows]
+
+
+async def find_posted_release_note(
+    *, repository: str, from_sha: str, to_sha: str, channel: str
+) -> records.ReleaseNote | None:
+    """Return the latest release notes of this exact range already posted to the channel, if any,
+    so that the same notes are not posted twice by mistake."""
+    row = await (
+        models.ReleaseNote.objects.filter(
+            repository=repository, from_sha=from_sha, to_sha=to_sha, posted_channel=channel
+        )
+        .exclude(posted_ts="")
+        .order_by("-created_at", "-pk")
+        .afirst()
+    )
+    return None if row is None else _rows.release_note(row)
