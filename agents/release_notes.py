@@ -78,6 +78,7 @@ _KEYWORD_SECTIONS: tuple[tuple[re.Pattern[str], SectionTitle], ...] = (
     (re.compile(r"\b(fix(es|ed)?|bug|crash|broken)\b", re.I), "Fixes"),
     (re.compile(r"\b(faster|speed ?up|perf(ormance)?|latency)\b", re.I), "Performance"),
     (re.compile(r"\b(docs?|readme|documentation)\b", re.I), "Documentation"),
+    (re.compile(r"^(add|adds|added|introduce|support|allow|enable)\b", re.I), "Features"),
 )
 
 

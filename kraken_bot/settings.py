@@ -45,6 +45,10 @@ SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", "")
 SLACK_APP_TOKEN = env.str("SLACK_APP_TOKEN", "")
 SLACK_API_URL = env.str("SLACK_API_URL", "https://slack.com/api/", validate=URL(require_tld=False))
 
+GITHUB_API_URL = env.str("GITHUB_API_URL", "https://api.github.com", validate=_is_url)
+GITHUB_TOKEN = env.str("GITHUB_TOKEN", "")
+GITHUB_TIMEOUT_S = env.float("GITHUB_TIMEOUT_S", 10.0, validate=Range(min=0, min_inclusive=False))
+
 LLM_MODEL = env.str("LLM_MODEL", "")
 LLM_BASE_URL = env.str("LLM_BASE_URL", "", validate=lambda url: not url or _is_url(url))
 LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", 60.0, validate=Range(min=0, min_inclusive=False))

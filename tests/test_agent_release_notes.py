@@ -113,3 +113,17 @@ def test_the_offline_notes_need_no_model() -> None:
 
     assert written.usage.model_name == "offline"
     assert [section.title for section in written.notes.sections][-1] == "Other changes"
+
+
+async def test_a_subject_that_starts_by_adding_something_is_a_feature() -> None:
+    commits = [
+        release_notes.Commit(sha="a" * 40, subject="Add a dark mode", author="Ana"),
+        release_notes.Commit(sha="b" * 40, subject="Addresses are validated", author="Ana"),
+    ]
+
+    written = await release_notes.write_release_notes(commits=commits)
+
+    assert _sections(written.notes) == {
+        "Features": ["Add a dark mode (aaaaaaa)"],
+        "Other changes": ["Addresses are validated (bbbbbbb)"],
+    }
