@@ -121,9 +121,12 @@ class GitRepository:
 
 
 def _commit(record: bytes) -> history.GitCommit:
-    sha, parents, author, committed, subject, body, trailers = (
-        record.decode(errors="replace").strip("\n").split("\x00")
-    )
+    fields = record.decode(errors="replace").strip("\n").split("\x00")
+    if len(fields) < len(_FIELDS):
+        raise release_notes_ports.GitFailed(f"Unreadable git log record: {fields[0][:40]!r}")
+    sha, parents, author, committed, subject = fields[:5]
+    # A body is the one field that could hold a NUL of its own; the trailers come last.
+    body, trailers = "\x00".join(fields[5:-1]), fields[-1]
     return history.GitCommit(
         sha=sha,
         parents=tuple(parents.split()),

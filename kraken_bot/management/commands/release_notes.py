@@ -107,9 +107,18 @@ class Command(AsyncCommand):
             self.stderr.write(f"Warning: {warning}")
         text = _RENDERERS[options["format"]](result.notes)
         if options["output"]:
-            await asyncio.to_thread(Path(options["output"]).write_text, text, encoding="utf-8")
-            self.stderr.write(f"Wrote the release notes to {options['output']}")
+            await self._write(Path(options["output"]), text)
         else:
             self.stdout.write(text, ending="")
         if result.stored.posted_ts:
             self.stderr.write(f"Posted to {channel} (ts {result.stored.posted_ts})")
+
+    async def _write(self, path: Path, text: str) -> None:
+        try:
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(
+                f"Unable to write the release notes to {path}: {error.strerror} "
+                "(they are stored in the database)"
+            ) from None
+        self.stderr.write(f"Wrote the release notes to {path}")
