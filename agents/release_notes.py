@@ -197,8 +197,10 @@ def write_offline_notes(*, commits: Sequence[Commit]) -> WrittenNotes:
     """The deterministic notes of every change, without any model: what the notes fall back to
     when the model fails."""
     notes = group_offline([_change(commit) for commit in commits])
-    notes.contributors = _contributors(commits)
-    return WrittenNotes(notes=notes, usage=records.Usage(model_name=models.OFFLINE_MODEL_NAME))
+    return WrittenNotes(
+        notes=notes.model_copy(update={"contributors": _contributors(commits)}),
+        usage=records.Usage(model_name=models.OFFLINE_MODEL_NAME),
+    )
 
 
 def group_offline(changes: Sequence[Change]) -> ReleaseNotes:

@@ -124,7 +124,7 @@ async def _confirm_not_posted(
         return
     posted = f"Notes of this range were already posted to {channel} (ts {previous.posted_ts})"
     if not confirmation.can_ask:
-        raise AlreadyPosted(f"{posted}; no terminal to confirm, so not posting again (--force)")
+        raise AlreadyPosted(f"{posted}; with no terminal to confirm, not posting again")
     if not await confirmation.confirm_repost(previous=previous):
         raise AlreadyPosted(f"{posted}; not posting again")
 

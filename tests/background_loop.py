@@ -12,6 +12,15 @@ T = TypeVar("T")
 _TIMEOUT_S = 10
 
 
+async def _cancel_the_rest() -> None:
+    """Cancel what the server still runs (a deliberately slow answer the client gave up on), so
+    that closing the loop destroys no pending task."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+
+
 @contextlib.contextmanager
 def served_in_background(factory: Callable[[], AbstractAsyncContextManager[T]]) -> Iterator[T]:
     loop = asyncio.new_event_loop()
@@ -24,6 +33,7 @@ def served_in_background(factory: Callable[[], AbstractAsyncContextManager[T]]) 
         asyncio.run_coroutine_threadsafe(server.__aexit__(None, None, None), loop).result(
             _TIMEOUT_S
         )
+        asyncio.run_coroutine_threadsafe(_cancel_the_rest(), loop).result(_TIMEOUT_S)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(_TIMEOUT_S)
         loop.close()

@@ -169,7 +169,9 @@ def test_posting_the_same_range_again_without_a_terminal_is_refused_unless_force
         settings.SLACK_BOT_TOKEN = "xoxb-test"
         _run(*arguments)
 
-        with pytest.raises(CommandError, match=r"already posted to C0RELEASE .*no terminal"):
+        with pytest.raises(
+            CommandError, match=r"already posted to C0RELEASE .*no terminal.*--force posts anyway"
+        ):
             _run(*arguments)
         refused_calls = len(slack_api.calls_to("chat.postMessage"))
         _run(*arguments, "--force")

@@ -24,7 +24,6 @@ _RENDERERS: dict[str, Callable[[release_notes_document.ReleaseNotesDocument], st
     "json": release_notes_document.render_json,
 }
 _FAILURES = (
-    release_notes.AlreadyPosted,
     release_notes_ports.NotARepository,
     release_notes_ports.UnknownRef,
     release_notes_ports.GitFailed,
@@ -43,7 +42,7 @@ class Command(AsyncCommand):
         parser.add_argument(
             "--from",
             dest="from_ref",
-            help="Start after this ref (default: the latest tag reachable from --to).",
+            help="Start after this ref (default: the latest tag before --to).",
         )
         parser.add_argument("--to", dest="to_ref", default="HEAD", help="End at this ref.")
         parser.add_argument("--format", choices=sorted(_RENDERERS), default="markdown")
@@ -67,26 +66,6 @@ class Command(AsyncCommand):
             raise CommandError("--github needs GITHUB_TOKEN: set it to a token that reads the repo")
         if channel and not settings.SLACK_BOT_TOKEN:
             raise CommandError("--post needs SLACK_BOT_TOKEN: set it to the bot's xoxb- token")
-        adapters = release_notes_ports.ReleaseNotesAdapters(
-            git=git_history.GitRepository(Path(options["repo"])),
-            publisher=release_notes_poster.SlackReleaseNotesPublisher(),
-            confirmation=terminal.TerminalConfirmation(answers=sys.stdin, prompt_to=sys.stderr),
-            progress=(
-                terminal.TerminalProgress(sys.stderr)
-                if sys.stderr.isatty()
-                else terminal.NoProgress()
-            ),
-            pull_requests=(
-                github_pull_requests.GitHubPullRequests(
-                    repo=github_repo,
-                    api_url=settings.GITHUB_API_URL,
-                    token=settings.GITHUB_TOKEN,
-                    timeout_s=settings.GITHUB_TIMEOUT_S,
-                )
-                if github_repo
-                else None
-            ),
-        )
         request = release_notes.ReleaseNotesRequest(
             from_ref=options["from_ref"],
             to_ref=options["to_ref"],
@@ -96,11 +75,15 @@ class Command(AsyncCommand):
         )
         try:
             result = await release_notes.generate_release_notes(
-                request=request, adapters=adapters, now=timezone.now()
+                request=request,
+                adapters=_adapters(Path(options["repo"]), github_repo),
+                now=timezone.now(),
             )
         except release_notes.EmptyRange as empty:
             self.stdout.write(str(empty))
             return
+        except release_notes.AlreadyPosted as posted:
+            raise CommandError(f"{posted} (--force posts anyway)") from None
         except _FAILURES as error:
             raise CommandError(str(error)) from None
         for warning in result.notes.warnings:
@@ -122,3 +105,25 @@ class Command(AsyncCommand):
                 "(they are stored in the database)"
             ) from None
         self.stderr.write(f"Wrote the release notes to {path}")
+
+
+def _adapters(repo: Path, github_repo: str) -> release_notes_ports.ReleaseNotesAdapters:
+    """The real adapters: git on disk, Slack, the terminal, and GitHub when asked for."""
+    return release_notes_ports.ReleaseNotesAdapters(
+        git=git_history.GitRepository(repo),
+        publisher=release_notes_poster.SlackReleaseNotesPublisher(),
+        confirmation=terminal.TerminalConfirmation(answers=sys.stdin, prompt_to=sys.stderr),
+        progress=(
+            terminal.TerminalProgress(sys.stderr) if sys.stderr.isatty() else terminal.NoProgress()
+        ),
+        pull_requests=(
+            github_pull_requests.GitHubPullRequests(
+                repo=github_repo,
+                api_url=settings.GITHUB_API_URL,
+                token=settings.GITHUB_TOKEN,
+                timeout_s=settings.GITHUB_TIMEOUT_S,
+            )
+            if github_repo
+            else None
+        ),
+    )
