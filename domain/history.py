@@ -187,10 +187,12 @@ def _merge_changes(merge: GitCommit, merged: list[GitCommit]) -> list[Change]:
         return [_lone_change(commit) for commit in merged]
     title, _, body = merge.body.partition("\n")
     authors = _authors(merged) if merged else _authors([merge])
+    # GitHub puts the pull request's title under the merge's subject; `git merge` by hand may not.
+    untitled = merged[0].subject if merged else merge.subject
     return [
         Change(
             sha=merge.sha,
-            subject=title.strip() or merge.subject,
+            subject=title.strip() or untitled,
             body=body.strip(),
             authors=authors,
             pr_number=number,

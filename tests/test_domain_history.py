@@ -114,3 +114,19 @@ def test_pull_requests_from_github_replace_titles_and_add_labels() -> None:
         ("performance",),
         9,
     )
+
+
+def test_a_pull_request_merged_without_a_title_is_named_by_its_first_commit() -> None:
+    commits = [
+        _commit("d", "Merge pull request #7 from x/y", "a", "c"),
+        _commit("c", "second commit", "b"),
+        _commit("b", "first commit", "0"),
+        _commit("a", "on main", "0"),
+    ]
+
+    changes = history.changes_of(commits=commits, tip="d" * 40)
+
+    assert [(change.subject, change.pr_number) for change in changes] == [
+        ("on main", None),
+        ("first commit", 7),
+    ]
