@@ -2,7 +2,9 @@
 
 Every change given must appear in the notes: a change the model leaves out is sent back to it, and
 the offline model puts commits that follow no convention under "Other changes" rather than
-dropping them.
+dropping them. A long range is summarised for the model: it writes the `MAX_CHANGES_FOR_MODEL`
+most important changes and is told how many more there are of each kind; the rest are then listed
+by the offline grouping, so the notes still hold every change without overflowing the prompt.
 """
 
 import json
@@ -37,6 +39,9 @@ SECTION_ORDER: tuple[SectionTitle, ...] = (
     "Internal",
     "Other changes",
 )
+
+# Enough for a model to write good notes from, well inside any model's context window.
+MAX_CHANGES_FOR_MODEL = 200
 
 _CONVENTIONAL = re.compile(r"^(?P<type>[a-z]+)(\([^)]*\))?(?P<breaking>!)?:\s*(?P<text>.+)$", re.I)
 _TYPE_SECTIONS: dict[str, SectionTitle] = {
@@ -73,6 +78,7 @@ _KEYWORD_SECTIONS: tuple[tuple[re.Pattern[str], SectionTitle], ...] = (
     (re.compile(r"\b(fix(es|ed)?|bug|crash|broken)\b", re.I), "Fixes"),
     (re.compile(r"\b(faster|speed ?up|perf(ormance)?|latency)\b", re.I), "Performance"),
     (re.compile(r"\b(docs?|readme|documentation)\b", re.I), "Documentation"),
+    (re.compile(r"^(add|adds|added|introduce|support|allow|enable)\b", re.I), "Features"),
 )
 
 
@@ -85,6 +91,7 @@ class Commit:
     pr_number: int | None = None
     pr_title: str = ""
     labels: tuple[str, ...] = field(default=())
+    co_authors: tuple[str, ...] = field(default=())
 
     @property
     def reference(self) -> str:
@@ -100,6 +107,13 @@ class Change(TypedDict):
     body: str
     labels: list[str]
     author: str
+
+
+class Prompt(TypedDict):
+    """What the writer is sent: the changes to write, and how many more of each kind there are."""
+
+    changes: list[Change]
+    not_shown: dict[str, int]
 
 
 class ReleaseSection(BaseModel):
@@ -126,11 +140,12 @@ class WriterDeps:
 
 
 INSTRUCTIONS = """\
-Write release notes from the changes you are given (JSON: reference, title, labels, author).
-Group them into these sections, in this order, leaving out empty ones: Breaking changes, Features,
-Fixes, Performance, Documentation, Internal, Other changes. Write one line per change in plain
-words a user understands, ending with its reference in parentheses, e.g. "(#42)" or "(a1b2c3d)".
-Every reference must appear in the notes. List the contributors by name."""
+Write release notes from the changes you are given (JSON: `changes`, each with reference, title,
+body, labels, author). Group them into these sections, in this order, leaving out empty ones:
+Breaking changes, Features, Fixes, Performance, Documentation, Internal, Other changes. Write one
+line per change in plain words a user understands, ending with its reference in parentheses, e.g.
+"(#42)" or "(a1b2c3d)". Every reference must appear in the notes. `not_shown` counts the further
+changes of each section that are listed after your notes: do not write lines for them."""
 
 release_notes_writer = Agent(
     output_type=ReleaseNotes,
@@ -150,31 +165,42 @@ def _mentions_every_change(ctx: RunContext[WriterDeps], notes: ReleaseNotes) -> 
     return notes
 
 
-async def write_release_notes(*, commits: Sequence[Commit]) -> WrittenNotes:
-    """Group the changes into release-note sections.
+async def write_release_notes(
+    *, commits: Sequence[Commit], max_changes: int = MAX_CHANGES_FOR_MODEL
+) -> WrittenNotes:
+    """Group the changes into release-note sections: the model writes the `max_changes` most
+    important ones, the offline grouping lists the rest after them.
 
     Raises: UnableToAnswer.
     """
-    changes = [
-        Change(
-            reference=commit.reference,
-            title=commit.pr_title or commit.subject,
-            body=commit.body[:500],
-            labels=list(commit.labels),
-            author=commit.author,
-        )
-        for commit in commits
-    ]
-    deps = WriterDeps(references=tuple(commit.reference for commit in commits))
+    changes = [_change(commit) for commit in commits]
+    shown, rest = _most_important(changes, max_changes)
+    remaining = group_offline(rest)
+    prompt = Prompt(
+        changes=shown,
+        not_shown={section.title: len(section.items) for section in remaining.sections},
+    )
+    deps = WriterDeps(references=tuple(change["reference"] for change in shown))
     async with errors.model_failures_as("Unable to write the release notes"):
         result = await release_notes_writer.run(
-            json.dumps(changes, ensure_ascii=False),
+            json.dumps(prompt, ensure_ascii=False),
             deps=deps,
             model=models.select_model(offline=OFFLINE_MODEL),
             model_settings=models.model_settings(),
             usage_limits=models.USAGE_LIMITS,
         )
-    return WrittenNotes(notes=result.output, usage=usage.usage_of(result))
+    notes = _joined(result.output, remaining, contributors=_contributors(commits))
+    return WrittenNotes(notes=notes, usage=usage.usage_of(result))
+
+
+def write_offline_notes(*, commits: Sequence[Commit]) -> WrittenNotes:
+    """The deterministic notes of every change, without any model: what the notes fall back to
+    when the model fails."""
+    notes = group_offline([_change(commit) for commit in commits])
+    return WrittenNotes(
+        notes=notes.model_copy(update={"contributors": _contributors(commits)}),
+        usage=records.Usage(model_name=models.OFFLINE_MODEL_NAME),
+    )
 
 
 def group_offline(changes: Sequence[Change]) -> ReleaseNotes:
@@ -191,6 +217,49 @@ def group_offline(changes: Sequence[Change]) -> ReleaseNotes:
         ],
         contributors=list(dict.fromkeys(change["author"] for change in changes)),
     )
+
+
+def _change(commit: Commit) -> Change:
+    return Change(
+        reference=commit.reference,
+        title=commit.pr_title or commit.subject,
+        body=commit.body[:500],
+        labels=list(commit.labels),
+        author=commit.author,
+    )
+
+
+def _most_important(changes: list[Change], limit: int) -> tuple[list[Change], list[Change]]:
+    """The `limit` changes of the highest sections, and the rest, each in their original order."""
+    rank = {title: index for index, title in enumerate(SECTION_ORDER)}
+    by_importance = sorted(
+        range(len(changes)), key=lambda index: rank[_section_and_text(changes[index])[0]]
+    )
+    chosen = set(by_importance[:limit])
+    shown = [change for index, change in enumerate(changes) if index in chosen]
+    rest = [change for index, change in enumerate(changes) if index not in chosen]
+    return shown, rest
+
+
+def _joined(
+    written: ReleaseNotes, remaining: ReleaseNotes, *, contributors: list[str]
+) -> ReleaseNotes:
+    items: dict[SectionTitle, list[str]] = {}
+    for section in (*written.sections, *remaining.sections):
+        items.setdefault(section.title, []).extend(section.items)
+    return ReleaseNotes(
+        sections=[
+            ReleaseSection(title=title, items=items[title])
+            for title in SECTION_ORDER
+            if items.get(title)
+        ],
+        contributors=contributors,
+    )
+
+
+def _contributors(commits: Sequence[Commit]) -> list[str]:
+    names = (name for commit in commits for name in (commit.author, *commit.co_authors))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _section_and_text(change: Change) -> tuple[SectionTitle, str]:
@@ -223,8 +292,8 @@ def _capitalised(text: str) -> str:
 
 
 def _offline_reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-    changes = json.loads(transcript.last_user_prompt(messages) or "[]")
-    notes = group_offline(changes)
+    prompt: Prompt = json.loads(transcript.last_user_prompt(messages))
+    notes = group_offline(prompt["changes"])
     return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, notes.model_dump())])
 
 

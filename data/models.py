@@ -182,14 +182,24 @@ class Passage(models.Model):
 
 
 class ReleaseNote(models.Model):
-    """Release notes written for a range of a git repository."""
+    """Release notes written for a range of a git repository.
+
+    The range is kept as written (`from_ref`, `to_ref`) and as resolved (`from_sha`, `to_sha`;
+    `from_sha` is empty when the range starts at the first commit), so that posting the same range
+    again is recognised whatever the refs were called. `llm_error` says why the model's notes were
+    replaced by the offline grouping, and `warnings` lists every such fallback.
+    """
 
     repository = models.CharField(max_length=500)
     from_ref = models.CharField(max_length=255)
     to_ref = models.CharField(max_length=255)
+    from_sha = models.CharField(max_length=64, blank=True)
+    to_sha = models.CharField(max_length=64)
     commit_count = models.PositiveIntegerField()
     markdown = models.TextField()
     model_name = models.CharField(max_length=128, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    llm_error = models.TextField(blank=True)
     posted_channel = models.CharField(max_length=32, blank=True)
     posted_ts = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField()
@@ -198,6 +208,10 @@ class ReleaseNote(models.Model):
         indexes = [
             models.Index(fields=["repository", "from_ref", "to_ref"], name="releasenote_range_idx"),
             models.Index(fields=["-created_at"], name="releasenote_newest_idx"),
+            models.Index(
+                fields=["repository", "from_sha", "to_sha", "posted_channel"],
+                name="releasenote_posted_range_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -75,3 +75,22 @@ def document(row: models.Document) -> records.Document:
         checksum=row.checksum,
         indexed_at=row.indexed_at,
     )
+
+
+def release_note(row: models.ReleaseNote) -> records.ReleaseNote:
+    return records.ReleaseNote(
+        id=row.pk,
+        repository=row.repository,
+        from_ref=row.from_ref,
+        to_ref=row.to_ref,
+        from_sha=row.from_sha,
+        to_sha=row.to_sha,
+        commit_count=row.commit_count,
+        markdown=row.markdown,
+        model_name=row.model_name,
+        warnings=tuple(row.warnings),
+        llm_error=row.llm_error,
+        posted_channel=row.posted_channel,
+        posted_ts=row.posted_ts,
+        created_at=row.created_at,
+    )

@@ -6,7 +6,7 @@ through `sync_to_async`, because Django's transactions are not async.
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -320,3 +320,58 @@ async def start_answering(*, question_id: int) -> records.Question:
     if not updated:
         raise queries.QuestionNotFound(question_id)
     return await queries.get_question(question_id=question_id)
+
+
+async def record_release_note(
+    *,
+    repository: str,
+    from_ref: str,
+    to_ref: str,
+    from_sha: str,
+    to_sha: str,
+    commit_count: int,
+    markdown: str,
+    model_name: str,
+    warnings: Sequence[str],
+    llm_error: str,
+    created_at: dt.datetime,
+) -> records.ReleaseNote:
+    """Store release notes with the range they cover, the model that wrote them and any fallback
+    (its warnings and the model's error), in one transaction: the notes are never stored without
+    what says how they were written."""
+    row = await sync_to_async(_insert_release_note)(
+        repository=repository,
+        from_ref=from_ref,
+        to_ref=to_ref,
+        from_sha=from_sha,
+        to_sha=to_sha,
+        commit_count=commit_count,
+        markdown=markdown,
+        model_name=model_name,
+        warnings=list(warnings),
+        llm_error=llm_error,
+        created_at=created_at,
+    )
+    return _rows.release_note(row)
+
+
+@transaction.atomic
+def _insert_release_note(**fields: Any) -> models.ReleaseNote:
+    return models.ReleaseNote.objects.create(**fields)
+
+
+@gives_back_connection
+async def record_release_note_posted(
+    *, release_note_id: int, channel: str, ts: str
+) -> records.ReleaseNote:
+    """Remember where the notes were posted, so that posting the same range again is noticed.
+
+    Raises: ReleaseNoteNotFound.
+    """
+    updated = await models.ReleaseNote.objects.filter(pk=release_note_id).aupdate(
+        posted_channel=channel, posted_ts=ts
+    )
+    if not updated:
+        raise queries.ReleaseNoteNotFound(release_note_id)
+    row = await models.ReleaseNote.objects.aget(pk=release_note_id)
+    return _rows.release_note(row)

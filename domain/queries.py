@@ -13,6 +13,14 @@ class QuestionNotFound(Exception):
         self.question_id = question_id
 
 
+class ReleaseNoteNotFound(Exception):
+    """No release notes have the given id."""
+
+    def __init__(self, release_note_id: int) -> None:
+        super().__init__(f"No release notes with id {release_note_id}")
+        self.release_note_id = release_note_id
+
+
 @gives_back_connection
 async def get_question(*, question_id: int) -> records.Question:
     """Return the stored question.
@@ -53,3 +61,19 @@ async def list_thread_exchanges(
     ).order_by("-created_at", "-id")[:limit]
     exchanges = [_rows.question(row) async for row in rows]
     return exchanges[::-1]
+
+
+async def find_posted_release_note(
+    *, repository: str, from_sha: str, to_sha: str, channel: str
+) -> records.ReleaseNote | None:
+    """Return the latest release notes of this exact range already posted to the channel, if any,
+    so that the same notes are not posted twice by mistake."""
+    row = await (
+        models.ReleaseNote.objects.filter(
+            repository=repository, from_sha=from_sha, to_sha=to_sha, posted_channel=channel
+        )
+        .exclude(posted_ts="")
+        .order_by("-created_at", "-pk")
+        .afirst()
+    )
+    return None if row is None else _rows.release_note(row)

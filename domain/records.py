@@ -161,3 +161,23 @@ class ThreadMessage:
     author: str
     text: str
     from_bot: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseNote:
+    """Release notes as stored: the range they cover, their markdown, and where they were posted."""
+
+    id: int
+    repository: str
+    from_ref: str
+    to_ref: str
+    from_sha: str
+    to_sha: str
+    commit_count: int
+    markdown: str
+    model_name: str
+    warnings: tuple[str, ...]
+    llm_error: str
+    posted_channel: str
+    posted_ts: str
+    created_at: dt.datetime

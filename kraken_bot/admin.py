@@ -96,6 +96,15 @@ class PassageAdmin(admin.ModelAdmin[models.Passage]):
 
 @admin.register(models.ReleaseNote)
 class ReleaseNoteAdmin(admin.ModelAdmin[models.ReleaseNote]):
-    list_display = ("repository", "from_ref", "to_ref", "commit_count", "created_at")
-    search_fields = ("repository",)
+    list_display = (
+        "repository",
+        "from_ref",
+        "to_ref",
+        "commit_count",
+        "model_name",
+        "posted_channel",
+        "created_at",
+    )
+    list_filter = ("model_name", "posted_channel")
+    search_fields = ("repository", "from_ref", "to_ref", "to_sha")
     ordering = ("-created_at", "-id")

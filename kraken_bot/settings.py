@@ -49,6 +49,10 @@ RECOVERY_INTERVAL_S = env.float("RECOVERY_INTERVAL_S", 60.0, validate=Range(min=
 RECOVERY_AFTER_S = env.float("RECOVERY_AFTER_S", 300.0, validate=Range(min=1))
 SHUTDOWN_GRACE_S = env.float("SHUTDOWN_GRACE_S", 30.0, validate=Range(min=0))
 
+GITHUB_API_URL = env.str("GITHUB_API_URL", "https://api.github.com", validate=_is_url)
+GITHUB_TOKEN = env.str("GITHUB_TOKEN", "")
+GITHUB_TIMEOUT_S = env.float("GITHUB_TIMEOUT_S", 10.0, validate=Range(min=0, min_inclusive=False))
+
 LLM_MODEL = env.str("LLM_MODEL", "")
 LLM_BASE_URL = env.str("LLM_BASE_URL", "", validate=lambda url: not url or _is_url(url))
 LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", 60.0, validate=Range(min=0, min_inclusive=False))

@@ -91,6 +91,8 @@ class ReleaseNoteFactory(AsyncDjangoModelFactory):
     repository = "/srv/git/kraken-bot"
     from_ref = "v1.0.0"
     to_ref = "v1.1.0"
+    from_sha = "a" * 40
+    to_sha = "b" * 40
     commit_count = 12
     markdown = "## Features\n- Answers now cite their sources."
     created_at = factory.Sequence(_minutes_after_epoch)

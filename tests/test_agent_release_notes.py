@@ -47,7 +47,7 @@ async def test_notes_that_leave_a_change_out_are_sent_back_to_the_model() -> Non
     attempts: list[int] = []
 
     def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        changes = json.loads(transcript.last_user_prompt(messages))
+        changes = json.loads(transcript.last_user_prompt(messages))["changes"]
         kept = changes if attempts else changes[:-1]
         attempts.append(len(kept))
         notes = release_notes.group_offline(kept)
@@ -58,3 +58,72 @@ async def test_notes_that_leave_a_change_out_are_sent_back_to_the_model() -> Non
 
     assert attempts == [len(COMMITS) - 1, len(COMMITS)]
     assert "(#42)" in str(written.notes)
+
+
+async def test_a_long_range_is_summarised_for_the_model_and_still_listed_in_full() -> None:
+    prompts: list[dict[str, object]] = []
+
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        prompt = json.loads(transcript.last_user_prompt(messages))
+        prompts.append(prompt)
+        notes = release_notes.group_offline(prompt["changes"])
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, notes.model_dump())])
+
+    with release_notes.release_notes_writer.override(model=FunctionModel(reply)):
+        written = await release_notes.write_release_notes(commits=COMMITS, max_changes=3)
+
+    [prompt] = prompts
+    assert prompt["changes"] == [
+        {
+            "reference": reference,
+            "title": title,
+            "body": "",
+            "labels": labels,
+            "author": author,
+        }
+        for reference, title, labels, author in [
+            ("aaaaaaa", "feat(search): rank titles higher", [], "Ana"),
+            ("fffffff", "feat!: drop Python 3.10", [], "Ana"),
+            ("#42", "Answer in threads", ["enhancement"], "Eve"),
+        ]
+    ]
+    assert prompt["not_shown"] == {
+        "Fixes": 1,
+        "Performance": 1,
+        "Documentation": 1,
+        "Internal": 1,
+        "Other changes": 1,
+    }
+    offline = await release_notes.write_release_notes(commits=COMMITS)
+    assert written.notes == offline.notes
+
+
+async def test_co_authors_are_contributors() -> None:
+    commit = release_notes.Commit(
+        sha="a" * 40, subject="fix: a crash", author="Ana", co_authors=("Bo", "Ana", "Cy")
+    )
+
+    written = await release_notes.write_release_notes(commits=[commit])
+
+    assert written.notes.contributors == ["Ana", "Bo", "Cy"]
+
+
+def test_the_offline_notes_need_no_model() -> None:
+    written = release_notes.write_offline_notes(commits=COMMITS)
+
+    assert written.usage.model_name == "offline"
+    assert [section.title for section in written.notes.sections][-1] == "Other changes"
+
+
+async def test_a_subject_that_starts_by_adding_something_is_a_feature() -> None:
+    commits = [
+        release_notes.Commit(sha="a" * 40, subject="Add a dark mode", author="Ana"),
+        release_notes.Commit(sha="b" * 40, subject="Addresses are validated", author="Ana"),
+    ]
+
+    written = await release_notes.write_release_notes(commits=commits)
+
+    assert _sections(written.notes) == {
+        "Features": ["Add a dark mode (aaaaaaa)"],
+        "Other changes": ["Addresses are validated (bbbbbbb)"],
+    }
