@@ -267,12 +267,11 @@ def _section_and_text(change: Change) -> tuple[SectionTitle, str]:
     labels = [label.lower() for label in change["labels"]]
     if "BREAKING CHANGE" in change["body"]:
         return "Breaking changes", _without_prefix(title)
-    if match := _CONVENTIONAL.match(title):
+    if match := _conventional(title):
         text = _capitalised(match["text"])
         if match["breaking"]:
             return "Breaking changes", text
-        if section := _TYPE_SECTIONS.get(match["type"].lower()):
-            return section, text
+        return _TYPE_SECTIONS[match["type"].lower()], text
     for label in labels:
         if section := _LABEL_SECTIONS.get(label):
             return section, _without_prefix(title)
@@ -283,8 +282,14 @@ def _section_and_text(change: Change) -> tuple[SectionTitle, str]:
 
 
 def _without_prefix(title: str) -> str:
-    match = _CONVENTIONAL.match(title)
+    match = _conventional(title)
     return _capitalised(match["text"] if match else title)
+
+
+def _conventional(title: str) -> re.Match[str] | None:
+    """A Conventional Commit prefix, only of a known type: "Foundation: …" is a plain title."""
+    match = _CONVENTIONAL.match(title)
+    return match if match and match["type"].lower() in _TYPE_SECTIONS else None
 
 
 def _capitalised(text: str) -> str:

@@ -127,3 +127,11 @@ async def test_a_subject_that_starts_by_adding_something_is_a_feature() -> None:
         "Features": ["Add a dark mode (aaaaaaa)"],
         "Other changes": ["Addresses are validated (bbbbbbb)"],
     }
+
+
+async def test_a_colon_after_a_word_that_is_no_commit_type_is_kept_in_other_changes() -> None:
+    commit = release_notes.Commit(sha="3" * 40, subject="Foundation: layered service", author="Ana")
+
+    written = await release_notes.write_release_notes(commits=[commit])
+
+    assert _sections(written.notes) == {"Other changes": ["Foundation: layered service (3333333)"]}
