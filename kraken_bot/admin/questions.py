@@ -1,0 +1,195 @@
+"""Stored questions in the admin: a fast list with filters and feedback counts, and a read-only
+page per question with its answer, sources, timings, cost, error and feedback."""
+
+from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from data import models
+from domain import records
+from kraken_bot.admin import charts, formats, question_actions, question_export, question_filters
+from kraken_bot.admin.read_only import RecordAdmin
+
+SHORT_TEXT = 80
+STEPS = ("status", "store", "classify", "answer", "reply")
+
+
+def _feedback_count(score: int) -> Coalesce:
+    """How many people gave the score, as a subquery: the list page stays one query however
+    much feedback there is, and counts only the rows it shows."""
+    counted = (
+        models.Feedback.objects.filter(question=OuterRef("pk"), score=score)
+        .order_by()
+        .values("question")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_feedback_counts(queryset: QuerySet[models.Question]) -> QuerySet[models.Question]:
+    return queryset.annotate(
+        thumbs_up=_feedback_count(models.FeedbackScore.UP),
+        thumbs_down=_feedback_count(models.FeedbackScore.DOWN),
+    )
+
+
+class FeedbackInline(RecordAdmin, admin.TabularInline[models.Feedback, models.Question]):
+    model = models.Feedback
+    extra = 0
+    can_delete = False
+    fields = ("user_id", "score", "comment", "updated_at")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+
+@admin.register(models.Question)
+class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
+    list_display = (
+        "created_at",
+        "short_text",
+        "channel_id",
+        "user_id",
+        "category",
+        "status_badge",
+        "feedback_counts",
+        "model_name",
+        "total_time",
+        "cost_display",
+    )
+    list_display_links = ("created_at", "short_text")
+    list_filter = (
+        "status",
+        "category",
+        "source",
+        "channel_id",
+        question_filters.FeedbackFilter,
+        "created_at",
+        question_filters.WithoutSourcesFilter,
+    )
+    search_fields = ("text", "answer")
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    show_full_result_count = False
+    actions = (
+        question_export.export_as_csv,
+        question_actions.answer_again,
+        question_actions.answer_again_and_post,
+    )
+    inlines = (FeedbackInline,)
+    fieldsets = (
+        (None, {"fields": ("text", "status_badge", "category", "created_at", "answered_at")}),
+        ("Answer, as it was posted", {"fields": ("posted_answer", "source_links")}),
+        ("Timings", {"fields": ("timing_chart",)}),
+        ("Usage", {"fields": ("model_name", "input_tokens", "output_tokens", "cost_display")}),
+        ("Error", {"fields": ("error",)}),
+        (
+            "Where it was asked",
+            {"fields": ("source", "slack_thread", "team_id", "channel_id", "user_id", "event_id")},
+        ),
+    )
+    readonly_fields = (
+        "text",
+        "status_badge",
+        "category",
+        "created_at",
+        "answered_at",
+        "posted_answer",
+        "source_links",
+        "timing_chart",
+        "model_name",
+        "input_tokens",
+        "output_tokens",
+        "cost_display",
+        "error",
+        "source",
+        "slack_thread",
+        "team_id",
+        "channel_id",
+        "user_id",
+        "event_id",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Question]:
+        return with_feedback_counts(super().get_queryset(request))
+
+    def has_answer_permission(self, request: HttpRequest) -> bool:
+        """Answering again rewrites the stored answer: for those who may change questions."""
+        return request.user.has_perm("data.change_question")
+
+    @admin.display(description="question")
+    def short_text(self, question: models.Question) -> str:
+        text = question.text
+        return text if len(text) <= SHORT_TEXT else f"{text[: SHORT_TEXT - 1]}…"
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, question: models.Question) -> SafeString:
+        return formats.status_badge(question.status)
+
+    @admin.display(description="feedback")
+    def feedback_counts(self, question: models.Question) -> str:
+        up, down = getattr(question, "thumbs_up", 0), getattr(question, "thumbs_down", 0)
+        return f"👍 {up} · 👎 {down}" if up or down else "–"
+
+    @admin.display(description="total time", ordering="total_ms")
+    def total_time(self, question: models.Question) -> str:
+        return formats.duration(question.total_ms)
+
+    @admin.display(description="cost", ordering="cost")
+    def cost_display(self, question: models.Question) -> str:
+        return formats.money(question.cost)
+
+    @admin.display(description="answer")
+    def posted_answer(self, question: models.Question) -> SafeString:
+        return format_html('<div style="white-space:pre-wrap">{}</div>', question.answer or "–")
+
+    @admin.display(description="sources")
+    def source_links(self, question: models.Question) -> SafeString:
+        citations = [records.Citation(**source) for source in question.sources]
+        if not citations:
+            return format_html("{}", "none")
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                '<li><a href="{}" rel="noreferrer">{}</a></li>',
+                ((citation.url or "#", citation.place) for citation in citations),
+            ),
+        )
+
+    @admin.display(description="per step")
+    def timing_chart(self, question: models.Question) -> SafeString:
+        steps = [
+            charts.Point(label=step, value=float(question.timings[step]))
+            for step in STEPS
+            if isinstance(question.timings.get(step), int | float)
+        ]
+        if not steps:
+            return format_html("{}", "not timed")
+        chart = charts.bars(
+            steps, title="Time per step", show=formats.duration, scale_to=question.total_ms
+        )
+        return format_html(
+            "{}<p>The steps run at once: the total, {}, is the slowest one's time plus the reply."
+            "</p>",
+            chart,
+            formats.duration(question.total_ms),
+        )
+
+    @admin.display(description="Slack thread")
+    def slack_thread(self, question: models.Question) -> SafeString:
+        thread_ts = question.thread_ts or question.message_ts
+        if not (question.team_id and question.channel_id and thread_ts):
+            return format_html("{}", "not asked in Slack")
+        return format_html(
+            '<a href="https://app.slack.com/client/{}/{}/thread/{}-{}" rel="noreferrer">'
+            "Open the thread in Slack</a>",
+            question.team_id,
+            question.channel_id,
+            question.channel_id,
+            thread_ts,
+        )
