@@ -16,3 +16,5 @@ __all__ = ["documents", "feedback", "inbox", "questions", "release_notes"]
 admin.site.site_header = "Kraken Bot"
 admin.site.site_title = "Kraken Bot admin"
 admin.site.index_title = "Questions, documents and release notes"
+# The question list is wide; the index and the breadcrumbs already lead everywhere.
+admin.site.enable_nav_sidebar = False

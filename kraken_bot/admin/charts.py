@@ -1,4 +1,6 @@
 """Charts drawn on the server as inline SVG: the admin works with no internet and no JavaScript.
+Columns fill the width of their box and bars shrink to fit theirs (the `viewBox` keeps the
+proportions).
 
 Each chart takes its points already computed (by the database) and only scales them; labels and
 values are escaped like any other text in a template.
@@ -31,11 +33,11 @@ def columns(
     height: int = 160,
     column_width: int = 22,
 ) -> SafeString:
-    """Vertical bars, one per point (a day, say); every `label_every`-th point is labelled below
-    and every bar's value is its tooltip."""
+    """Vertical bars, one per point (a day, say); the last point and every `label_every`-th one
+    before it are labelled below, and every bar's value is its tooltip."""
     top = max((point.value for point in points), default=0) or 1
     plot_height = height - 36
-    width = max(len(points), 1) * column_width + 8
+    width = max(len(points), 1) * column_width + 20  # room for the last label
     bars = format_html_join(
         "",
         '<g><title>{}: {}</title><rect x="{}" y="{}" width="{}" height="{}" fill="{}"/></g>',
@@ -54,16 +56,16 @@ def columns(
     )
     labels = format_html_join(
         "",
-        '<text x="{}" y="{}" font-size="10" fill="{}">{}</text>',
+        '<text x="{}" y="{}" font-size="10" fill="{}" text-anchor="middle">{}</text>',
         (
-            (4 + index * column_width, height - 4, LABEL_COLOUR, point.label)
+            (4 + index * column_width + column_width / 2, height - 4, LABEL_COLOUR, point.label)
             for index, point in enumerate(points)
-            if index % label_every == 0
+            if (len(points) - 1 - index) % label_every == 0
         ),
     )
     return format_html(
         '<svg class="kraken-chart" role="img" aria-label="{}" width="{}" height="{}" '
-        'viewBox="0 0 {} {}" xmlns="http://www.w3.org/2000/svg">'
+        'viewBox="0 0 {} {}" style="width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">'
         '<text x="4" y="11" font-size="10" fill="{}">max {}</text>{}{}</svg>',
         title,
         width,
@@ -120,7 +122,7 @@ def bars(
     height = max(len(points), 1) * row_height
     return format_html(
         '<svg class="kraken-chart" role="img" aria-label="{}" width="{}" height="{}" '
-        'viewBox="0 0 {} {}" xmlns="http://www.w3.org/2000/svg">{}</svg>',
+        'viewBox="0 0 {} {}" style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">{}</svg>',
         title,
         width,
         height,

@@ -1,5 +1,7 @@
 """The question list's own filters: by feedback, and answers given without any source."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
@@ -16,6 +18,12 @@ def feedback_exists(score: int | None = None) -> Exists:
 def without_sources() -> dict[str, object]:
     """The lookups of an answer that cites no source: a gap in the documentation."""
     return {"status": models.QuestionStatus.ANSWERED, "sources": []}
+
+
+class ChannelFilter(admin.AllValuesFieldListFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "channel"
 
 
 class FeedbackFilter(admin.SimpleListFilter):

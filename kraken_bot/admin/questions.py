@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -49,23 +50,23 @@ class FeedbackInline(RecordAdmin, admin.TabularInline[models.Feedback, models.Qu
 @admin.register(models.Question)
 class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
     list_display = (
-        "created_at",
+        "asked_at",
         "short_text",
-        "channel_id",
-        "user_id",
+        "channel",
+        "user",
         "category",
         "status_badge",
         "feedback_counts",
-        "model_name",
+        "model_used",
         "total_time",
         "cost_display",
     )
-    list_display_links = ("created_at", "short_text")
+    list_display_links = ("asked_at", "short_text")
     list_filter = (
         "status",
         "category",
         "source",
-        "channel_id",
+        ("channel_id", question_filters.ChannelFilter),
         question_filters.FeedbackFilter,
         "created_at",
         question_filters.WithoutSourcesFilter,
@@ -121,19 +122,38 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
         """Answering again rewrites the stored answer: for those who may change questions."""
         return request.user.has_perm("data.change_question")
 
+    @admin.display(description="asked", ordering="created_at")
+    def asked_at(self, question: models.Question) -> SafeString:
+        asked = timezone.localtime(question.created_at)
+        return format_html('<span style="white-space:nowrap">{}</span>', f"{asked:%Y-%m-%d %H:%M}")
+
     @admin.display(description="question")
-    def short_text(self, question: models.Question) -> str:
+    def short_text(self, question: models.Question) -> SafeString:
         text = question.text
-        return text if len(text) <= SHORT_TEXT else f"{text[: SHORT_TEXT - 1]}…"
+        short = text if len(text) <= SHORT_TEXT else f"{text[: SHORT_TEXT - 1]}…"
+        return format_html('<span style="display:inline-block;min-width:18em">{}</span>', short)
+
+    @admin.display(description="channel", ordering="channel_id")
+    def channel(self, question: models.Question) -> str:
+        return question.channel_id
+
+    @admin.display(description="user", ordering="user_id")
+    def user(self, question: models.Question) -> str:
+        return question.user_id
+
+    @admin.display(description="model", ordering="model_name")
+    def model_used(self, question: models.Question) -> str:
+        return question.model_name
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, question: models.Question) -> SafeString:
         return formats.status_badge(question.status)
 
     @admin.display(description="feedback")
-    def feedback_counts(self, question: models.Question) -> str:
+    def feedback_counts(self, question: models.Question) -> SafeString:
         up, down = getattr(question, "thumbs_up", 0), getattr(question, "thumbs_down", 0)
-        return f"👍 {up} · 👎 {down}" if up or down else "–"
+        counts = f"👍 {up} · 👎 {down}" if up or down else "–"
+        return format_html('<span style="white-space:nowrap">{}</span>', counts)
 
     @admin.display(description="total time", ordering="total_ms")
     def total_time(self, question: models.Question) -> str:
