@@ -8,14 +8,14 @@ from asgiref.sync import async_to_sync
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from application import index_documents
 from data import models
+from kraken_bot.admin import counts
 
 
 class ReindexForm(forms.Form):
@@ -99,17 +99,14 @@ class DocumentAdmin(admin.ModelAdmin[models.Document]):
     readonly_fields = ("collection", "path", "url", "title", "checksum", "indexed_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.Document]:
-        passages = (
-            models.Passage.objects.filter(document=OuterRef("pk"))
-            .order_by()
-            .values("document")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
         return (
             super()
             .get_queryset(request)
-            .annotate(passages_indexed=Coalesce(Subquery(passages, IntegerField()), 0))
+            .annotate(
+                passages_indexed=counts.related_count(
+                    models.Passage.objects.all(), pointing_through="document"
+                )
+            )
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -2,8 +2,7 @@
 page per question with its answer, sources, timings, cost, error and feedback."""
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -11,30 +10,31 @@ from django.utils.safestring import SafeString
 
 from data import models
 from domain import records
-from kraken_bot.admin import charts, formats, question_actions, question_export, question_filters
+from kraken_bot.admin import (
+    charts,
+    counts,
+    formats,
+    question_actions,
+    question_export,
+    question_filters,
+)
 from kraken_bot.admin.read_only import RecordAdmin
 
 SHORT_TEXT = 80
 STEPS = ("status", "store", "classify", "answer", "reply")
 
 
-def _feedback_count(score: int) -> Coalesce:
-    """How many people gave the score, as a subquery: the list page stays one query however
-    much feedback there is, and counts only the rows it shows."""
-    counted = (
-        models.Feedback.objects.filter(question=OuterRef("pk"), score=score)
-        .order_by()
-        .values("question")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def with_feedback_counts(queryset: QuerySet[models.Question]) -> QuerySet[models.Question]:
+    """Each question with how many 👍 and 👎 it got."""
     return queryset.annotate(
-        thumbs_up=_feedback_count(models.FeedbackScore.UP),
-        thumbs_down=_feedback_count(models.FeedbackScore.DOWN),
+        thumbs_up=counts.related_count(
+            models.Feedback.objects.filter(score=models.FeedbackScore.UP),
+            pointing_through="question",
+        ),
+        thumbs_down=counts.related_count(
+            models.Feedback.objects.filter(score=models.FeedbackScore.DOWN),
+            pointing_through="question",
+        ),
     )
 
 
