@@ -24,7 +24,7 @@ SHORT_TEXT = 80
 STEPS = ("status", "store", "classify", "answer", "reply")
 
 
-def with_feedback_counts(queryset: QuerySet[models.Question]) -> QuerySet[models.Question]:
+def _with_feedback_counts(queryset: QuerySet[models.Question]) -> QuerySet[models.Question]:
     """Each question with how many 👍 and 👎 it got."""
     return queryset.annotate(
         thumbs_up=counts.related_count(
@@ -116,7 +116,7 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.Question]:
-        return with_feedback_counts(super().get_queryset(request))
+        return _with_feedback_counts(super().get_queryset(request))
 
     def has_answer_permission(self, request: HttpRequest) -> bool:
         """Answering again rewrites the stored answer: for those who may change questions."""
