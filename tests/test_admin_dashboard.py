@@ -144,3 +144,18 @@ def test_bot_owners_open_the_dashboard() -> None:
     page = logged_in(bot_owner()).get(DASHBOARD)
 
     assert page.status_code == 200
+
+
+def test_what_people_and_the_classifier_wrote_is_escaped_in_the_charts_and_gaps() -> None:
+    AnsweredQuestionFactory.create(
+        text="<img src=x onerror=alert(1)>",
+        category="<script>alert(2)</script>",
+        created_at=dt.datetime.now(dt.UTC),
+        sources=[],
+    )
+
+    page = logged_in().get(DASHBOARD)
+
+    assert "<script>alert(2)</script>" not in page.text
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page.text
+    assert "<img src=x" not in page.text
