@@ -35,6 +35,10 @@ _CANDIDATES = 50
 _CANDIDATE_POSTINGS = 2000
 _SQLITE_WEIGHTS = (4.0, 2.0, 1.0)
 _POSTGRES_WEIGHTS = "{0.5, 0.5, 0.8, 1.0}"
+# A query in a subquery is made once per search, not once per passage it is checked against.
+_POSTGRES_WORD = "(SELECT plainto_tsquery('english', %s))"
+# PostgreSQL weighs words by rarity for this many times the candidates, the best by plain rank.
+_POSTGRES_PREFILTER = 3
 _COVERAGE_WEIGHT = 0.5
 _PROXIMITY_WEIGHT = 0.5
 _PROXIMITY_CHARS = 25
@@ -142,35 +146,40 @@ def _postgres_rows(
     *, candidate_terms: list[str], rarity: dict[str, float], collection: str | None, count: int
 ) -> list[Sequence[object]]:
     column = search_index.POSTGRES_COLUMN
+    any_word = _postgres_any(len(rarity))
     ranks = " + ".join(
-        f"%s * ts_rank('{_POSTGRES_WEIGHTS}', matched.{column}, plainto_tsquery('english', %s), 1)"
+        f"%s * ts_rank('{_POSTGRES_WEIGHTS}', matched.{column}, {_POSTGRES_WORD}, 1)"
         for _ in rarity
     )
-    any_term = " || ".join("plainto_tsquery('english', %s)" for _ in candidate_terms)
-    any_word = " || ".join("plainto_tsquery('english', %s)" for _ in rarity)
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH matched AS ("  # noqa: S608
             f"SELECT p.id, p.{column} FROM data_passage AS p "
-            "JOIN data_document AS d ON d.id = p.document_id "
-            f"WHERE p.{column} @@ ({any_term}) AND (%s::text IS NULL OR d.collection = %s) "
-            f"ORDER BY ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, ({any_word}), 1) DESC, p.id "
+            f"WHERE p.{column} @@ {_postgres_any(len(candidate_terms))} "
+            "AND (%s::text IS NULL OR p.document_id IN ("
+            "SELECT id FROM data_document WHERE collection = %s)) "
+            f"ORDER BY ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, {any_word}, 1) DESC, p.id "
             "LIMIT %s) "
             "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "
             f"{ranks} AS score FROM matched JOIN data_passage AS p ON p.id = matched.id "
             "JOIN data_document AS d ON d.id = p.document_id "
-            "ORDER BY score DESC, p.id",
+            "ORDER BY score DESC, p.id LIMIT %s",
             [
                 *candidate_terms,
                 collection,
                 collection,
                 *rarity,
-                count,
+                count * _POSTGRES_PREFILTER,
                 *(value for term, weight in rarity.items() for value in (weight, term)),
+                count,
             ],
         )
         rows: list[Sequence[object]] = cursor.fetchall()
     return rows
+
+
+def _postgres_any(words: int) -> str:
+    return "(SELECT " + " || ".join(["plainto_tsquery('english', %s)"] * words) + ")"
 
 
 def _candidate(row: Sequence[object]) -> _Candidate:
