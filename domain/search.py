@@ -18,6 +18,7 @@ The question is only ever read as words (`domain.terms`): quotes, operators and 
 ignored as punctuation, never interpreted.
 """
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -276,7 +277,12 @@ def _score(
 
 
 def _near(first: list[int], second: list[int]) -> bool:
-    return any(0 < b - a <= _PROXIMITY_CHARS for a in first for b in second)
+    """Whether a word at one of `second` (ascending offsets) follows one at `first` closely."""
+    for offset in first:
+        after = bisect.bisect_right(second, offset)
+        if after < len(second) and second[after] - offset <= _PROXIMITY_CHARS:
+            return True
+    return False
 
 
 def _hit(candidate: _Candidate, *, score: float, stems: dict[str, float]) -> records.PassageHit:
@@ -300,9 +306,11 @@ def _snippet(text: str, *, stems: dict[str, float]) -> str:
         for stem, offsets in terms.find_stems(text=text, stems=stems).items()
         for offset in offsets
     )
-    start, best = 0, 0.0
-    for offset, _ in found:
-        weight = sum(rarity for at, rarity in found if offset <= at < offset + _SNIPPET_CHARS)
+    start, best, end = 0, 0.0, 0
+    for first, (offset, _) in enumerate(found):
+        while end < len(found) and found[end][0] < offset + _SNIPPET_CHARS:
+            end += 1
+        weight = sum(rarity for _, rarity in found[first:end])
         if weight > best:
             start, best = offset, weight
     start = min(max(0, start - _SNIPPET_LEAD_CHARS), max(0, len(text) - _SNIPPET_CHARS))
