@@ -33,7 +33,7 @@ from domain._connections import gives_back_connection
 _MAX_TERMS = 32
 _CANDIDATES = 50
 # Passages ranked by the database at most, counted as the sum of the candidate words' passages.
-_CANDIDATE_POSTINGS = 2000
+_CANDIDATE_POSTINGS = 1000
 _SQLITE_WEIGHTS = (4.0, 2.0, 1.0)
 _POSTGRES_WEIGHTS = "{0.5, 0.5, 0.8, 1.0}"
 # A query in a subquery is made once per search, not once per passage it is checked against.
