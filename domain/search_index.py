@@ -1,5 +1,5 @@
-"""The write side of the full-text index of passages (see migrations `data/0002` and `0005`),
-per vendor.
+"""The full-text index of passages, per vendor (see migrations `data/0002` and `0005`): writing
+to it, and how many passages hold a word, which search needs to weigh words by their rarity.
 
 What is indexed is the passage's words as `domain.terms` sees them (identifiers split), in three
 fields that rank differently: the document's title with the words of its path, the heading path,
