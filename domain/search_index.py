@@ -119,15 +119,19 @@ def _sqlite_passage_counts(words: Sequence[str]) -> PassageCounts:
 
 def _postgres_passage_counts(words: Sequence[str]) -> PassageCounts:
     # The database keeps the counts as passages change (migration data/0005), the total under the
-    # empty term. A word the dictionary drops (a stop word) has no lexeme, so a count of 0.
+    # empty term. A word the dictionary drops (a stop word to it) is in no vector: it counts as
+    # held by every passage, like the stop words `domain.terms` drops, not by none, as a rare one.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT coalesce((SELECT passages FROM {POSTGRES_TERMS_TABLE} WHERE term = ''), 0), "  # noqa: S608
-            "ARRAY(SELECT coalesce(min(t.passages), 0) "
+            "WITH total AS (SELECT coalesce("  # noqa: S608
+            f"(SELECT passages FROM {POSTGRES_TERMS_TABLE} WHERE term = ''), 0) AS passages) "
+            "SELECT total.passages, ARRAY("
+            "SELECT CASE WHEN length(to_tsvector('english', q.word)) = 0 THEN total.passages "
+            "ELSE coalesce(min(t.passages), 0) END "
             "FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n) "
             f"LEFT JOIN {POSTGRES_TERMS_TABLE} AS t "
             "ON t.term = ANY(tsvector_to_array(to_tsvector('english', q.word))) "
-            "GROUP BY q.n ORDER BY q.n)",
+            "GROUP BY q.n, q.word ORDER BY q.n) FROM total",
             [list(words)],
         )
         total, by_word = cursor.fetchone()

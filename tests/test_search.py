@@ -137,6 +137,15 @@ async def test_the_word_counts_follow_the_passages_as_documents_change() -> None
     )
 
 
+async def test_a_word_of_an_indexed_passage_is_never_counted_as_held_by_none() -> None:
+    await _store("stance.md", "# Stance\n\nWe argue against it, over and over.\n")
+    await _store("other.md", "# Other\n\nNothing here.\n")
+
+    counts = await sync_to_async(search_index.passage_counts)(words=["against", "over", "argue"])
+
+    assert all(1 <= count <= counts.total for count in counts.by_word.values())
+
+
 async def test_the_limit_caps_the_hits() -> None:
     for n in range(4):
         await _store(f"page-{n}.md", f"# Page {n}\n\nThe vault holds secrets.\n")
