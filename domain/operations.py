@@ -133,6 +133,7 @@ async def record_answer(
         output_tokens=answer.usage.output_tokens,
         cost=answer.usage.cost,
         timings=dict(answer.timings_ms),
+        total_ms=answer.timings_ms.get("total"),
         reply_ts=answer.reply_ts,
         error="",
         answered_at=answered_at,
@@ -153,6 +154,7 @@ async def record_failure(
     changes: dict[str, Any] = {"status": models.Question.Status.FAILED, "error": error}
     if timings_ms is not None:
         changes["timings"] = dict(timings_ms)
+        changes["total_ms"] = timings_ms.get("total")
     updated = await models.Question.objects.filter(pk=question_id).aupdate(**changes)
     if not updated:
         raise queries.QuestionNotFound(question_id)

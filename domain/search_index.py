@@ -1,4 +1,4 @@
-"""The full-text index of passages, per vendor (see migrations `data/0002` and `0005`): writing
+"""The full-text index of passages, per vendor (see migrations `data/0002` and `0007`): writing
 to it, and how many passages hold a word, which search needs to weigh words by their rarity.
 
 What is indexed is the passage's words as `domain.terms` sees them (identifiers split), in three
@@ -69,7 +69,7 @@ def add_entries(*, entries: Sequence[Entry]) -> None:
                 rows,
             )
         elif connection.vendor == "postgresql":
-            # One statement for all, so the word counts' trigger runs once (migration data/0005).
+            # One statement for all, so the word counts' trigger runs once (migration data/0007).
             cursor.execute(
                 f"UPDATE data_passage AS p SET {POSTGRES_COLUMN} = "  # noqa: S608
                 "setweight(to_tsvector('english', e.title), 'A') || "
@@ -118,7 +118,7 @@ def _sqlite_passage_counts(words: Sequence[str]) -> PassageCounts:
 
 
 def _postgres_passage_counts(words: Sequence[str]) -> PassageCounts:
-    # The database keeps the counts as passages change (migration data/0005), the total under the
+    # The database keeps the counts as passages change (migration data/0007), the total under the
     # empty term. A word the dictionary drops (a stop word to it) is in no vector: it counts as
     # held by every passage, like the stop words `domain.terms` drops, not by none, as a rare one.
     with connection.cursor() as cursor:

@@ -108,7 +108,9 @@ def _database_options(database: dict[str, Any]) -> dict[str, Any]:
 DATABASES["default"]["OPTIONS"] = _database_options(DATABASES["default"])
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Kraken Bot's own app comes first so that its admin templates override Django's.
 INSTALLED_APPS = [
+    "kraken_bot",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -117,7 +119,6 @@ INSTALLED_APPS = [
     "servestatic",
     "django.contrib.staticfiles",
     "data",
-    "kraken_bot",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""Answering again, in its Slack thread, a question whose receiving process died."""
+"""Answering a stored question again in its Slack thread: when its receiving process died, and
+when a bot owner asks for it from the admin."""
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -10,9 +11,27 @@ from slack.web_client import build_web_client
 async def redeliver(event: records.InboundEvent) -> None:
     """Answer the event's question from its stored payload, reusing the stored question if the
     dead process got that far."""
-    asked = events.asked(dict(event.payload))
-    client: AsyncWebClient = build_web_client()
-    identity = await client.auth_test()
+    client, bot_id = await _connected()
     await conversation.answer_in_thread(
-        asked, client=client, bot_id=str(identity.get("bot_id") or ""), stored_id=event.question_id
+        events.asked(dict(event.payload)), client=client, bot_id=bot_id, stored_id=event.question_id
     )
+
+
+async def answer_again_in_thread(
+    question: records.Question, *, origin: records.SlackOrigin
+) -> None:
+    """Answer the stored question again, post the answer in the thread it was asked in, and store
+    it in place of the old one."""
+    client, bot_id = await _connected()
+    await conversation.answer_in_thread(
+        events.Asked(text=question.text, origin=origin, wants_summary=False),
+        client=client,
+        bot_id=bot_id,
+        stored_id=question.id,
+    )
+
+
+async def _connected() -> tuple[AsyncWebClient, str]:
+    client = build_web_client()
+    identity = await client.auth_test()
+    return client, str(identity.get("bot_id") or "")

@@ -16,7 +16,7 @@ from django.db import connections
 from django.urls import get_resolver
 from pydantic_ai import models as pydantic_ai_models
 
-pytest_plugins = ["tests.slack_fixtures", "tests.llm_fixtures"]
+pytest_plugins = ["tests.slack_fixtures", "tests.llm_fixtures", "tests.browser_fixtures"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 
 import factory
 
@@ -28,6 +29,40 @@ class QuestionFactory(AsyncDjangoModelFactory):
     event_id = factory.Sequence(lambda n: f"Ev{n:08d}")
     text = factory.Sequence(lambda n: f"How do I rotate the database password? ({n})")
     created_at = factory.Sequence(_minutes_after_epoch)
+
+
+class AnsweredQuestionFactory(QuestionFactory):
+    """A question the bot answered, with a source, usage, cost and per-step timings."""
+
+    category = "how-to"
+    status = models.QuestionStatus.ANSWERED
+    answer = "Rotate it with `vault rotate db`, then restart the workers [1]."
+    sources = factory.LazyFunction(
+        lambda: [
+            {
+                "passage_id": 1,
+                "title": "Database runbook",
+                "heading": "Rotating the password",
+                "url": "https://docs.example.com/runbook.md",
+            }
+        ]
+    )
+    model_name = "openai:gpt-5"
+    input_tokens = 1200
+    output_tokens = 180
+    cost = Decimal("0.0042")
+    timings = factory.LazyFunction(
+        lambda: {
+            "status": 80.0,
+            "store": 12.0,
+            "classify": 450.0,
+            "answer": 1900.0,
+            "reply": 240.0,
+            "total": 2150.0,
+        }
+    )
+    total_ms = 2150.0
+    answered_at = factory.LazyAttribute(lambda question: question.created_at)
 
 
 class InboundEventFactory(AsyncDjangoModelFactory):

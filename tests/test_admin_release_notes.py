@@ -1,6 +1,4 @@
-from django.contrib.auth import get_user_model
-from django.test import Client
-
+from tests.admin_support import logged_in
 from tests.factories import ReleaseNoteFactory
 
 
@@ -11,9 +9,7 @@ def test_staff_see_which_model_wrote_the_release_notes_and_why_it_fell_back() ->
         posted_ts="1767700000.000001",
         llm_error="Unable to write the release notes: the model did not answer in time",
     )
-    owner = get_user_model().objects.create_superuser(username="owner", password="pw")
-    client = Client()
-    client.force_login(owner)
+    client = logged_in()
 
     listing = client.get("/admin/data/releasenote/?model_name=offline")
     detail = client.get(f"/admin/data/releasenote/{note.pk}/change/")
@@ -22,3 +18,17 @@ def test_staff_see_which_model_wrote_the_release_notes_and_why_it_fell_back() ->
     assert "C0RELEASE" in listing.text
     assert detail.status_code == 200
     assert "the model did not answer in time" in detail.text
+
+
+def test_release_notes_are_shown_rendered_from_markdown_with_any_html_in_them_escaped() -> None:
+    note = ReleaseNoteFactory.create(
+        markdown="## Features\n\n- Answers cite their **sources** (#42)\n"
+        "- <script>alert(1)</script>"
+    )
+
+    page = logged_in().get(f"/admin/data/releasenote/{note.pk}/change/")
+
+    assert "<h2>Features</h2>" in page.text
+    assert "<strong>sources</strong>" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text

@@ -1,12 +1,15 @@
 import asyncio
 import io
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from kraken_bot.management.base import AsyncCommand
+from kraken_bot.management.base import NOT_MIGRATED, AsyncCommand
+from tests.servers import PROJECT_DIR, subprocess_environment
 
 
 class _Greet(AsyncCommand):
@@ -45,3 +48,19 @@ def test_local_admin_refuses_to_run_with_debug_off(settings) -> None:
 
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("local_admin")
+
+
+def test_a_command_on_a_database_that_was_never_migrated_says_to_migrate(tmp_path) -> None:
+    empty_database = tmp_path / "never-migrated.sqlite3"
+
+    finished = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "manage.py"), "search", "rotate the password"],
+        cwd=PROJECT_DIR,
+        env=subprocess_environment(DEBUG="true", DATABASE_URL=f"sqlite:///{empty_database}"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert finished.returncode == 1
+    assert finished.stderr.strip() == f"CommandError: {NOT_MIGRATED}"

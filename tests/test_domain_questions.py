@@ -111,6 +111,25 @@ async def test_recording_a_failure_keeps_the_question_with_its_error() -> None:
     assert question.timings_ms == {"answer": 60000.0}
 
 
+async def test_the_total_time_of_an_answer_or_a_failure_is_kept_in_its_own_column() -> None:
+    answered, failed = await QuestionFactory.acreate(), await QuestionFactory.acreate()
+
+    await operations.record_answer(
+        question_id=answered.pk,
+        answer=records.Answer(
+            text="Use the vault CLI.", timings_ms={"answer": 480.0, "total": 512.5}
+        ),
+        answered_at=NOW,
+    )
+    await operations.record_failure(
+        question_id=failed.pk, error="timeout", timings_ms={"answer": 60000.0, "total": 60010.0}
+    )
+
+    await answered.arefresh_from_db()
+    await failed.arefresh_from_db()
+    assert (answered.total_ms, failed.total_ms) == (512.5, 60010.0)
+
+
 async def test_answering_an_unknown_question_says_which_one() -> None:
     with pytest.raises(queries.QuestionNotFound, match="No question with id 999999"):
         await operations.record_answer(

@@ -1,6 +1,7 @@
 """The Slack endpoint in process: signed payloads through the real bolt app, the fake Web API."""
 
 import json
+from collections.abc import Callable
 
 import pytest
 from django.test import AsyncClient
@@ -292,11 +293,22 @@ async def test_the_first_words_reach_slack_well_before_the_last(
     assert streamed_text(slack).startswith(text)
 
 
+@pytest.mark.parametrize(
+    ("fail", "reason"),
+    [
+        pytest.param(lambda llm: llm.error(500), "500", id="errors"),
+        pytest.param(lambda llm: llm.slow(5), "timed out", id="times-out"),
+    ],
+)
 async def test_when_the_llm_fails_the_person_gets_a_short_message_and_the_question_is_failed(
-    slack: FakeSlack, indexed_docs: None, llm: FakeOpenAI
+    slack: FakeSlack,
+    indexed_docs: None,
+    llm: FakeOpenAI,
+    fail: Callable[[FakeOpenAI], None],
+    reason: str,
 ) -> None:
     for _ in range(6):
-        llm.error(500)
+        fail(llm)
     event = payloads.app_mention("how do I rotate it?")
 
     await post_signed(payloads.event_callback(event))
@@ -310,7 +322,7 @@ async def test_when_the_llm_fails_the_person_gets_a_short_message_and_the_questi
     assert respond_to_user.FAILURE_TEXT in shown
     question = await models.Question.objects.aget(message_ts=event["ts"])
     assert question.status == models.QuestionStatus.FAILED
-    assert "500" in question.error
+    assert reason in question.error
 
 
 async def test_a_rate_limited_reply_is_retried_and_arrives_once(

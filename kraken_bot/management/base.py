@@ -8,7 +8,11 @@ translation from its arguments to one awaited application call.
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+
+NOT_MIGRATED = "The database is not migrated: run `python manage.py migrate` first"
 
 
 class AsyncCommand(BaseCommand):
@@ -18,4 +22,17 @@ class AsyncCommand(BaseCommand):
         raise NotImplementedError("AsyncCommand subclasses must define `async def ahandle()`")
 
     def handle(self, *args: Any, **options: Any) -> str | None:
+        _require_migrated_database()
         return async_to_sync(self.ahandle)(*args, **options)
+
+
+def _require_migrated_database() -> None:
+    """A command run before `migrate` would otherwise fail deep inside its first query, with a
+    traceback that does not say what to do."""
+    try:
+        executor = MigrationExecutor(connection)
+        missing = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        raise CommandError(f"Unable to reach the database: {error}") from error
+    if missing:
+        raise CommandError(NOT_MIGRATED)

@@ -90,7 +90,7 @@ _BACKWARD = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("data", "0004_releasenote_range_and_fallback"),
+        ("data", "0006_bot_owners_group"),
     ]
 
     operations = [

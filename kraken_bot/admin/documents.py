@@ -1,0 +1,135 @@
+"""Indexed documentation in the admin: documents and their passages, and re-indexing a collection
+from its folder."""
+
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from application import index_documents
+from data import models
+from kraken_bot.admin import counts
+
+
+class ReindexForm(forms.Form):
+    folder = forms.CharField(
+        label="Folder on the server",
+        help_text="The folder the collection was indexed from, e.g. /srv/handbook or docs.",
+    )
+    base_url = forms.CharField(
+        label="Base URL",
+        required=False,
+        help_text="Links each document for citations (https://docs.example.com/handbook).",
+    )
+
+
+@admin.action(description="Re-index the collection from its folder", permissions=["change"])
+def reindex_collection(
+    modeladmin: admin.ModelAdmin[models.Document],
+    request: HttpRequest,
+    queryset: QuerySet[models.Document],
+) -> TemplateResponse | None:
+    collections = sorted(set(queryset.values_list("collection", flat=True)))
+    if len(collections) != 1:
+        modeladmin.message_user(
+            request, "Select documents of one collection to re-index it.", messages.ERROR
+        )
+        return None
+    [collection] = collections
+    form = ReindexForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        _reindex(modeladmin, request, collection=collection, **form.cleaned_data)
+        return None
+    example = queryset.exclude(url="").only("path", "url").first()
+    base_url = example.url.removesuffix(example.path).rstrip("/") if example else ""
+    return TemplateResponse(
+        request,
+        "admin/kraken/reindex.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": f"Re-index the collection {collection}",
+            "collection": collection,
+            "form": form if form.is_bound else ReindexForm(initial={"base_url": base_url}),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action": "reindex_collection",
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+def _reindex(
+    modeladmin: admin.ModelAdmin[models.Document],
+    request: HttpRequest,
+    *,
+    collection: str,
+    folder: str,
+    base_url: str,
+) -> None:
+    try:
+        report = async_to_sync(index_documents.index_documents)(
+            root=Path(folder), collection=collection, base_url=base_url, now=timezone.now()
+        )
+    except (index_documents.FolderNotFound, index_documents.InvalidBaseUrl) as error:
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+    modeladmin.message_user(
+        request,
+        f"Re-indexed {collection}: {report.added} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.unchanged} unchanged{skipped}; "
+        f"{report.passages} passages written.",
+        messages.WARNING if report.skipped else messages.SUCCESS,
+    )
+
+
+@admin.register(models.Document)
+class DocumentAdmin(admin.ModelAdmin[models.Document]):
+    list_display = ("path", "collection", "title", "passage_count", "indexed_at")
+    list_filter = ("collection",)
+    search_fields = ("path", "title")
+    ordering = ("collection", "path")
+    actions = (reindex_collection,)
+    readonly_fields = ("collection", "path", "url", "title", "checksum", "indexed_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Document]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                passages_indexed=counts.related_count(
+                    models.Passage.objects.all(), pointing_through="document"
+                )
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Documents come from indexing a folder."""
+        return False
+
+    @admin.display(description="passages", ordering="passages_indexed")
+    def passage_count(self, document: models.Document) -> int:
+        return int(getattr(document, "passages_indexed", 0))
+
+
+@admin.register(models.Passage)
+class PassageAdmin(admin.ModelAdmin[models.Passage]):
+    list_display = ("document", "position", "heading", "collection", "indexed_at")
+    list_filter = ("document__collection",)
+    search_fields = ("heading", "text")
+    ordering = ("document_id", "position")
+    list_select_related = ("document",)
+    readonly_fields = ("document", "position", "heading", "text", "checksum", "indexed_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="collection", ordering="document__collection")
+    def collection(self, passage: models.Passage) -> str:
+        return passage.document.collection

@@ -1,0 +1,92 @@
+from data import models
+from kraken_bot.admin import question_actions
+from tests.admin_support import alogged_in
+from tests.factories import QuestionFactory
+from tests.fake_slack import FakeSlack
+
+QUESTIONS = "/admin/data/question/"
+
+
+async def _run(action: str, ids: list[int]) -> str:
+    client = await alogged_in()
+    response = await client.post(
+        QUESTIONS,
+        {"action": action, "_selected_action": [str(pk) for pk in ids]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+async def _failed_slack_question(**fields) -> models.Question:
+    question: models.Question = await QuestionFactory.acreate(
+        text="how do I rotate the database password?",
+        status=models.QuestionStatus.FAILED,
+        error="Unable to answer: the model did not answer in time",
+        **fields,
+    )
+    return question
+
+
+async def test_answering_again_stores_the_new_answer_on_the_question_and_posts_nothing(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    question = await _failed_slack_question()
+
+    page = await _run("answer_again", [question.pk])
+
+    await question.arefresh_from_db()
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert "vault rotate db" in question.answer
+    assert question.error == ""
+    assert question.sources[0]["title"] == "Database runbook"
+    assert question.total_ms is not None
+    assert await models.Question.objects.acount() == 1
+    assert slack.calls == []
+    assert "Answered again (not posted to Slack): 1 answered." in page
+
+
+async def test_answering_again_and_posting_answers_in_the_thread_the_question_was_asked_in(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    question = await _failed_slack_question(
+        channel_id="C0OPS", message_ts="1767603600.000100", thread_ts="1767603600.000100"
+    )
+
+    page = await _run("answer_again_and_post", [question.pk])
+
+    await question.arefresh_from_db()
+    [start] = slack.calls_to("chat.startStream")
+    assert (start.args["channel"], start.args["thread_ts"]) == ("C0OPS", "1767603600.000100")
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert "vault rotate db" in question.answer
+    assert question.reply_ts.startswith("1767700000.")  # a message the fake Slack posted
+    assert "Answered again and posted to their threads: 1 answered." in page
+
+
+async def test_a_question_not_asked_in_slack_is_answered_again_but_not_posted(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    question = await _failed_slack_question(
+        source=models.QuestionSource.CONSOLE, team_id="", channel_id="", event_id=None
+    )
+
+    page = await _run("answer_again_and_post", [question.pk])
+
+    await question.arefresh_from_db()
+    assert question.status == models.QuestionStatus.FAILED
+    assert slack.calls == []
+    assert "1 not asked in Slack" in page
+
+
+async def test_too_many_questions_at_once_are_refused_before_any_is_answered(
+    slack: FakeSlack,
+) -> None:
+    questions = await QuestionFactory.acreate_batch(question_actions.MOST_AT_ONCE + 1)
+
+    page = await _run("answer_again", [question.pk for question in questions])
+
+    assert f"Select at most {question_actions.MOST_AT_ONCE} questions" in page
+    assert not await models.Question.objects.exclude(
+        status=models.QuestionStatus.RECEIVED
+    ).aexists()
