@@ -2,13 +2,13 @@
 
 A search runs in two steps.
 
-1. The database ranks the passages that share a word with the question, from its full-text
-   index (`domain.search_index`): SQLite's FTS5 with BM25, or PostgreSQL's `tsvector` with a sum
-   of `ts_rank` per word weighted by the word's rarity (inverse document frequency), since
-   `ts_rank` alone knows nothing of how common a word is (computed for the best few hundred
-   passages by a plain `ts_rank`, as it costs one call per word and passage). The document's
-   title and path weigh most, then the heading path, then the text. In a large index, words
-   found in a large share of the passages do not make a passage a candidate on their own.
+1. The database ranks the passages that hold one of the question's rarer words (as many of the
+   rarest as keep the passages to rank within a budget, from word counts the index keeps: see
+   `domain.search_index`), by all of the question's words: SQLite's FTS5 with BM25, or
+   PostgreSQL's `tsvector` with `ts_rank`, then, for the best few, a sum of `ts_rank` per word
+   weighted by the word's rarity (inverse document frequency), since `ts_rank` alone knows
+   nothing of how common a word is (it costs one call per word and passage, hence only for the
+   few). The document's title and path weigh most, then the heading path, then the text.
 2. The best of those are re-ranked the same way on both databases: the rarer the question's words
    a passage holds, and the closer together it holds words the question has side by side, the
    higher it goes; then files are interleaved so the top hits come from different files (a file's
@@ -18,6 +18,7 @@ The question is only ever read as words (`domain.terms`): quotes, operators and 
 ignored as punctuation, never interpreted.
 """
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -30,13 +31,15 @@ from domain import records, search_index, terms
 from domain._connections import gives_back_connection
 
 _MAX_TERMS = 32
-_CANDIDATES = 100
-_COMMON_SHARE = 0.2
-_COMMON_MINIMUM = 500
-# PostgreSQL weighs words by rarity for this many times the candidates, the best by plain rank.
-_POSTGRES_PREFILTER = 5
+_CANDIDATES = 50
+# Passages ranked by the database at most, counted as the sum of the candidate words' passages.
+_CANDIDATE_POSTINGS = 1000
 _SQLITE_WEIGHTS = (4.0, 2.0, 1.0)
 _POSTGRES_WEIGHTS = "{0.5, 0.5, 0.8, 1.0}"
+# A query in a subquery is made once per search, not once per passage it is checked against.
+_POSTGRES_WORD = "(SELECT plainto_tsquery('english', %s))"
+# PostgreSQL weighs words by rarity for this many times the candidates, the best by plain rank.
+_POSTGRES_PREFILTER = 3
 _COVERAGE_WEIGHT = 0.5
 _PROXIMITY_WEIGHT = 0.5
 _PROXIMITY_CHARS = 25
@@ -89,89 +92,95 @@ async def search_passages(
 
 
 def _matches(*, query_terms: list[str], collection: str | None, count: int) -> _Matches:
+    counts = search_index.passage_counts(words=query_terms)
+    rarity = _rarity(counts)
+    candidate_terms = _candidate_terms(counts.by_word)
+    if not candidate_terms:
+        return _Matches(candidates=[], rarity=rarity)
     if connection.vendor == "sqlite":
-        return _sqlite_matches(query_terms=query_terms, collection=collection, count=count)
-    if connection.vendor == "postgresql":
-        return _postgres_matches(query_terms=query_terms, collection=collection, count=count)
-    raise search_index.UnsupportedDatabase(connection.vendor)
+        rows = _sqlite_rows(
+            candidate_terms=candidate_terms, words=list(rarity), collection=collection, count=count
+        )
+    else:
+        rows = _postgres_rows(
+            candidate_terms=candidate_terms, rarity=rarity, collection=collection, count=count
+        )
+    return _Matches(candidates=[_candidate(row) for row in rows], rarity=rarity)
 
 
-def _sqlite_matches(*, query_terms: list[str], collection: str | None, count: int) -> _Matches:
+def _sqlite_rows(
+    *, candidate_terms: list[str], words: list[str], collection: str | None, count: int
+) -> list[Sequence[object]]:
     table = search_index.SQLITE_TABLE
-    phrases = [f'"{term}"' for term in query_terms]
     weights = ", ".join(str(weight) for weight in _SQLITE_WEIGHTS)
     with connection.cursor() as cursor:
-        frequencies = ", ".join(
-            f"(SELECT count(*) FROM {table} WHERE {table} MATCH %s)"  # noqa: S608
-            for _ in phrases
-        )
-        cursor.execute(f"SELECT (SELECT count(*) FROM {table}), {frequencies}", phrases)  # noqa: S608
-        total, *document_frequencies = cursor.fetchone()
-        selective = _selective(query_terms, document_frequencies, total=total)
+        # A candidate word makes a passage a match, and BM25 scores every word of the question
+        # it holds (the candidates twice: they are the rarest, which BM25 favours anyway). Only
+        # the best few are joined to their text: joining first would read every match's text.
         cursor.execute(
-            f"SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "  # noqa: S608
-            f"-bm25({table}, {weights}) AS score "
-            f"FROM {table} JOIN data_passage AS p ON p.id = {table}.rowid "
+            "WITH ranked AS ("  # noqa: S608
+            f"SELECT rowid AS id, -bm25({table}, {weights}) AS score FROM {table} "
+            f"WHERE {table} MATCH %s AND (%s IS NULL OR rowid IN ("
+            "SELECT p.id FROM data_passage AS p JOIN data_document AS d ON d.id = p.document_id "
+            "WHERE d.collection = %s)) "
+            "ORDER BY score DESC, rowid LIMIT %s) "
+            "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, ranked.score "
+            "FROM ranked JOIN data_passage AS p ON p.id = ranked.id "
             "JOIN data_document AS d ON d.id = p.document_id "
-            f"WHERE {table} MATCH %s AND (%s IS NULL OR d.collection = %s) "
-            "ORDER BY score DESC, p.id LIMIT %s",
-            [" OR ".join(f'"{term}"' for term in selective), collection, collection, count],
+            "ORDER BY ranked.score DESC, p.id",
+            [
+                f"({_sqlite_any(candidate_terms)}) AND ({_sqlite_any(words)})",
+                collection,
+                collection,
+                count,
+            ],
         )
-        rows = cursor.fetchall()
-    return _Matches(
-        candidates=[_candidate(row) for row in rows],
-        rarity=_rarity(query_terms, document_frequencies, total=total),
-    )
+        rows: list[Sequence[object]] = cursor.fetchall()
+    return rows
 
 
-def _postgres_matches(*, query_terms: list[str], collection: str | None, count: int) -> _Matches:
+def _sqlite_any(words: list[str]) -> str:
+    return " OR ".join(search_index.sqlite_phrase(word) for word in words)
+
+
+def _postgres_rows(
+    *, candidate_terms: list[str], rarity: dict[str, float], collection: str | None, count: int
+) -> list[Sequence[object]]:
     column = search_index.POSTGRES_COLUMN
+    any_word = _postgres_any(len(rarity))
+    ranks = " + ".join(
+        f"%s * ts_rank('{_POSTGRES_WEIGHTS}', matched.{column}, {_POSTGRES_WORD}, 1)"
+        for _ in rarity
+    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM data_passage")
-        (total,) = cursor.fetchone()
-        frequencies = ", ".join(
-            f"(SELECT count(*) FROM (SELECT FROM data_passage "  # noqa: S608
-            f"WHERE {column} @@ plainto_tsquery('english', %s) LIMIT %s) AS found)"
-            for _ in query_terms
-        )
-        # Counting stops past the share that makes a word common: its exact count changes little.
-        cap = int(_common(total=total)) + 1
-        cursor.execute(
-            f"SELECT {frequencies}",
-            [value for term in query_terms for value in (term, cap)],
-        )
-        document_frequencies = cursor.fetchone()
-        rarity = _rarity(query_terms, document_frequencies, total=total)
-        selective = _selective(query_terms, document_frequencies, total=total)
-        ranks = " + ".join(
-            f"%s * ts_rank('{_POSTGRES_WEIGHTS}', matched.{column}, "
-            "plainto_tsquery('english', %s), 1)"
-            for _ in query_terms
-        )
-        any_term = " || ".join("plainto_tsquery('english', %s)" for _ in selective)
         cursor.execute(
             "WITH matched AS ("  # noqa: S608
             f"SELECT p.id, p.{column} FROM data_passage AS p "
-            "JOIN data_document AS d ON d.id = p.document_id "
-            f"WHERE p.{column} @@ ({any_term}) AND (%s::text IS NULL OR d.collection = %s) "
-            f"ORDER BY ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, ({any_term}), 1) DESC, p.id "
+            f"WHERE p.{column} @@ {_postgres_any(len(candidate_terms))} "
+            "AND (%s::text IS NULL OR p.document_id IN ("
+            "SELECT id FROM data_document WHERE collection = %s)) "
+            f"ORDER BY ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, {any_word}, 1) DESC, p.id "
             "LIMIT %s) "
             "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "
             f"{ranks} AS score FROM matched JOIN data_passage AS p ON p.id = matched.id "
             "JOIN data_document AS d ON d.id = p.document_id "
             "ORDER BY score DESC, p.id LIMIT %s",
             [
-                *selective,
+                *candidate_terms,
                 collection,
                 collection,
-                *selective,
+                *rarity,
                 count * _POSTGRES_PREFILTER,
-                *(value for term in query_terms for value in (rarity[term], term)),
+                *(value for term, weight in rarity.items() for value in (weight, term)),
                 count,
             ],
         )
-        rows = cursor.fetchall()
-    return _Matches(candidates=[_candidate(row) for row in rows], rarity=rarity)
+        rows: list[Sequence[object]] = cursor.fetchall()
+    return rows
+
+
+def _postgres_any(words: int) -> str:
+    return "(SELECT " + " || ".join(["plainto_tsquery('english', %s)"] * words) + ")"
 
 
 def _candidate(row: Sequence[object]) -> _Candidate:
@@ -188,32 +197,30 @@ def _candidate(row: Sequence[object]) -> _Candidate:
     )
 
 
-def _selective(
-    query_terms: list[str], document_frequencies: Sequence[int], *, total: int
-) -> list[str]:
-    """Return the words that make a passage a candidate: all but those found in a large share of
-    a large index, which would make most passages candidates while adding little to any rank.
-    When every word found is that common, all of them are used.
+def _candidate_terms(frequencies: dict[str, int]) -> list[str]:
+    """Return the words that make a passage a candidate: the rarest found, as many as keep the
+    passages to rank within a budget (at least one word). Ranking is the cost of a search, and
+    it grows with the passages ranked, so this bounds it whatever the index size; a passage that
+    holds only the commoner words of a question is rarely its answer.
     """
-    common = _common(total=total)
-    frequencies = dict(zip(query_terms, document_frequencies, strict=True))
-    selective = [term for term in query_terms if frequencies[term] <= common]
-    if any(frequencies[term] for term in selective):
-        return selective
-    return query_terms
+    found = sorted(
+        (term for term, frequency in frequencies.items() if frequency), key=frequencies.__getitem__
+    )
+    chosen: list[str] = []
+    postings = 0
+    for term in found:
+        if chosen and postings + frequencies[term] > _CANDIDATE_POSTINGS:
+            break
+        chosen.append(term)
+        postings += frequencies[term]
+    return chosen
 
 
-def _common(*, total: int) -> float:
-    return max(total * _COMMON_SHARE, _COMMON_MINIMUM)
-
-
-def _rarity(
-    query_terms: list[str], document_frequencies: Sequence[int], *, total: int
-) -> dict[str, float]:
+def _rarity(counts: search_index.PassageCounts) -> dict[str, float]:
     """BM25's inverse document frequency of each word: high for rare words, near 0 for common."""
     return {
-        term: math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
-        for term, frequency in zip(query_terms, document_frequencies, strict=True)
+        term: math.log(1 + max(0.0, counts.total - frequency + 0.5) / (frequency + 0.5))
+        for term, frequency in counts.by_word.items()
     }
 
 
@@ -270,7 +277,12 @@ def _score(
 
 
 def _near(first: list[int], second: list[int]) -> bool:
-    return any(0 < b - a <= _PROXIMITY_CHARS for a in first for b in second)
+    """Whether a word at one of `second` (ascending offsets) follows one at `first` closely."""
+    for offset in first:
+        after = bisect.bisect_right(second, offset)
+        if after < len(second) and second[after] - offset <= _PROXIMITY_CHARS:
+            return True
+    return False
 
 
 def _hit(candidate: _Candidate, *, score: float, stems: dict[str, float]) -> records.PassageHit:
@@ -294,9 +306,11 @@ def _snippet(text: str, *, stems: dict[str, float]) -> str:
         for stem, offsets in terms.find_stems(text=text, stems=stems).items()
         for offset in offsets
     )
-    start, best = 0, 0.0
-    for offset, _ in found:
-        weight = sum(rarity for at, rarity in found if offset <= at < offset + _SNIPPET_CHARS)
+    start, best, end = 0, 0.0, 0
+    for first, (offset, _) in enumerate(found):
+        while end < len(found) and found[end][0] < offset + _SNIPPET_CHARS:
+            end += 1
+        weight = sum(rarity for _, rarity in found[first:end])
         if weight > best:
             start, best = offset, weight
     start = min(max(0, start - _SNIPPET_LEAD_CHARS), max(0, len(text) - _SNIPPET_CHARS))

@@ -61,10 +61,16 @@ def find_stems(*, text: str, stems: Collection[str]) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     if not stems:
         return found
-    for match in _stem_pattern(frozenset(stems)).finditer(text.lower()):
+    lowered = text.lower().replace("_", " ")
+    for match in _stem_pattern(frozenset(stems)).finditer(lowered):
+        start = match.start()
+        # The pattern finds the prefixes anywhere (which lets `re` jump between their first
+        # letters); one inside a word is passed over with the rest of that word.
+        if start and lowered[start - 1].isalnum():
+            continue
         word_stem = _stem(match.group())
         if word_stem in stems:
-            found.setdefault(word_stem, []).append(match.start())
+            found.setdefault(word_stem, []).append(start)
     return found
 
 
@@ -79,10 +85,12 @@ def stem(*, word: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _stem_pattern(stems: frozenset[str]) -> re.Pattern[str]:
-    """A pattern for the words that may have one of `stems`: those starting like one of them."""
+    """A pattern for the words that may have one of `stems`: those starting like one of them, up
+    to their end (underscores, turned into spaces, end them as they do in `words`).
+    """
     prefixes = sorted({word[:-1] if len(word) > 3 else word for word in stems}, key=len)
     alternatives = "|".join(re.escape(prefix) for prefix in reversed(prefixes))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
+    return re.compile(rf"(?:{alternatives})[^\W_]*")
 
 
 @functools.lru_cache(maxsize=65_536)

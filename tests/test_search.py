@@ -4,9 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
-from domain import operations, passages, search
+from domain import operations, passages, search, search_index
 
 _NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -110,6 +111,41 @@ async def test_removed_documents_are_no_longer_found() -> None:
     assert await search.search_passages(query="pager") == []
 
 
+async def test_the_word_counts_follow_the_passages_as_documents_change() -> None:
+    words = ["vault", "restart", "missing"]
+    counted = sync_to_async(search_index.passage_counts)
+    await _store("keys.md", "# Keys\n\nRotate the vault keys.\n")
+    await _store("workers.md", "# Workers\n\nRestarting them after a vault change.\n")
+    both = await counted(words=words)
+
+    await _store("workers.md", "# Workers\n\nThey restart on deploy.\n")
+    re_stored = await counted(words=words)
+    await operations.remove_documents(collection="handbook", paths=["keys.md"])
+    removed = await counted(words=words)
+    await sync_to_async(call_command)("flush", interactive=False, verbosity=0)
+    flushed = await counted(words=words)
+
+    assert both == search_index.PassageCounts(
+        total=2, by_word={"vault": 2, "restart": 1, "missing": 0}
+    )
+    assert re_stored.by_word == {"vault": 1, "restart": 1, "missing": 0}
+    assert removed == search_index.PassageCounts(
+        total=1, by_word={"vault": 0, "restart": 1, "missing": 0}
+    )
+    assert flushed == search_index.PassageCounts(
+        total=0, by_word={"vault": 0, "restart": 0, "missing": 0}
+    )
+
+
+async def test_a_word_of_an_indexed_passage_is_never_counted_as_held_by_none() -> None:
+    await _store("stance.md", "# Stance\n\nWe argue against it, over and over.\n")
+    await _store("other.md", "# Other\n\nNothing here.\n")
+
+    counts = await sync_to_async(search_index.passage_counts)(words=["against", "over", "argue"])
+
+    assert all(1 <= count <= counts.total for count in counts.by_word.values())
+
+
 async def test_the_limit_caps_the_hits() -> None:
     for n in range(4):
         await _store(f"page-{n}.md", f"# Page {n}\n\nThe vault holds secrets.\n")
@@ -206,8 +242,10 @@ def test_the_search_command_prints_numbered_hits_for_people(tmp_path: Path) -> N
     assert missing.getvalue().strip() == "No passages found."
 
 
-async def test_in_a_large_index_a_very_common_word_alone_does_not_make_a_hit(monkeypatch) -> None:
-    monkeypatch.setattr(search, "_COMMON_MINIMUM", 2)
+async def test_when_rarer_words_fill_the_budget_a_commoner_word_alone_does_not_make_a_hit(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(search, "_CANDIDATE_POSTINGS", 3)
     for n in range(5):
         await _store(f"page-{n}.md", f"# Page {n}\n\nThe service runs.\n")
     await _store("pager.md", "# Pager\n\nThe service pages the on-call engineer.\n")

@@ -12,6 +12,8 @@ drops its triggers; such a migration must create the trigger again.
 
 from django.db import migrations
 
+from data.migrations._per_vendor import run_sql
+
 _FORWARD = {
     "sqlite": [
         "CREATE VIRTUAL TABLE data_passage_search USING fts5("
@@ -36,14 +38,6 @@ _BACKWARD = {
 }
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        for statement in statements[schema_editor.connection.vendor]:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -51,5 +45,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run(_FORWARD), _run(_BACKWARD)),
+        run_sql(forward=_FORWARD, backward=_BACKWARD),
     ]
