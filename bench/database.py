@@ -11,18 +11,16 @@ writes what it measured as JSON.
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from bench.search_quality import fresh_database, use_database
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PARTS = ["ack", "fan_out", "in_flight", "scale_out", "search"]
@@ -35,47 +33,21 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="Fewer events (0 < S <= 1).")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="Only these.")
     arguments = parser.parse_args()
-    with _fresh_database(arguments.database_url) as database_url:
+    url = urlsplit(arguments.database_url)
+    if url.scheme == "sqlite":
+        fresh = fresh_database("")
+    else:
+        fresh = fresh_database(arguments.database_url, name=url.path.strip("/"))
+    with fresh as database_url:
         figures = _run(database_url, scale=arguments.scale, parts=arguments.parts)
     arguments.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
-@contextlib.contextmanager
-def _fresh_database(database_url: str) -> Iterator[str]:
-    parts = urlsplit(database_url)
-    if parts.scheme == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="kraken-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.sqlite3"
-        return
-    import psycopg
-
-    name = parts.path.strip("/")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield database_url
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _run(database_url: str, *, scale: float, parts: list[str]) -> dict[str, Any]:
-    os.environ.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="kraken_bot.settings",
-        ENV_FILE="",
-        SECRET_KEY="bench-only-secret-key-never-used-to-serve-anything-at-all",  # noqa: S106
-        LOG_LEVEL="WARNING",
-    )
-    for command in (["migrate"], ["index_docs", "docs", "--collection", "kraken-bot"]):
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", *command, "-v", "0"], cwd=PROJECT_DIR, check=True
-        )
-    import django
+    from django.core.management import call_command
 
-    django.setup()
+    use_database(database_url)
+    call_command("index_docs", str(PROJECT_DIR / "docs"), collection="kraken-bot", verbosity=0)
     return asyncio.run(_measure(database_url, scale=scale, chosen=parts))
 
 
