@@ -134,7 +134,8 @@ def draw_chart(results: dict[str, dict[str, Any]], path: Path) -> None:
             samples.items(), ("tab:blue", "tab:orange"), strict=True
         ):
             axis.hist(series, bins=bins, alpha=0.6, label=label, color=colour)
-        axis.set_title(f"{results[name]['version']}: speed-up {fan_out['speedup_p50']}x (p50)")
+        database = " ".join(str(results[name]["version"]).split()[:2])
+        axis.set_title(f"{database}: speed-up {fan_out['speedup_p50']}x (p50)")
         axis.set_xlabel("event to reply (ms)")
         axis.set_ylabel("questions")
         axis.legend()
