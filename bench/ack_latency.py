@@ -15,7 +15,7 @@ from bench.bot import Bot, Replies, Sent, count_answers, running_bot, warm_up
 from bench.figures import distribution
 
 # Senders, and the events they send between them.
-LEVELS = {1: 50, 10: 150, 50: 300}
+LEVELS = {1: 30, 10: 100, 50: 250}
 ANSWERS_TIMEOUT_S = 120
 
 

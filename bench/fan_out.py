@@ -16,7 +16,7 @@ from bench import edge as edges
 from bench.bot import Bot, Replies, Sent, count_answers, running_bot, stored_questions, warm_up
 from bench.figures import distribution, percentile
 
-QUESTIONS = 40
+QUESTIONS = 30
 SENDERS = 5
 REPLY_TIMEOUT_S = 60
 STEPS = ("status", "store", "classify", "answer")

@@ -1,10 +1,12 @@
-"""Part 3, many in flight: 1,000 questions sent as fast as 50 senders can, to one server process
-whose model takes 2 s a request, so that they are all being answered at once.
+"""Part 3, many in flight: 1,000 questions sent at once (a connection each) to one server process
+whose model takes 2 s a request.
 
-It counts answers, duplicates and losses (from the fake Slack's records and the database), the
-wall time from the first event to the last reply, the server's peak memory (its resident set's
-high-water mark) and, on PostgreSQL, the most connections the server held at once, sampled every
-50 ms (bounded by its pool), and the errors its log shows.
+It counts answers, duplicates and losses (from the fake Slack's records and the database), how
+long until the last was acknowledged, the most questions acknowledged and not yet replied to at
+one time, the wall time from the first event to the last reply, the server's peak memory (its
+resident set's high-water mark), its CPU time per question, the errors its log shows and, on
+PostgreSQL, the most connections the server held at once, sampled every 50 ms (bounded by its
+pool), and the most of them busy at once.
 """
 
 import asyncio
@@ -23,7 +25,7 @@ from bench import edge as edges
 from bench.bot import SERVICE_NAME, Bot, Replies, Sent, count_answers, running_bot, warm_up
 
 QUESTIONS = 1000
-SENDERS = 50
+SENDERS = 1000
 ANSWERS_TIMEOUT_S = 240
 SAMPLE_EVERY_S = 0.05
 LOG_TROUBLE = ("ERROR", "Traceback", "too many connections", "PoolTimeout")
@@ -47,7 +49,7 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
             cpu_s = bot.cpu_s()
             started = time.perf_counter()
             batches = await asyncio.gather(*(_ask(bot, per_sender) for _ in range(SENDERS)))
-            sending_s = time.perf_counter() - started
+            acknowledged_s = time.perf_counter() - started
             sent = [one for batch in batches for one in batch]
             threads = [one.thread for one in sent]
             await replies.wait(threads, timeout_s=ANSWERS_TIMEOUT_S)
@@ -61,7 +63,7 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
         "latencies": dataclasses.asdict(edges.SLOW_MODEL),
         "senders": SENDERS,
         "answers": answers.as_dict(),
-        "sending_s": round(sending_s, 1),
+        "all_acknowledged_s": round(acknowledged_s, 1),
         "wall_s": round(wall_s, 1),
         "peak_in_flight": _peak_in_flight(sent, replies.finished_at),
         "server_cpu_ms_per_question": round(cpu_s * 1000 / len(sent), 1),

@@ -23,7 +23,7 @@ from slack import events
 from tests import slack_payloads as payloads
 from tests.servers import PROJECT_DIR
 
-QUESTIONS = 150
+QUESTIONS = 100
 LEFT_BEHIND = 20
 SENDERS = 20
 WORKERS = 2
