@@ -9,12 +9,13 @@ PORT ?= 8000
 RUN = $(UV) run --frozen
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench-search
+.PHONY: help install run test lint bench bench-search
 
 help:
 	@echo "make run   serve Kraken Bot on http://$(HOST):$(PORT) (SQLite, offline model)"
 	@echo "make test  run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lint  ruff, mypy and import-linter"
+	@echo "make bench  the load benchmark: figures to bench/results/ (SQLite and PostgreSQL)"
 	@echo "make bench-search  measure search quality on the shared corpus (SQLite and PostgreSQL)"
 
 .tools/bin/uv:
@@ -53,3 +54,10 @@ bench-search: install
 		--json bench-search-sqlite.json
 	$(RUN) python bench/search_quality.py --corpus $(BENCH_CORPUS) --qa $(BENCH_QA) \
 		--database-url $(BENCH_POSTGRES_URL) --json bench-search-postgresql.json
+
+# The load benchmark: the real service against fake Slack and LLM servers on 127.0.0.1, on SQLite
+# and on PostgreSQL (in a throwaway database of the URL's name, created and dropped by the run).
+# Writes bench/results/latest.json and bench/results/event_to_reply.png, and prints a table.
+BENCH_LOAD_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/kraken_bench_load
+bench: install
+	$(RUN) python -m bench --postgres-url $(BENCH_LOAD_POSTGRES_URL)

@@ -18,9 +18,9 @@ logger = logging.getLogger(__name__)
 
 QUESTION_EVENTS = ("app_mention", "message")
 MAX_ATTEMPTS = 3
-BATCH = 50
 
 Redeliver = Callable[[records.InboundEvent], Awaitable[None]]
+Clock = Callable[[], dt.datetime]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,28 +30,36 @@ class Recovered:
 
 
 async def recover_questions(
-    *, older_than_s: float, now: dt.datetime, redeliver: Redeliver
+    *, older_than_s: float, clock: Clock, redeliver: Redeliver
 ) -> Recovered:
-    """Answer every unanswered question whose receiver has been silent for `older_than_s`."""
+    """Answer every unanswered question whose receiver has been silent for `older_than_s`.
+
+    Events are claimed one at a time, each just before it is answered: a claim tells the other
+    sweepers the event is taken for `older_than_s`, so events claimed together and answered in
+    turn would look abandoned again once the first answers had taken that long, and another
+    sweeper would answer them a second time.
+    """
+    claimed = failed = 0
+    while event := await _claim_next(older_than_s=older_than_s, now=clock()):
+        claimed += 1
+        try:
+            await redeliver(event)
+        except Exception:
+            failed += 1
+            logger.exception("Unable to recover Slack event %s", event.event_id)
+    if claimed:
+        logger.info("Recovered %s unanswered questions (%s failed)", claimed, failed)
+    return Recovered(claimed=claimed, failed=failed)
+
+
+async def _claim_next(*, older_than_s: float, now: dt.datetime) -> records.InboundEvent | None:
     criteria = operations.ClaimCriteria(
         event_types=QUESTION_EVENTS,
         claimed_before=now - dt.timedelta(seconds=older_than_s),
         max_attempts=MAX_ATTEMPTS,
     )
-    claimed = failed = 0
-    while batch := await operations.claim_unanswered_events(
-        criteria=criteria, now=now, limit=BATCH
-    ):
-        claimed += len(batch)
-        for event in batch:
-            try:
-                await redeliver(event)
-            except Exception:
-                failed += 1
-                logger.exception("Unable to recover Slack event %s", event.event_id)
-    if claimed:
-        logger.info("Recovered %s unanswered questions (%s failed)", claimed, failed)
-    return Recovered(claimed=claimed, failed=failed)
+    claimed = await operations.claim_unanswered_events(criteria=criteria, now=now, limit=1)
+    return claimed[0] if claimed else None
 
 
 async def sweep_forever(
@@ -59,12 +67,12 @@ async def sweep_forever(
     interval_s: float,
     older_than_s: float,
     redeliver: Redeliver,
-    clock: Callable[[], dt.datetime],
+    clock: Clock,
 ) -> None:
     """Recover questions every `interval_s` until cancelled; a failed sweep waits for the next."""
     while True:
         await asyncio.sleep(interval_s)
         try:
-            await recover_questions(older_than_s=older_than_s, now=clock(), redeliver=redeliver)
+            await recover_questions(older_than_s=older_than_s, clock=clock, redeliver=redeliver)
         except Exception:
             logger.exception("The recovery sweep failed; trying again in %s s", interval_s)

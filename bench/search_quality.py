@@ -60,7 +60,7 @@ def main() -> None:
     if arguments.copies < 1:
         parser.error("--copies must be at least 1")
     questions = _questions(arguments.qa)
-    with _fresh_database(arguments.database_url) as database_url:
+    with fresh_database(arguments.database_url) as database_url:
         figures = _measure(
             corpus=arguments.corpus,
             questions=questions,
@@ -89,7 +89,9 @@ def _questions(path: Path) -> list[Question]:
 
 
 @contextmanager
-def _fresh_database(database_url: str) -> Iterator[str]:
+def fresh_database(database_url: str, *, name: str = BENCH_DATABASE) -> Iterator[str]:
+    """A new, empty database for one run, and its URL: a temporary SQLite file without a URL, or
+    the database `name` on the URL's PostgreSQL server (dropped first if it exists, and after)."""
     if not database_url:
         with tempfile.TemporaryDirectory(prefix="kraken-bench-") as folder:
             yield f"sqlite:///{folder}/bench.sqlite3"
@@ -101,18 +103,26 @@ def _fresh_database(database_url: str) -> Iterator[str]:
 
     maintenance = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as server:
-        server.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        server.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.execute(f"CREATE DATABASE {name}")
     try:
-        yield urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+        yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
         with psycopg.connect(maintenance, autocommit=True) as server:
-            server.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+            server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _measure(
     *, corpus: Path, questions: list[Question], database_url: str, copies: int, verbose: bool
 ) -> dict[str, object]:
+    use_database(database_url)
+    return asyncio.run(
+        _index_and_search(corpus=corpus, questions=questions, copies=copies, verbose=verbose)
+    )
+
+
+def use_database(database_url: str) -> None:
+    """Set Django up in this process on the database, migrated."""
     os.environ.update(
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="kraken_bot.settings",
@@ -127,9 +137,6 @@ def _measure(
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return asyncio.run(
-        _index_and_search(corpus=corpus, questions=questions, copies=copies, verbose=verbose)
-    )
 
 
 async def _index_and_search(

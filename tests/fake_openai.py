@@ -4,8 +4,10 @@ requests from a script, and records what it was sent.
 Each request takes the next scripted step (of the script for a tool the request offers, such as
 `search_docs` for the docs answerer, when there is one; else of the default script): a tool call,
 a final structured output, a delay, an HTTP error, or a malformed body. Requests beyond the script
-get a 500. A request with `stream: true` gets the same reply as server-sent events, its arguments
-cut into pieces that can be spaced out in time, as a model writing its answer would send them.
+get a 500, or, when `respond` is set, the step it makes of the request (so a benchmark can answer
+any number of questions). A request with `stream: true` gets the same reply as server-sent events,
+its arguments cut into pieces that can be spaced out in time, as a model writing its answer would
+send them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import asyncio
 import contextlib
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,7 @@ class FakeOpenAI:
     scripts: dict[str, list[Step]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
+    respond: Callable[[dict[str, Any]], Step] | None = None
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     def tool_call(
@@ -47,19 +50,28 @@ class FakeOpenAI:
         piece_delay_s: float = 0.0,
         when_offered: str = "",
     ) -> None:
+        self._add(when_offered, self.tool_call_step(name, arguments, piece_delay_s=piece_delay_s))
+
+    def tool_call_step(
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        *,
+        delay_s: float = 0.0,
+        piece_delay_s: float = 0.0,
+    ) -> Step:
+        """A reply that calls the tool (or, with an output tool, gives the final output)."""
         call = {
             "id": f"call_{next(self._ids)}",
             "type": "function",
             "function": {"name": name, "arguments": json.dumps(arguments)},
         }
-        self._add(
-            when_offered,
-            Step(
-                body=self._completion(
-                    {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
-                ),
-                piece_delay_s=piece_delay_s,
+        return Step(
+            body=self._completion(
+                {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
             ),
+            delay_s=delay_s,
+            piece_delay_s=piece_delay_s,
         )
 
     def error(self, status: int, *, delay_s: float = 0.0, when_offered: str = "") -> None:
@@ -84,6 +96,8 @@ class FakeOpenAI:
         )
         if script:
             return script.pop(0)
+        if self.respond is not None:
+            return self.respond(body)
         return Step(status=500, body={"error": {"message": "no scripted reply"}})
 
     def _completion(self, message: dict[str, Any], finish_reason: str) -> dict[str, Any]:

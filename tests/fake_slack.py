@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ class FakeSlack:
     api_url: str = ""
     calls: list[SlackCall] = field(default_factory=list)
     threads: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    posted: dict[str, SlackCall] = field(default_factory=dict)
     _behaviours: dict[str, list[_Behaviour]] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -79,9 +80,20 @@ class FakeSlack:
 
     async def wait_for(self, method: str, count: int = 1) -> list[SlackCall]:
         """Wait until the method has been called `count` times; return its calls."""
-        async with self._changed:
-            await self._changed.wait_for(lambda: len(self.calls_to(method)) >= count)
+        await self.wait_until(lambda: len(self.calls_to(method)) >= count)
         return self.calls_to(method)
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Wait until the condition holds, checking it after every call."""
+        async with self._changed:
+            await self._changed.wait_for(condition)
+
+    def thread_of(self, call: SlackCall) -> str | None:
+        """The thread a call wrote to: its own `thread_ts`, or that of the message it changes."""
+        if "thread_ts" in call.args:
+            return str(call.args["thread_ts"])
+        created = self.posted.get(str(call.args.get("ts", "")))
+        return self.thread_of(created) if created is not None else None
 
     def _queue(self, method: str, times: int, behaviour: _Behaviour) -> None:
         self._behaviours.setdefault(method, []).extend([behaviour] * times)
@@ -117,6 +129,7 @@ class FakeSlack:
             case "auth.test":
                 return {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID}
             case "chat.postMessage" | "chat.startStream":
+                self.posted[ts] = call
                 return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, **args}}
             case "chat.update" | "chat.appendStream" | "chat.stopStream" | "chat.delete":
                 return {"ok": True, "channel": channel, "ts": args.get("ts", ts)}

@@ -63,15 +63,23 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterator[Served]:
-    """Run `manage.py serve` with the arguments on a free port, until stopped or left."""
+async def served(
+    *arguments: str,
+    environment: Mapping[str, str],
+    launcher: tuple[str, ...] = (str(PROJECT_DIR / "manage.py"),),
+    workers: int = 1,
+) -> AsyncIterator[Served]:
+    """Run `manage.py serve` with the arguments on a free port, until stopped or left. Another
+    `launcher` (Python's arguments before `serve`) runs the command some other way."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(PROJECT_DIR / "manage.py"),
+        *launcher,
         "serve",
         "--port",
         str(port),
+        "--workers",
+        str(workers),
         *arguments,
         cwd=PROJECT_DIR,
         env=dict(environment),
@@ -80,7 +88,9 @@ async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterat
     )
     service = Served(url=f"http://127.0.0.1:{port}", process=process)
     try:
-        await asyncio.wait_for(_until_listening(process, into=service.log), STARTUP_TIMEOUT_S)
+        await asyncio.wait_for(
+            _until_listening(process, into=service.log, workers=workers), STARTUP_TIMEOUT_S
+        )
         # Keep reading the server's log so a full pipe never blocks it.
         service.draining = asyncio.create_task(_drain(process, into=service.log))
         yield service
@@ -94,10 +104,18 @@ async def _drain(process: asyncio.subprocess.Process, *, into: list[str]) -> Non
         into.append(line.decode(errors="replace"))
 
 
-async def _until_listening(process: asyncio.subprocess.Process, *, into: list[str]) -> None:
+async def _until_listening(
+    process: asyncio.subprocess.Process, *, into: list[str], workers: int
+) -> None:
+    """Until uvicorn listens: a single process says so once started; with several workers it
+    says so first, and each worker listens once it has started."""
     assert process.stdout is not None
+    running = False
+    started = 0
     async for line in process.stdout:
         into.append(line.decode(errors="replace"))
-        if b"Uvicorn running on" in line:
+        running = running or b"Uvicorn running on" in line
+        started += b"Application startup complete" in line
+        if running and (workers == 1 or started >= workers):
             return
     raise RuntimeError("the server stopped before it listened:\n" + "".join(into))

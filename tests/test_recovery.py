@@ -7,8 +7,9 @@ import sys
 
 from django.utils import timezone
 
+from application import recover_questions
 from data import models
-from domain import operations
+from domain import operations, records
 from tests import slack_payloads as payloads
 from tests.factories import InboundEventFactory, QuestionFactory
 from tests.fake_slack import FakeSlack
@@ -76,6 +77,35 @@ async def test_answered_recent_and_exhausted_events_are_not_claimed() -> None:
     )
 
     assert claimed == []
+
+
+async def test_a_sweep_longer_than_the_silence_it_waits_for_answers_each_question_once() -> None:
+    left = [await _event_left_by_a_dead_process(stored=True) for _ in range(3)]
+    older_than_s, answer_s = 300, 200  # each answer is quicker than that, the three are not
+    now = [timezone.now()]
+    answered: list[tuple[str, str]] = []
+
+    def answering_as(sweeper: str) -> recover_questions.Redeliver:
+        async def redeliver(event: records.InboundEvent) -> None:
+            answered.append((sweeper, event.event_id))
+            now[0] += dt.timedelta(seconds=answer_s)
+            await models.Question.objects.filter(inbound_event__event_id=event.event_id).aupdate(
+                status=models.QuestionStatus.ANSWERED, answered_at=now[0]
+            )
+            if len(answered) == 2:  # another process sweeps while the first is still at it
+                await recover_questions.recover_questions(
+                    older_than_s=older_than_s,
+                    clock=lambda: now[0],
+                    redeliver=answering_as("second sweeper"),
+                )
+
+        return redeliver
+
+    await recover_questions.recover_questions(
+        older_than_s=older_than_s, clock=lambda: now[0], redeliver=answering_as("first sweeper")
+    )
+
+    assert sorted(event_id for _, event_id in answered) == sorted(e.event_id for e in left)
 
 
 async def _recover_questions(slack: FakeSlack) -> asyncio.subprocess.Process:

@@ -32,7 +32,7 @@ class Command(AsyncCommand):
         if options["older_than"] < 0:
             raise CommandError("--older-than must be zero or more seconds")
         recovered = await recover_questions.recover_questions(
-            older_than_s=options["older_than"], now=timezone.now(), redeliver=recovery.redeliver
+            older_than_s=options["older_than"], clock=timezone.now, redeliver=recovery.redeliver
         )
         self.stdout.write(
             f"Recovered {recovered.claimed} unanswered questions ({recovered.failed} failed)."
