@@ -11,8 +11,13 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.slack_payloads import SIGNING_SECRET
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 30
+COMMAND_TIMEOUT_S = 60
+# The longest log line read from a served process (a request's body can be in one).
+LOG_LINE_LIMIT = 16 * 1024 * 1024
 
 
 def free_port() -> int:
@@ -42,6 +47,37 @@ def database_url_shared_with_tests() -> str:
     return f"sqlite:///{settings['NAME']}"
 
 
+def bot_environment(*, slack_api_url: str, **overrides: str) -> dict[str, str]:
+    """The environment of a bot served in a subprocess: the test's database, the fake Slack, no
+    recovery sweep (tests run recovery when they mean to), and the given variables."""
+    return subprocess_environment(
+        **{
+            "DATABASE_URL": database_url_shared_with_tests(),
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_api_url,
+            "RECOVERY_INTERVAL_S": "0",
+            **overrides,
+        }
+    )
+
+
+async def manage(*arguments: str, environment: Mapping[str, str]) -> tuple[int, str]:
+    """Run a `manage.py` command in a subprocess; return its exit status and its output."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(PROJECT_DIR / "manage.py"),
+        *arguments,
+        cwd=PROJECT_DIR,
+        env=dict(environment),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT_S)
+    assert process.returncode is not None
+    return process.returncode, output.decode(errors="replace")
+
+
 @dataclass
 class Served:
     """A running service: its URL, and a graceful stop (SIGTERM, as a deploy sends)."""
@@ -63,8 +99,11 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterator[Served]:
-    """Run `manage.py serve` with the arguments on a free port, until stopped or left."""
+async def served(
+    *arguments: str, environment: Mapping[str, str], workers: int = 1
+) -> AsyncIterator[Served]:
+    """Run `manage.py serve` with the arguments on a free port, until stopped or left; with
+    several workers, until every one of them has started."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -72,15 +111,20 @@ async def served(*arguments: str, environment: Mapping[str, str]) -> AsyncIterat
         "serve",
         "--port",
         str(port),
+        "--workers",
+        str(workers),
         *arguments,
         cwd=PROJECT_DIR,
         env=dict(environment),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        limit=LOG_LINE_LIMIT,
     )
     service = Served(url=f"http://127.0.0.1:{port}", process=process)
     try:
-        await asyncio.wait_for(_until_listening(process, into=service.log), STARTUP_TIMEOUT_S)
+        await asyncio.wait_for(
+            _until_listening(process, workers=workers, into=service.log), STARTUP_TIMEOUT_S
+        )
         # Keep reading the server's log so a full pipe never blocks it.
         service.draining = asyncio.create_task(_drain(process, into=service.log))
         yield service
@@ -94,10 +138,17 @@ async def _drain(process: asyncio.subprocess.Process, *, into: list[str]) -> Non
         into.append(line.decode(errors="replace"))
 
 
-async def _until_listening(process: asyncio.subprocess.Process, *, into: list[str]) -> None:
+async def _until_listening(
+    process: asyncio.subprocess.Process, *, workers: int, into: list[str]
+) -> None:
+    """Until uvicorn listens and each worker has started: with several workers, uvicorn says it
+    is running before any worker accepts connections."""
     assert process.stdout is not None
+    listening, started = False, 0
     async for line in process.stdout:
         into.append(line.decode(errors="replace"))
-        if b"Uvicorn running on" in line:
+        listening = listening or b"Uvicorn running on" in line
+        started += b"Application startup complete" in line
+        if listening and started >= workers:
             return
     raise RuntimeError("the server stopped before it listened:\n" + "".join(into))
