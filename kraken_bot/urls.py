@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from kraken_bot import health
+from kraken_bot import health, metrics
 from slack import events_view
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("slack/events", events_view.slack_events, name="slack-events"),
 ]
