@@ -74,7 +74,8 @@ class FakeSlack:
 
     def rate_limit_at_random(self, share: float, *, seed: int = 10) -> None:
         """From now on, answer this share of all calls 429 (`Retry-After: 0`), drawn from a seeded
-        generator; those calls are also kept in `rate_limited`."""
+        generator; those calls are also kept in `rate_limited`. A call made again after its 429
+        (the same method and arguments) goes through, as it would once Slack's limit is over."""
         self.faults = RandomFaults({"ratelimited": share}, seed=seed)
 
     def server_error(self, method: str, *, times: int = 1) -> None:
@@ -117,12 +118,18 @@ class FakeSlack:
                 {"Retry-After": str(behaviour.retry_after_s)} if behaviour.retry_after_s else {}
             )
             return web.json_response(behaviour.body, status=behaviour.status, headers=headers)
-        if self.faults and self.faults.draw():
+        if self.faults and not self._refused_before(call) and self.faults.draw():
             self.rate_limited.append(call)
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
             )
         return web.json_response(self._success(call))
+
+    def _refused_before(self, call: SlackCall) -> bool:
+        return any(
+            (refused.method, refused.args) == (call.method, call.args)
+            for refused in self.rate_limited
+        )
 
     def _success(self, call: SlackCall) -> dict[str, Any]:
         args = call.args
