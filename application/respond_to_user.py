@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 
 from agents import classifier, docs_answerer, errors, usage
-from application import ports, thread_context
+from application import log_context, metrics, ports, thread_context
 from domain import operations, records, search
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,9 @@ async def respond_to_user(
     delivered = await _deliver(steps, writer=writer)
     timings = steps.timings() | {"reply": delivered.elapsed_ms, "total": _elapsed_ms(started)}
     if steps.stored.value is None:
+        metrics.count_failed(reason="store", timings_ms=timings)
         raise QuestionNotStored("The question was replied to but could not be stored")
+    log_context.question_id.set(steps.stored.value.id)
     return await _record(
         steps,
         question_id=steps.stored.value.id,
@@ -193,18 +195,15 @@ async def _record(
     answered_at: dt.datetime,
 ) -> records.Question:
     answer = steps.answered.value
-    if answer is None:
+    if answer is None or delivered.error is not None:
+        reason, error = _failure(steps, delivered)
+        logger.warning("Question %s failed (%s): %s", question_id, reason, error)
+        metrics.count_failed(reason=reason, timings_ms=timings)
         return await operations.record_failure(
-            question_id=question_id, error=_describe(steps.answered.error), timings_ms=timings
-        )
-    if delivered.error is not None:
-        return await operations.record_failure(
-            question_id=question_id,
-            error=f"Unable to send the answer: {_describe(delivered.error)}",
-            timings_ms=timings,
+            question_id=question_id, error=error, timings_ms=timings
         )
     classified = steps.classified.value
-    return await operations.record_answer(
+    recorded = await operations.record_answer(
         question_id=question_id,
         answer=records.Answer(
             text=answer.text,
@@ -216,6 +215,19 @@ async def _record(
         ),
         answered_at=answered_at,
     )
+    logger.info("Question %s answered in %.0f ms", question_id, timings["total"])
+    metrics.count_answered(recorded)
+    return recorded
+
+
+def _failure(steps: _FanOut, delivered: _Outcome[str]) -> tuple[str, str]:
+    """Why a question failed, as a metric's reason and as the error stored with it."""
+    failed = steps.answered.error
+    if isinstance(failed, errors.UnableToAnswer):
+        return "model", _describe(failed)
+    if failed is not None:
+        return "unexpected", _describe(failed)
+    return "reply", f"Unable to send the answer: {_describe(delivered.error)}"
 
 
 async def _timed(step: Awaitable[T]) -> _Outcome[T]:

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 from agents import errors, summariser
-from application import ports, thread_context
+from application import metrics, ports, thread_context
 from domain import operations, records
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ async def summarise_thread(
     except errors.UnableToAnswer as error:
         await writer.fail(text=FAILURE_TEXT)
         return await operations.record_failure(question_id=stored.id, error=str(error))
+    metrics.count_usage(summarised.usage)
     text = render_summary(summarised.summary, note=context.note)
     reply_ts = await writer.finish(reply=ports.Reply(question_id=stored.id, text=text))
     return await operations.record_answer(

@@ -122,5 +122,5 @@ def _passage_ids(tool_content: str) -> list[int]:
 async def fake_edge() -> AsyncIterator[Edge]:
     async with fake_slack_server() as slack, fake_openai_server() as llm:
         edge = Edge(slack=slack, llm=llm)
-        llm.respond = edge.model_reply
+        llm.answer_with(edge.model_reply)
         yield edge

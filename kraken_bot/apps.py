@@ -1,5 +1,7 @@
 """The entry-points app: it carries the admin registrations and the management commands."""
 
+import logging
+
 from django.apps import AppConfig
 from django.conf import settings
 
@@ -14,7 +16,10 @@ class KrakenBotConfig(AppConfig):
         """Refuse to start with an LLM configuration pydantic-ai cannot use (no I/O here).
 
         pydantic-ai takes seconds to import, so commands that need no model do not pay for it.
+        With JSON logs, Python's warnings become log lines too, so every line is an object.
         """
+        if settings.LOG_FORMAT == "json":
+            logging.captureWarnings(True)
         if not settings.LLM_MODEL:
             return
         from agents import models

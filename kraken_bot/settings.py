@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import django_stubs_ext
-from marshmallow.validate import URL, Range
+from marshmallow.validate import URL, OneOf, Range
 
 from kraken_bot.configuration import ConfigurationError, read_environment, seal
 
@@ -33,6 +33,8 @@ SECRET_KEY = env.str("SECRET_KEY", "")
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", [])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", [])
 LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=lambda level: level.upper() in _LOG_LEVELS)
+LOG_FORMAT = env.str("LOG_FORMAT", "text", validate=OneOf(["text", "json"]))
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
 
 DATABASES = {
     "default": env.dj_db_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)
@@ -107,6 +109,9 @@ def _database_options(database: dict[str, Any]) -> dict[str, Any]:
 
 DATABASES["default"]["OPTIONS"] = _database_options(DATABASES["default"])
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# With the pool, Django then checks each connection as it is taken from the pool (an empty query):
+# one the server dropped (a restart, a failover) is replaced, not handed to a request to fail it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Kraken Bot's own app comes first so that its admin templates override Django's.
 INSTALLED_APPS = [
@@ -162,9 +167,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# Behind a load balancer that terminates TLS; the health check stays reachable over plain HTTP.
+# Behind a load balancer that terminates TLS; the health check and the metrics (scraped from
+# inside the network) stay reachable over plain HTTP.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_SSL_REDIRECT = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -177,9 +183,18 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kraken_bot.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "line",
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
+    "loggers": {
+        # bolt logs the whole body of a request with a bad signature: anyone's text, up to
+        # megabytes a line. The refusal is still logged (by Django) and counted in /metrics.
+        "slack_bolt.RequestVerification": {"level": "WARNING"},
+    },
 }

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from slack_sdk.web.async_client import AsyncWebClient
 
-from application import respond_to_user, summarise_thread
+from application import log_context, respond_to_user, summarise_thread
 from domain import records
 from slack import chat, ephemeral, events, thread_replies
 
@@ -42,6 +42,7 @@ async def answer_in_thread(
     asked: events.Asked, *, client: AsyncWebClient, bot_id: str, stored_id: int | None = None
 ) -> None:
     origin = asked.origin
+    log_context.event_id.set(origin.event_id)
     if not asked.text:
         await _reply(client, origin, EMPTY_MENTION_HINT)
         return

@@ -34,31 +34,54 @@ class Asked:
     wants_summary: bool
 
 
+def readable(body: dict[str, Any]) -> bool:
+    """Whether bolt can read the body: its own middleware takes an `event` for an object."""
+    return isinstance(body.get("event", {}), dict)
+
+
 def kind_of(body: dict[str, Any], *, bot_user_id: str | None) -> EventKind:
     """What the bot does with an Events API payload."""
     event = body.get("event")
-    if not isinstance(event, dict):
+    if not isinstance(event, dict) or not _is_text(body.get("event_id")):
         return EventKind.IGNORED
     match event.get("type"):
         case "app_mention" if _from_a_person(event, bot_user_id):
             return EventKind.MENTION
         case "message" if event.get("channel_type") == "im" and _from_a_person(event, bot_user_id):
             return EventKind.DIRECT_MESSAGE
-        case "assistant_thread_started" | "assistant_thread_context_changed":
+        case "assistant_thread_started" | "assistant_thread_context_changed" if _in_a_thread(
+            event.get("assistant_thread")
+        ):
             return EventKind.ASSISTANT_THREAD
-        case "app_home_opened" if event.get("tab") == "messages":
+        case "app_home_opened" if event.get("tab") == "messages" and _is_text(event.get("channel")):
             return EventKind.MESSAGES_TAB_OPENED
     return EventKind.IGNORED
 
 
 def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A person's message, saying where it was (channel, ts, thread): what an answer needs."""
     return (
         "subtype" not in event
         and not event.get("bot_id")
-        and bool(event.get("user"))
+        and _is_text(event.get("user"))
         and event.get("user") != bot_user_id
+        and _is_text(event.get("channel"))
+        and _is_text(event.get("ts"))
+        and isinstance(event.get("thread_ts", ""), str)
         and isinstance(event.get("text", ""), str)
     )
+
+
+def _in_a_thread(thread: Any) -> bool:
+    return (
+        isinstance(thread, dict)
+        and _is_text(thread.get("channel_id"))
+        and _is_text(thread.get("thread_ts"))
+    )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 def message_key(body: dict[str, Any]) -> str | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
+from application import log_context, metrics
 from domain import operations
 from slack import events
 
@@ -31,8 +32,10 @@ async def record_in_inbox(
         return None
     kind = events.kind_of(body, bot_user_id=context.bot_user_id)
     if kind is events.EventKind.IGNORED:
+        metrics.slack_events.labels(outcome="ignored").inc()
         return BoltResponse(status=200, body="")
     event_id = str(body.get("event_id", ""))
+    log_context.event_id.set(event_id)
     try:
         await operations.record_event(
             event_id=event_id,
@@ -43,13 +46,17 @@ async def record_in_inbox(
             message_key=events.message_key(body) if kind in _QUESTIONS else None,
         )
     except operations.EventAlreadyRecorded:
+        metrics.slack_events.labels(outcome="duplicate").inc()
         logger.info(
             "Slack event %s was already recorded: acknowledged, not handled again", event_id
         )
         return BoltResponse(status=200, body="")
     except DatabaseError:
+        metrics.slack_events.labels(outcome="unrecorded").inc()
         logger.exception("Unable to record Slack event %s: Slack will deliver it again", event_id)
         return BoltResponse(status=503, body="")
+    metrics.slack_events.labels(outcome="recorded").inc()
+    logger.info("Slack event %s recorded (%s)", event_id, kind)
     await next()
     return None
 

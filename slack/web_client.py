@@ -9,7 +9,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+
+from application import metrics
 
 TIMEOUT_S = 10
 RETRIES = 3
@@ -19,6 +24,7 @@ def build_web_client(*, wait_out_rate_limits: bool = True) -> AsyncWebClient:
     """A client with the bot token from the settings. Without `wait_out_rate_limits`, a 429 is
     raised at once, for calls the bot would rather do without than wait a minute for."""
     retries: list[AsyncRetryHandler] = [
+        _CountCalls(),
         AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
         AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
     ]
@@ -30,3 +36,25 @@ def build_web_client(*, wait_out_rate_limits: bool = True) -> AsyncWebClient:
         timeout=TIMEOUT_S,
         retry_handlers=retries,
     )
+
+
+class _CountCalls(AsyncRetryHandler):
+    """Counts every request and every 429 for `/metrics`; never asks for a retry itself.
+
+    slack_sdk asks each retry handler in turn after every response (and every failed request),
+    so the first handler sees them all, retries of the handlers after it included.
+    """
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = request.url.rsplit("/", 1)[-1]
+        metrics.slack_api_calls.labels(method=method).inc()
+        if response is not None and response.status_code == 429:
+            metrics.slack_api_rate_limited.labels(method=method).inc()
+        return False

@@ -4,10 +4,10 @@ requests from a script, and records what it was sent.
 Each request takes the next scripted step (of the script for a tool the request offers, such as
 `search_docs` for the docs answerer, when there is one; else of the default script): a tool call,
 a final structured output, a delay, an HTTP error, or a malformed body. Requests beyond the script
-get a 500, or, when `respond` is set, the step it makes of the request (so a benchmark can answer
-any number of questions). A request with `stream: true` gets the same reply as server-sent events,
-its arguments cut into pieces that can be spaced out in time, as a model writing its answer would
-send them.
+get a 500, unless a responder is set (`answer_with`), which makes each reply from its request.
+`fail_at_random` turns a seeded share of all requests into errors and timeouts. A request with
+`stream: true` gets the same reply as server-sent events, its arguments
+cut into pieces that can be spaced out in time, as a model writing its answer would send them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.faults import RandomFaults
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +41,9 @@ class FakeOpenAI:
     scripts: dict[str, list[Step]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
-    respond: Callable[[dict[str, Any]], Step] | None = None
+    faults: RandomFaults | None = None
+    _responder: Callable[[dict[str, Any]], Step] | None = None
+    _timeout_s: float = 0.0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     def tool_call(
@@ -74,6 +78,18 @@ class FakeOpenAI:
             piece_delay_s=piece_delay_s,
         )
 
+    def answer_with(self, responder: Callable[[dict[str, Any]], Step]) -> None:
+        """Reply to every request the scripts do not cover with `responder(request body)`."""
+        self._responder = responder
+
+    def fail_at_random(
+        self, *, errors: float, timeouts: float, timeout_s: float, seed: int = 20
+    ) -> None:
+        """From now on, answer a share of requests with a 500 and a share only after
+        `timeout_s`, drawn from a seeded generator; `faults.injected` counts them."""
+        self.faults = RandomFaults({"error": errors, "timeout": timeouts}, seed=seed)
+        self._timeout_s = timeout_s
+
     def error(self, status: int, *, delay_s: float = 0.0, when_offered: str = "") -> None:
         body = {"error": {"message": "scripted failure", "type": "server_error"}}
         self._add(when_offered, Step(status=status, body=body, delay_s=delay_s))
@@ -89,6 +105,12 @@ class FakeOpenAI:
         self.scripts.setdefault(when_offered, []).append(step)
 
     def _next_step(self, body: dict[str, Any]) -> Step:
+        fault = self.faults.draw() if self.faults else None
+        if fault == "error":
+            return Step(status=500, body={"error": {"message": "injected fault"}})
+        if fault == "timeout":
+            late = self._completion({"role": "assistant", "content": "late"}, "stop")
+            return Step(body=late, delay_s=self._timeout_s)
         offered = [tool["function"]["name"] for tool in body.get("tools") or []]
         script = next(
             (self.scripts[name] for name in offered if self.scripts.get(name)),
@@ -96,8 +118,8 @@ class FakeOpenAI:
         )
         if script:
             return script.pop(0)
-        if self.respond is not None:
-            return self.respond(body)
+        if self._responder is not None:
+            return self._responder(body)
         return Step(status=500, body={"error": {"message": "no scripted reply"}})
 
     def _completion(self, message: dict[str, Any], finish_reason: str) -> dict[str, Any]:

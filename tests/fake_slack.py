@@ -1,6 +1,7 @@
 """A fake Slack Web API: a real HTTP server on 127.0.0.1 that answers the methods the bot calls,
 records every call, and can be told per method to be slow, to answer 429 with `Retry-After`, to
-answer 500, or to answer `ok: false`.
+answer 500, or to answer `ok: false`; or to answer 429 to a seeded random share of all calls
+(`rate_limit_at_random`).
 
 Point a client at it with `SLACK_API_URL=fake.api_url`. Tests wait for calls with
 `await fake.wait_for(method, count)` rather than sleeping.
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.faults import RandomFaults
 
 BOT_USER_ID = "UKRAKEN"
 BOT_ID = "BKRAKEN"
@@ -48,6 +51,8 @@ class FakeSlack:
     posted: dict[str, SlackCall] = field(default_factory=dict)
     _behaviours: dict[str, list[_Behaviour]] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
+    faults: RandomFaults | None = None
+    rate_limited: list[SlackCall] = field(default_factory=list)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -67,6 +72,12 @@ class FakeSlack:
         """The next calls of the method answer 429 with `Retry-After`."""
         body = {"ok": False, "error": "ratelimited"}
         self._queue(method, times, _Behaviour(status=429, body=body, retry_after_s=retry_after_s))
+
+    def rate_limit_at_random(self, share: float, *, seed: int = 10) -> None:
+        """From now on, answer this share of all calls 429 (`Retry-After: 0`), drawn from a seeded
+        generator; those calls are also kept in `rate_limited`. A call made again after its 429
+        (the same method and arguments) goes through, as it would once Slack's limit is over."""
+        self.faults = RandomFaults({"ratelimited": share}, seed=seed)
 
     def server_error(self, method: str, *, times: int = 1) -> None:
         """The next calls of the method answer 500."""
@@ -119,7 +130,18 @@ class FakeSlack:
                 {"Retry-After": str(behaviour.retry_after_s)} if behaviour.retry_after_s else {}
             )
             return web.json_response(behaviour.body, status=behaviour.status, headers=headers)
+        if self.faults and not self._refused_before(call) and self.faults.draw():
+            self.rate_limited.append(call)
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
+            )
         return web.json_response(self._success(call))
+
+    def _refused_before(self, call: SlackCall) -> bool:
+        return any(
+            (refused.method, refused.args) == (call.method, call.args)
+            for refused in self.rate_limited
+        )
 
     def _success(self, call: SlackCall) -> dict[str, Any]:
         args = call.args

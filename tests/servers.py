@@ -11,8 +11,13 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.slack_payloads import SIGNING_SECRET
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 30
+COMMAND_TIMEOUT_S = 60
+# The longest log line read from a served process (a request's body can be in one).
+LOG_LINE_LIMIT = 16 * 1024 * 1024
 
 
 def free_port() -> int:
@@ -40,6 +45,37 @@ def database_url_shared_with_tests() -> str:
         port = settings["PORT"] or 5432
         return f"postgres://{user}{password}@{settings['HOST']}:{port}/{settings['NAME']}"
     return f"sqlite:///{settings['NAME']}"
+
+
+def bot_environment(*, slack_api_url: str, **overrides: str) -> dict[str, str]:
+    """The environment of a bot served in a subprocess: the test's database, the fake Slack, no
+    recovery sweep (tests run recovery when they mean to), and the given variables."""
+    return subprocess_environment(
+        **{
+            "DATABASE_URL": database_url_shared_with_tests(),
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_api_url,
+            "RECOVERY_INTERVAL_S": "0",
+            **overrides,
+        }
+    )
+
+
+async def manage(*arguments: str, environment: Mapping[str, str]) -> tuple[int, str]:
+    """Run a `manage.py` command in a subprocess; return its exit status and its output."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(PROJECT_DIR / "manage.py"),
+        *arguments,
+        cwd=PROJECT_DIR,
+        env=dict(environment),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT_S)
+    assert process.returncode is not None
+    return process.returncode, output.decode(errors="replace")
 
 
 @dataclass
@@ -85,6 +121,7 @@ async def served(
         env=dict(environment),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        limit=LOG_LINE_LIMIT,
     )
     service = Served(url=f"http://127.0.0.1:{port}", process=process)
     try:

@@ -65,6 +65,7 @@ def _settings(**environment: str) -> Any:
             id="base-url-for-a-non-openai-model",
         ),
         pytest.param({"QUESTION_CATEGORIES": ","}, "QUESTION_CATEGORIES", id="no-categories"),
+        pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT", id="unknown-log-format"),
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_variable(

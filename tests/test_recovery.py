@@ -3,7 +3,6 @@
 import asyncio
 import datetime as dt
 import json
-import sys
 
 from django.utils import timezone
 
@@ -13,7 +12,7 @@ from domain import operations, records
 from tests import slack_payloads as payloads
 from tests.factories import InboundEventFactory, QuestionFactory
 from tests.fake_slack import FakeSlack
-from tests.servers import PROJECT_DIR, database_url_shared_with_tests, subprocess_environment
+from tests.servers import bot_environment, manage
 from tests.slack_support import streamed_text
 
 LONG_AGO = timezone.now() - dt.timedelta(hours=1)
@@ -108,24 +107,9 @@ async def test_a_sweep_longer_than_the_silence_it_waits_for_answers_each_questio
     assert sorted(event_id for _, event_id in answered) == sorted(e.event_id for e in left)
 
 
-async def _recover_questions(slack: FakeSlack) -> asyncio.subprocess.Process:
-    environment = subprocess_environment(
-        DATABASE_URL=database_url_shared_with_tests(),
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=payloads.SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(PROJECT_DIR / "manage.py"),
-        "recover_questions",
-        "--older-than",
-        "60",
-        cwd=PROJECT_DIR,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+async def _recover_questions(slack: FakeSlack) -> tuple[int, str]:
+    environment = bot_environment(slack_api_url=slack.api_url)
+    return await manage("recover_questions", "--older-than", "60", environment=environment)
 
 
 async def test_two_recover_questions_at_once_answer_a_stored_question_exactly_once(
@@ -133,10 +117,10 @@ async def test_two_recover_questions_at_once_answer_a_stored_question_exactly_on
 ) -> None:
     left = await _event_left_by_a_dead_process(stored=True)
 
-    processes = [await _recover_questions(slack), await _recover_questions(slack)]
-    outputs = [(await process.communicate())[0].decode() for process in processes]
+    finished = await asyncio.gather(_recover_questions(slack), _recover_questions(slack))
+    outputs = [output for _, output in finished]
 
-    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert [status for status, _ in finished] == [0, 0], outputs
     assert sorted("Recovered 1 " in output for output in outputs) == [False, True], outputs
     assert len(slack.calls_to("chat.startStream")) == 1
     assert "vault rotate db" in streamed_text(slack)
@@ -150,10 +134,9 @@ async def test_recovery_answers_an_event_whose_question_was_never_stored(
 ) -> None:
     left = await _event_left_by_a_dead_process(stored=False)
 
-    process = await _recover_questions(slack)
-    output = (await process.communicate())[0].decode()
+    status, output = await _recover_questions(slack)
 
-    assert process.returncode == 0, output
+    assert status == 0, output
     question = await models.Question.objects.aget(event_id=left.event_id)
     assert question.status == models.QuestionStatus.ANSWERED
     linked = await models.InboundEvent.objects.aget(pk=left.pk)

@@ -12,7 +12,7 @@ import pytest
 from data import models
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
-from tests.servers import Served, database_url_shared_with_tests, served, subprocess_environment
+from tests.servers import Served, bot_environment, served
 from tests.slack_support import streamed_text
 
 ANSWER_TIMEOUT_S = 30
@@ -26,13 +26,7 @@ class Bot:
 
 @pytest.fixture
 async def bot(slack: FakeSlack, indexed_docs: None) -> AsyncIterator[Bot]:
-    environment = subprocess_environment(
-        DATABASE_URL=database_url_shared_with_tests(),
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=payloads.SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        RECOVERY_INTERVAL_S="0",
-    )
+    environment = bot_environment(slack_api_url=slack.api_url)
     async with (
         served("--no-migrate", environment=environment) as service,
         httpx.AsyncClient(base_url=service.url, headers={"X-Forwarded-Proto": "https"}) as client,

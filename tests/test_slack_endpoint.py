@@ -87,6 +87,16 @@ async def test_a_direct_message_is_answered_in_a_thread_under_it(
             {"type": "member_joined_channel", "user": "U0001", "channel": "C0001"}, id="join"
         ),
         pytest.param({"type": "reaction_added", "user": "U0001"}, id="unknown-type"),
+        # Found by the fuzzer: events without what an answer or a reply needs.
+        pytest.param(
+            {"type": "app_mention", "user": "U0001", "text": "<@UKRAKEN> hi", "ts": "1.000001"},
+            id="mention-without-channel",
+        ),
+        pytest.param(
+            {**payloads.app_mention("hi"), "ts": {"nested": True}}, id="mention-with-odd-ts"
+        ),
+        pytest.param({"type": "app_home_opened", "tab": "messages"}, id="tab-without-channel"),
+        pytest.param({"type": "assistant_thread_started"}, id="assistant-without-thread"),
     ],
 )
 async def test_events_the_bot_ignores_are_acknowledged_and_nothing_is_done(
@@ -178,6 +188,15 @@ async def test_a_request_signed_with_another_secret_is_refused(slack: FakeSlack)
         pytest.param(
             "payload=%7Bnot+json", "application/x-www-form-urlencoded", id="malformed-form"
         ),
+        # Found by the fuzzer: JSON bolt's own parsing and middleware trip over.
+        pytest.param("null", "application/json", id="json-null"),
+        pytest.param("[1, 2]", "application/json", id="json-list"),
+        pytest.param('{"event": null}', "application/json", id="event-not-an-object"),
+        pytest.param(
+            '{"type": "event_callback", "authorizations": {"": null}}',
+            "application/json",
+            id="authorizations-not-a-list",
+        ),
     ],
 )
 async def test_signed_but_malformed_bodies_are_refused_and_nothing_is_stored(
@@ -185,7 +204,7 @@ async def test_signed_but_malformed_bodies_are_refused_and_nothing_is_stored(
 ) -> None:
     response = await post_signed(body, content_type=content_type)
 
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 400
     assert await models.InboundEvent.objects.acount() == 0
 
 

@@ -3,11 +3,22 @@
 `make run` and the container both start the service through this command, so what runs locally is
 what runs in production. It is the one command that is not an `AsyncCommand`: uvicorn owns the
 event loop.
+
+With several workers, each process keeps its metrics in files of one folder
+(`PROMETHEUS_MULTIPROC_DIR`), which `/metrics` adds up. The folder must be set before a worker
+imports prometheus_client and must start empty, so this command makes a fresh one for the run
+(unless one is given) and removes it afterwards.
 """
 
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -26,11 +37,28 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=1)
-        uvicorn.run(
-            "kraken_bot.asgi:application",
-            host=options["host"],
-            port=options["port"],
-            workers=options["workers"],
-            proxy_headers=True,
-            lifespan="on",
-        )
+        with _metrics_folder(workers=options["workers"]):
+            uvicorn.run(
+                "kraken_bot.asgi:application",
+                host=options["host"],
+                port=options["port"],
+                workers=options["workers"],
+                proxy_headers=True,
+                lifespan="on",
+                # JSON logs: uvicorn's own lines go through the service's JSON handler too.
+                log_config=None if settings.LOG_FORMAT == "json" else uvicorn.config.LOGGING_CONFIG,
+            )
+
+
+@contextlib.contextmanager
+def _metrics_folder(*, workers: int) -> Iterator[None]:
+    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="kraken-bot-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(folder, ignore_errors=True)

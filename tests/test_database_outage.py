@@ -1,0 +1,133 @@
+"""The database goes away under the running service, and comes back.
+
+The service runs (uvicorn in a subprocess) on a PostgreSQL cluster the test starts itself, so the
+test can stop it, whichever database the rest of the suite uses.
+"""
+
+import json
+from collections.abc import Awaitable, Callable
+
+import httpx
+import psycopg
+
+from tests import slack_payloads as payloads
+from tests.fake_slack import FakeSlack
+from tests.own_postgres import Cluster, own_postgres
+from tests.polling import until
+from tests.servers import manage, served, subprocess_environment
+
+UNHEALTHY_WITHIN_S = 5
+WAIT_S = 30
+
+
+async def _questions(cluster: Cluster) -> dict[str, list[str]]:
+    """The statuses of the questions stored for each event id."""
+    async with await psycopg.AsyncConnection.connect(cluster.url) as connection:
+        rows = await (
+            await connection.execute("SELECT event_id, status FROM data_question ORDER BY id")
+        ).fetchall()
+    found: dict[str, list[str]] = {}
+    for event_id, status in rows:
+        found.setdefault(event_id, []).append(status)
+    return found
+
+
+async def test_without_its_database_the_service_says_so_refuses_events_and_loses_none(
+    slack: FakeSlack,
+) -> None:
+    async with own_postgres() as cluster:
+        environment = subprocess_environment(
+            DATABASE_URL=cluster.url,
+            DATABASE_POOL_TIMEOUT_S="1",
+            SLACK_BOT_TOKEN="xoxb-test-token",
+            SLACK_SIGNING_SECRET=payloads.SIGNING_SECRET,
+            SLACK_API_URL=slack.api_url,
+            RECOVERY_INTERVAL_S="0",
+        )
+        async with (
+            served(environment=environment) as service,
+            httpx.AsyncClient(
+                base_url=service.url, headers={"X-Forwarded-Proto": "https"}, timeout=WAIT_S
+            ) as client,
+        ):
+
+            async def send(body: str, **headers: str) -> int:
+                response = await client.post(
+                    "/slack/events",
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        **payloads.signed_headers(body),
+                        **headers,
+                    },
+                )
+                return response.status_code
+
+            async def health() -> int:
+                return (await client.get("/healthz")).status_code
+
+            before, in_flight, during, after = (
+                payloads.event_callback(payloads.app_mention(f"rotate the password ({n})"))
+                for n in range(4)
+            )
+            ids = [json.loads(body)["event_id"] for body in (before, in_flight, during, after)]
+
+            assert await send(before) == 200
+            await until(lambda: _answered(cluster, ids[0]), within_s=WAIT_S)
+
+            # An answer in flight when the database goes away: stored, held up by Slack, and
+            # then unable to record its answer.
+            slack.slow("assistant.threads.setStatus", 3)
+            assert await send(in_flight) == 200
+            await until(lambda: _stored(cluster, ids[1]), within_s=WAIT_S)
+            await cluster.stop()
+            unhealthy_after_s = await until(lambda: _is(health, 503), within_s=WAIT_S)
+            refused = await send(during)
+
+            async def in_flight_failed() -> bool:
+                return any(
+                    f"Background job failed: answer Slack event {ids[1]}" in line
+                    for line in service.log
+                )
+
+            await until(in_flight_failed, within_s=WAIT_S)
+            await cluster.start()
+            slack.slow("assistant.threads.setStatus", 0)
+            await until(lambda: _is(health, 200), within_s=WAIT_S)
+            redelivered = await send(
+                during, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+            )
+            assert await send(after) == 200
+            await until(lambda: _answered(cluster, ids[2]), within_s=WAIT_S)
+            await until(lambda: _answered(cluster, ids[3]), within_s=WAIT_S)
+            status, recovered = await manage(
+                "recover_questions",
+                "--older-than",
+                "0",
+                environment=environment,
+            )
+            still_running = service.process.returncode is None
+
+        questions = await _questions(cluster)
+
+    assert unhealthy_after_s < UNHEALTHY_WITHIN_S
+    assert refused == 503
+    assert redelivered == 200
+    assert still_running
+    assert status == 0, recovered
+    assert "Recovered 1 unanswered questions" in recovered, recovered
+    assert {event_id: questions.get(event_id) for event_id in ids} == {
+        event_id: ["answered"] for event_id in ids
+    }
+
+
+async def _answered(cluster: Cluster, event_id: str) -> bool:
+    return (await _questions(cluster)).get(event_id) == ["answered"]
+
+
+async def _stored(cluster: Cluster, event_id: str) -> bool:
+    return event_id in await _questions(cluster)
+
+
+async def _is(probe: Callable[[], Awaitable[int]], status: int) -> bool:
+    return await probe() == status

@@ -1,0 +1,87 @@
+"""The JSON log format: one object a line, each carrying the event and question it is about."""
+
+import asyncio
+import contextvars
+import json
+import logging
+import sys
+
+import httpx
+
+from application import log_context
+from data import models
+from kraken_bot.logs import JsonFormatter
+from tests import slack_payloads as payloads
+from tests.fake_slack import FakeSlack
+from tests.servers import bot_environment, served
+
+ANSWER_TIMEOUT_S = 30
+
+
+def _record(message: str, *, exc_info: bool = False) -> logging.LogRecord:
+    return logging.LogRecord(
+        "kraken", logging.WARNING, __file__, 1, message, (), sys.exc_info() if exc_info else None
+    )
+
+
+def test_a_json_line_carries_the_ids_of_its_context_and_its_exception() -> None:
+    event_token = log_context.event_id.set("Ev0001")
+    question_token = log_context.question_id.set(42)
+    try:
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            line = JsonFormatter().format(_record("Unable to answer «ça»", exc_info=True))
+    finally:
+        log_context.event_id.reset(event_token)
+        log_context.question_id.reset(question_token)
+
+    parsed = json.loads(line)
+    assert "\n" not in line
+    assert (parsed["event_id"], parsed["question_id"]) == ("Ev0001", 42)
+    assert (parsed["level"], parsed["logger"]) == ("WARNING", "kraken")
+    assert parsed["message"] == "Unable to answer «ça»"
+    assert "ValueError: boom" in parsed["exception"]
+
+
+def test_a_json_line_outside_any_question_has_no_ids() -> None:
+    outside = contextvars.Context()
+
+    parsed = json.loads(outside.run(JsonFormatter().format, _record("started")))
+
+    assert "event_id" not in parsed
+    assert "question_id" not in parsed
+
+
+async def test_the_service_logs_json_lines_that_follow_one_question(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    environment = bot_environment(
+        slack_api_url=slack.api_url,
+        LOG_FORMAT="json",
+    )
+    body = payloads.event_callback(payloads.app_mention("how do I rotate the database password?"))
+    event_id = json.loads(body)["event_id"]
+
+    async with (
+        served("--no-migrate", environment=environment) as service,
+        httpx.AsyncClient(base_url=service.url, headers={"X-Forwarded-Proto": "https"}) as client,
+    ):
+        await client.post(
+            "/slack/events",
+            content=body,
+            headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+        )
+        async with asyncio.timeout(ANSWER_TIMEOUT_S):
+            await slack.wait_for("chat.stopStream")
+        assert await service.stop()
+
+    not_json = [line for line in service.log if not line.startswith("{")]
+    assert not not_json
+    lines = [json.loads(line) for line in service.log]
+    question = await models.Question.objects.aget(event_id=event_id)
+    followed = [line for line in lines if line.get("event_id") == event_id]
+    assert any(line["message"] == f"Slack event {event_id} recorded (mention)" for line in followed)
+    answered = [line for line in followed if line.get("question_id") == question.pk]
+    assert answered[-1]["message"].startswith(f"Question {question.pk} answered in ")
+    assert any("Uvicorn running on" in line["message"] for line in lines)

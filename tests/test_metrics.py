@@ -1,0 +1,130 @@
+"""`/metrics`: Prometheus' text format, only for the bearer of `METRICS_TOKEN`, and the sum of
+every worker's counts when uvicorn runs several."""
+
+import asyncio
+
+import httpx
+from django.test import AsyncClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests import slack_payloads as payloads
+from tests.fake_slack import FakeSlack
+from tests.servers import bot_environment, served
+from tests.slack_fixtures import all_jobs_done, post_signed
+
+TOKEN = "metrics-token-for-tests"
+ANSWER_TIMEOUT_S = 30
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in a scrape, 0 when it is not there yet."""
+    return sum(
+        found.value
+        for family in text_string_to_metric_families(text)
+        for found in family.samples
+        if found.name == name and labels.items() <= found.labels.items()
+    )
+
+
+async def _scrape() -> str:
+    response = await AsyncClient().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+async def test_metrics_are_not_served_without_a_token_setting(settings) -> None:
+    settings.METRICS_TOKEN = ""
+
+    response = await AsyncClient().get("/metrics", headers={"Authorization": "Bearer "})
+
+    assert response.status_code == 404
+
+
+async def test_metrics_refuse_a_request_without_the_token(settings) -> None:
+    settings.METRICS_TOKEN = TOKEN
+
+    missing = await AsyncClient().get("/metrics")
+    wrong = await AsyncClient().get("/metrics", headers={"Authorization": "Bearer guess"})
+
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert wrong.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_an_answered_mention_is_counted_and_timed_step_by_step(
+    settings, slack: FakeSlack, indexed_docs: None
+) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    before = await _scrape()
+
+    await post_signed(payloads.event_callback(payloads.app_mention("how do I rotate the db?")))
+    await all_jobs_done()
+    await post_signed("{}", headers={"X-Slack-Signature": "v0=forged"})
+    after = await _scrape()
+
+    def grew(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert grew("kraken_slack_events_total", outcome="recorded") == 1
+    assert grew("kraken_slack_requests_refused_total", reason="signature") == 1
+    assert grew("kraken_questions_total", outcome="answered") == 1
+    for step in ("ack", "status", "store", "classify", "answer", "reply"):
+        assert grew("kraken_step_seconds_count", step=step) >= 1, step
+    assert grew("kraken_llm_tokens_total", model="offline", kind="output") > 0
+    assert grew("kraken_slack_api_calls_total", method="chat.startStream") == 1
+    assert "xoxb-test-token" not in after
+    assert payloads.SIGNING_SECRET not in after
+
+
+async def test_a_rate_limited_slack_call_is_counted(
+    settings, slack: FakeSlack, indexed_docs: None
+) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    slack.rate_limit("chat.startStream", retry_after_s=0)
+    before = await _scrape()
+
+    await post_signed(payloads.event_callback(payloads.app_mention("how do I rotate the db?")))
+    await all_jobs_done()
+    after = await _scrape()
+
+    limited = "kraken_slack_api_rate_limited_total"
+    assert (
+        sample(after, limited, method="chat.startStream")
+        - sample(before, limited, method="chat.startStream")
+        == 1
+    )
+
+
+async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    environment = bot_environment(
+        slack_api_url=slack.api_url,
+        METRICS_TOKEN=TOKEN,
+    )
+    bodies = [payloads.event_callback(payloads.app_mention(f"rotate db {n}")) for n in range(6)]
+
+    async with (
+        served("--no-migrate", environment=environment, workers=2) as service,
+        httpx.AsyncClient(base_url=service.url, headers={"X-Forwarded-Proto": "https"}) as client,
+    ):
+        for body in bodies:
+            # A new connection each time, so the kernel spreads them over both workers.
+            async with httpx.AsyncClient(
+                base_url=service.url, headers={"X-Forwarded-Proto": "https"}
+            ) as sender:
+                sent = await sender.post(
+                    "/slack/events",
+                    content=body,
+                    headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+                )
+                assert sent.status_code == 200
+        async with asyncio.timeout(ANSWER_TIMEOUT_S):
+            await slack.wait_for("chat.stopStream", len(bodies))
+        scrapes = [
+            (await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text
+            for _ in range(4)
+        ]
+
+    assert sum("Started server process" in line for line in service.log) == 2
+    for scrape in scrapes:
+        assert sample(scrape, "kraken_slack_events_total", outcome="recorded") == len(bodies)
