@@ -20,7 +20,8 @@ class Reply:
 
 class AnswerWriter(Protocol):
     """One answer being shown as it is written. `append` never raises: a writer that cannot
-    stream keeps the text and shows it whole when the answer is finished."""
+    stream keeps the text and shows it whole when the answer is finished. Its calls never
+    overlap: each is awaited before the next is made."""
 
     async def append(self, *, text: str) -> None:
         """Show the next piece of the answer's text."""

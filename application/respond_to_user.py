@@ -3,7 +3,8 @@
 The four steps are independent, so they run at once with `asyncio.TaskGroup`: tell the person the
 bot is working, store the question, classify it, answer it. The total time is the slowest step's,
 not the sum. Each step's failure is caught inside its own task, so a failed status update never
-cancels the answer and a failed agent never loses the stored question.
+cancels the answer and a failed agent never loses the stored question. The answer's text reaches
+the chat through a relay, so a slow chat never slows the model's stream down.
 """
 
 import asyncio
@@ -18,7 +19,7 @@ from typing import Generic, TypeVar
 from django.conf import settings
 
 from agents import classifier, docs_answerer, errors, usage
-from application import log_context, metrics, ports, thread_context
+from application import answer_relay, log_context, metrics, ports, thread_context
 from domain import operations, records, search
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ async def respond_to_user(
     Raises: QuestionNotStored.
     """
     started = time.perf_counter()
-    writer = chat.answer_writer()
+    writer = answer_relay.RelayedWriter(chat.answer_writer())
     steps = await _fan_out(question, chat=chat, writer=writer, now=now)
     delivered = await _deliver(steps, writer=writer)
     timings = steps.timings() | {"reply": delivered.elapsed_ms, "total": _elapsed_ms(started)}

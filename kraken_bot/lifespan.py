@@ -3,7 +3,7 @@
 At start-up: one line in the log when Slack is not configured, and the recovery sweep, so a
 restarted service finishes what a crashed one left without any cron job. At shutdown: the sweep
 stops and answers still being written get `SHUTDOWN_GRACE_S` to finish; any left over are
-finished by the next sweep.
+finished by the next sweep. Then the Slack client's connections are closed.
 """
 
 import asyncio
@@ -19,7 +19,7 @@ from django.utils import timezone
 from application import recover_questions
 from application.background import jobs
 from slack import app as slack_app
-from slack import recovery
+from slack import recovery, web_client
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class ServiceLifespan:
         if self._sweep is not None:
             self._sweep.cancel()
         await finish_answers()
+        await web_client.close_session()
 
 
 async def finish_answers() -> None:

@@ -1,7 +1,18 @@
 """The Slack Web API client every part of the bot shares: slack_sdk's `AsyncWebClient`, pointed at
 `SLACK_API_URL`, retrying rate limits (after `Retry-After`), server errors and dropped connections.
+
+Given no session, slack_sdk opens a new aiohttp session, and so a new connection, for every call:
+a streamed answer makes half a dozen calls, and the handshakes cost the event loop more CPU than
+the calls themselves. So every client's calls go through one session per event loop (bolt copies
+the app client's session into the client it makes for each request). A session belongs to the loop
+that opened it: the service, a command and each test run their own, and close it when they end
+(`close_session`).
 """
 
+import asyncio
+import weakref
+
+import aiohttp
 from django.conf import settings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -19,6 +30,33 @@ from application import metrics
 TIMEOUT_S = 10
 RETRIES = 3
 
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class SharedSessionWebClient(AsyncWebClient):
+    """An `AsyncWebClient` whose calls reuse the connections of the running loop's session."""
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The running loop's session; outside a loop, none (slack_sdk then opens one a call)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        session = _sessions.get(loop)
+        if session is None or session.closed:
+            # slack_sdk applies its timeout only to the sessions it opens itself.
+            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
+            _sessions[loop] = session
+        return session
+
+    @session.setter
+    def session(self, given: aiohttp.ClientSession | None) -> None:
+        if given is not None:
+            raise ValueError("A shared-session client uses its event loop's session")
+
 
 def build_web_client(*, wait_out_rate_limits: bool = True) -> AsyncWebClient:
     """A client with the bot token from the settings. Without `wait_out_rate_limits`, a 429 is
@@ -30,7 +68,7 @@ def build_web_client(*, wait_out_rate_limits: bool = True) -> AsyncWebClient:
     ]
     if wait_out_rate_limits:
         retries.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES))
-    return AsyncWebClient(
+    return SharedSessionWebClient(
         token=settings.SLACK_BOT_TOKEN or None,
         base_url=settings.SLACK_API_URL,
         timeout=TIMEOUT_S,
@@ -58,3 +96,10 @@ class _CountCalls(AsyncRetryHandler):
         if response is not None and response.status_code == 429:
             metrics.slack_api_rate_limited.labels(method=method).inc()
         return False
+
+
+async def close_session() -> None:
+    """Close the running loop's session, if it opened one: before the loop ends."""
+    session = _sessions.pop(asyncio.get_running_loop(), None)
+    if session is not None:
+        await session.close()

@@ -4,6 +4,7 @@
   threads' connections, which cannot see inside a test's wrapping transaction.
 - Connections that async code opened on asgiref's worker thread are closed after each test, so
   none is left checked out of PostgreSQL's pool when the test database is dropped.
+- The Slack client's session, one per event loop, is closed after each test (each has its loop).
 - A blockbuster guard fails any test in which a blocking call runs inside the event loop.
 """
 
@@ -15,6 +16,8 @@ from blockbuster import BlockBuster, blockbuster_ctx
 from django.db import connections
 from django.urls import get_resolver
 from pydantic_ai import models as pydantic_ai_models
+
+from slack import web_client
 
 pytest_plugins = ["tests.slack_fixtures", "tests.llm_fixtures", "tests.browser_fixtures"]
 
@@ -46,6 +49,13 @@ def blockbuster() -> Iterator[BlockBuster]:
 async def _close_worker_thread_connections() -> AsyncIterator[None]:
     yield
     await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(autouse=True)
+async def _close_slack_session() -> AsyncIterator[None]:
+    """Each test has a loop of its own, and the Slack client a session in it."""
+    yield
+    await web_client.close_session()
 
 
 # Tests never reach a real model; the provider tests allow requests to their local fake server.

@@ -13,6 +13,8 @@ class FakeWriter:
     pieces: list[tuple[float, str]] = field(default_factory=list)
 
     async def append(self, *, text: str) -> None:
+        if self.chat.append_gate is not None:
+            await self.chat.append_gate.wait()
         self.pieces.append((time.perf_counter(), text))
 
     async def finish(self, *, reply: ports.Reply) -> str:
@@ -39,6 +41,8 @@ class FakeChat:
     reply_error: Exception | None = None
     status_delay_s: float = 0.0
     status_barrier: asyncio.Barrier | None = None
+    append_gate: asyncio.Event | None = None
+    """A slow chat: each append waits until the gate opens."""
 
     async def show_status(self, *, text: str) -> None:
         if self.status_barrier is not None:

@@ -33,6 +33,8 @@ class SlackCall:
     args: dict[str, Any]
     token: str
     at: float = field(default_factory=time.perf_counter)
+    connection: str = ""
+    """The client's address and port: calls over one kept-alive connection share it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,7 +120,12 @@ class FakeSlack:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        call = SlackCall(method=method, args=await _arguments(request), token=_token(request))
+        call = SlackCall(
+            method=method,
+            args=await _arguments(request),
+            token=_token(request),
+            connection=_connection(request),
+        )
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -192,6 +199,11 @@ def _maybe_json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _connection(request: web.Request) -> str:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return f"{peer[0]}:{peer[1]}" if peer else ""
 
 
 def _token(request: web.Request) -> str:

@@ -7,7 +7,14 @@ import pytest
 from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models import override_allow_model_requests
-from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.models.function import (
+    AgentInfo,
+    BuiltinToolCallsReturns,
+    DeltaThinkingCalls,
+    DeltaToolCall,
+    DeltaToolCalls,
+    FunctionModel,
+)
 
 from agents import classifier, docs_answerer
 from application import respond_to_user as use_case
@@ -172,3 +179,44 @@ async def test_the_answer_is_handed_to_the_chat_as_it_is_written(search: FixedSe
     [writer] = chat.writers
     assert len(writer.pieces) > 1
     assert writer.streamed == question.answer
+
+
+def _answerer_that_tells_when_written(written: asyncio.Event) -> FunctionModel:
+    """The offline answerer, telling when the model's stream of the final answer was all read."""
+    offline = docs_answerer.OFFLINE_MODEL
+    assert offline.function is not None
+    assert offline.stream_function is not None
+    stream_offline = offline.stream_function
+
+    async def stream(
+        messages: list[ModelMessage], info: AgentInfo
+    ) -> AsyncIterator[str | DeltaToolCalls | DeltaThinkingCalls | BuiltinToolCallsReturns]:
+        answer_tools = {tool.name for tool in info.output_tools}
+        answering = False
+        async for chunk in stream_offline(messages, info):
+            if isinstance(chunk, dict):
+                answering |= any(
+                    isinstance(call, DeltaToolCall) and call.name in answer_tools
+                    for call in chunk.values()
+                )
+            yield chunk
+        if answering:
+            written.set()
+
+    return FunctionModel(offline.function, stream_function=stream, model_name="offline")
+
+
+async def test_a_slow_chat_does_not_slow_down_reading_the_model(search: FixedSearch) -> None:
+    written = asyncio.Event()
+    # The chat takes its first piece only once the model's whole answer has been read.
+    chat = FakeChat(append_gate=written)
+
+    with docs_answerer.docs_answerer.override(model=_answerer_that_tells_when_written(written)):
+        async with asyncio.timeout(10):
+            question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    [writer] = chat.writers
+    # The first piece as it came; then everything read while it was held up, in one append.
+    assert len(writer.pieces) == 2
+    assert writer.streamed == question.answer
+    assert [reply.text for reply in chat.replies] == [question.answer]

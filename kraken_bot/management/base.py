@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from slack import web_client
+
 NOT_MIGRATED = "The database is not migrated: run `python manage.py migrate` first"
 
 
@@ -23,7 +25,14 @@ class AsyncCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> str | None:
         _require_migrated_database()
-        return async_to_sync(self.ahandle)(*args, **options)
+        return async_to_sync(self._handle_and_close)(*args, **options)
+
+    async def _handle_and_close(self, *args: Any, **options: Any) -> str | None:
+        """The loop ends with the command: close the Slack connections it opened first."""
+        try:
+            return await self.ahandle(*args, **options)
+        finally:
+            await web_client.close_session()
 
 
 def _require_migrated_database() -> None:

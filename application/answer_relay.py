@@ -1,0 +1,45 @@
+"""Reading the model's answer as fast as it is written, whatever the chat's speed.
+
+Each piece of the answer used to be appended to the chat before the next was read: every Slack
+call (about 150 ms) held up the model's stream, and the answer took the model's time plus the
+chat's. The relay takes each piece at once and one sender passes it on: its appends never overlap,
+and each carries all the text that arrived while the one before it was being sent.
+"""
+
+import asyncio
+
+from application import ports
+
+
+class RelayedWriter:
+    """An `AnswerWriter` in front of the chat's, which never keeps the model waiting."""
+
+    def __init__(self, writer: ports.AnswerWriter) -> None:
+        self._writer = writer
+        self._pending: list[str] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def append(self, *, text: str) -> None:
+        self._pending.append(text)
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send(), name="relay the answer")
+
+    async def finish(self, *, reply: ports.Reply) -> str:
+        await self._all_sent()
+        return await self._writer.finish(reply=reply)
+
+    async def fail(self, *, text: str) -> None:
+        # The failure replaces whatever was shown: the text not sent yet is not worth sending.
+        self._pending.clear()
+        await self._all_sent()
+        await self._writer.fail(text=text)
+
+    async def _send(self) -> None:
+        while self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
+            await self._writer.append(text=text)
+
+    async def _all_sent(self) -> None:
+        if self._sender is not None:
+            await self._sender
