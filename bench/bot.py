@@ -44,6 +44,7 @@ WARM_UP_TIMEOUT_S = 60
 SERVICE_NAME = "kraken-bot"
 # Far beyond Slack's 3 s: a part that overloads the service measures how late the acks come.
 ACK_TIMEOUT_S = 300
+KEEPALIVE_EXPIRY_S = 2.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +136,13 @@ async def running_bot(
         httpx.AsyncClient(
             base_url=service.url,
             headers={"X-Forwarded-Proto": "https"},
-            limits=httpx.Limits(max_connections=senders, max_keepalive_connections=senders),
+            # Idle connections are let go before uvicorn's 5 s keep-alive ends: one reused as the
+            # server closes it would fail the request, as no real sender's would.
+            limits=httpx.Limits(
+                max_connections=senders,
+                max_keepalive_connections=senders,
+                keepalive_expiry=KEEPALIVE_EXPIRY_S,
+            ),
             timeout=ACK_TIMEOUT_S,
         ) as client,
     ):
