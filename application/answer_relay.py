@@ -7,6 +7,7 @@ and each carries all the text that arrived while the one before it was being sen
 """
 
 import asyncio
+import contextlib
 
 from application import ports
 
@@ -29,9 +30,11 @@ class RelayedWriter:
         return await self._writer.finish(reply=reply)
 
     async def fail(self, *, text: str) -> None:
-        # The failure replaces whatever was shown: the text not sent yet is not worth sending.
+        # The failure replaces whatever was shown: the text not sent yet is not worth sending,
+        # and an append that failed must not keep the person from hearing that it went wrong.
         self._pending.clear()
-        await self._all_sent()
+        with contextlib.suppress(Exception):
+            await self._all_sent()
         await self._writer.fail(text=text)
 
     async def _send(self) -> None:
