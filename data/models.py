@@ -104,6 +104,9 @@ class InboundEvent(models.Model):
         blank=True,
         related_name="inbound_event",
     )
+    # The message the event's answer is shown in, from when it first appears in Slack: answering
+    # the event again replaces it rather than adding a second reply.
+    reply_ts = models.CharField(max_length=32, blank=True)
 
     class Meta:
         indexes = [

@@ -39,6 +39,7 @@ def inbound_event(row: models.InboundEvent) -> records.InboundEvent:
         claimed_at=row.claimed_at,
         attempts=row.attempts,
         question_id=row.question_id,
+        reply_ts=row.reply_ts,
     )
 
 

@@ -71,6 +71,14 @@ async def record_event(
 
 
 @gives_back_connection
+async def record_reply_shown(*, event_id: str, reply_ts: str) -> None:
+    """Remember the Slack message an event's answer is being shown in, as soon as it appears, so
+    that a process answering the event again (its receiver died before storing the answer)
+    replaces that message instead of leaving the person a second reply."""
+    await models.InboundEvent.objects.filter(event_id=event_id).aupdate(reply_ts=reply_ts)
+
+
+@gives_back_connection
 async def record_question(
     *,
     text: str,

@@ -112,6 +112,7 @@ class InboundEvent:
     claimed_at: dt.datetime
     attempts: int = 1
     question_id: int | None = None
+    reply_ts: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,6 +10,7 @@ it. Long answers are split across messages within Slack's limits, never cut off.
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,24 +42,52 @@ class SlackThread:
     team_id: str
 
 
+RememberReply = Callable[[str], Awaitable[None]]
+
+
 class SlackChatPort:
-    def __init__(self, *, client: AsyncWebClient, thread: SlackThread) -> None:
+    """The answer's first message in Slack is handed to `remember_reply` as soon as it exists.
+    Given `earlier_reply_ts` (that message, left by an answer that never finished), the answer
+    replaces it, updated as it is written rather than streamed into a new message."""
+
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        thread: SlackThread,
+        earlier_reply_ts: str | None = None,
+        remember_reply: RememberReply | None = None,
+    ) -> None:
         self._client = client
         self._thread = thread
-        self.placeholder_ts: str | None = None
+        self.placeholder_ts = earlier_reply_ts
+        self.replaces_earlier_reply = earlier_reply_ts is not None
+        self._remember_reply = remember_reply
+        self._remembered = earlier_reply_ts
 
     async def show_status(self, *, text: str) -> None:
-        """The assistant status in the thread; where Slack refuses it, a placeholder message."""
+        """The assistant status in the thread; where Slack refuses it, a placeholder message
+        (unless an earlier reply already holds the answer's place)."""
         try:
             await self._client.assistant_threads_setStatus(
                 channel_id=self._thread.channel_id, thread_ts=self._thread.thread_ts, status=text
             )
         except SlackApiError as error:
+            if self.placeholder_ts is not None:
+                return
             logger.info("Status unavailable (%s); posting a placeholder", failure_reason(error))
             response = await self._client.chat_postMessage(
                 channel=self._thread.channel_id, thread_ts=self._thread.thread_ts, text=text
             )
             self.placeholder_ts = str(response["ts"])
+            await self.shown(self.placeholder_ts)
+
+    async def shown(self, ts: str | None) -> None:
+        """Note that the answer now shows in message `ts`; only the first one is remembered."""
+        if ts is None or self._remembered is not None or self._remember_reply is None:
+            return
+        self._remembered = ts
+        await self._remember_reply(ts)
 
     def answer_writer(self) -> "SlackAnswerWriter":
         return SlackAnswerWriter(client=self._client, thread=self._thread, port=self)
@@ -73,7 +102,7 @@ class SlackAnswerWriter:
         self._stream_open = False
         self._in_stream = ""
         self._received = ""
-        self._streaming = True
+        self._streaming = not port.replaces_earlier_reply
         self._last_update = 0.0
 
     async def append(self, *, text: str) -> None:
@@ -100,6 +129,7 @@ class SlackAnswerWriter:
                 await self._streams[-1].stop(
                     markdown_text=f"\n\n{sources}" if sources else None, blocks=buttons or None
                 )
+                await self._port.shown(self._streams[0].ts)
                 await self._remove_placeholder()
                 return str(self._streams[0].ts)
             except SLACK_FAILURES as error:
@@ -122,6 +152,7 @@ class SlackAnswerWriter:
                 await self._start_stream()
             await self._streams[-1].append(markdown_text=piece)
             self._in_stream += piece
+            await self._port.shown(self._streams[0].ts)
 
     async def _start_stream(self) -> None:
         if self._stream_open:
@@ -197,6 +228,7 @@ class SlackAnswerWriter:
             text=rendering.markdown_to_mrkdwn(part),
             blocks=[*rendering.markdown_blocks(part), *buttons],
         )
+        await self._port.shown(str(response["ts"]))
         return str(response["ts"])
 
     async def _update(self, ts: str, part: str, *, buttons: list[dict[str, Any]]) -> None:

@@ -8,11 +8,12 @@ one-line note.
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 from slack_sdk.web.async_client import AsyncWebClient
 
 from application import log_context, respond_to_user, summarise_thread
-from domain import records
+from domain import operations, records
 from slack import chat, ephemeral, events, thread_replies
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,12 @@ def allowed(channel_id: str) -> bool:
 
 
 async def answer_in_thread(
-    asked: events.Asked, *, client: AsyncWebClient, bot_id: str, stored_id: int | None = None
+    asked: events.Asked,
+    *,
+    client: AsyncWebClient,
+    bot_id: str,
+    stored_id: int | None = None,
+    earlier_reply_ts: str | None = None,
 ) -> None:
     origin = asked.origin
     log_context.event_id.set(origin.event_id)
@@ -53,7 +59,7 @@ async def answer_in_thread(
     if asked.wants_summary:
         await summarise_thread.summarise_thread(
             request=summarise_thread.SummaryRequest(text=asked.text, origin=origin, thread=thread),
-            chat=_chat_port(client, origin),
+            chat=_chat_port(client, origin, earlier_reply_ts=earlier_reply_ts),
             now=timezone.now(),
         )
         return
@@ -65,7 +71,7 @@ async def answer_in_thread(
             stored_id=stored_id,
             thread=thread,
         ),
-        chat=_chat_port(client, origin),
+        chat=_chat_port(client, origin, earlier_reply_ts=earlier_reply_ts),
         now=timezone.now(),
     )
 
@@ -87,7 +93,9 @@ async def summarise_from_shortcut(
     )
 
 
-def _chat_port(client: AsyncWebClient, origin: records.SlackOrigin) -> chat.SlackChatPort:
+def _chat_port(
+    client: AsyncWebClient, origin: records.SlackOrigin, *, earlier_reply_ts: str | None = None
+) -> chat.SlackChatPort:
     return chat.SlackChatPort(
         client=client,
         thread=chat.SlackThread(
@@ -96,7 +104,22 @@ def _chat_port(client: AsyncWebClient, origin: records.SlackOrigin) -> chat.Slac
             user_id=origin.user_id,
             team_id=origin.team_id,
         ),
+        earlier_reply_ts=earlier_reply_ts,
+        remember_reply=_reply_keeper(origin.event_id) if origin.event_id else None,
     )
+
+
+def _reply_keeper(event_id: str) -> chat.RememberReply:
+    """Records the reply's message on the event; without the database it only warns, since the
+    answer itself can still be given."""
+
+    async def remember(ts: str) -> None:
+        try:
+            await operations.record_reply_shown(event_id=event_id, reply_ts=ts)
+        except DatabaseError:
+            logger.warning("Unable to record the reply to Slack event %s", event_id, exc_info=True)
+
+    return remember
 
 
 def _thread_replies(

@@ -9,11 +9,15 @@ from slack.web_client import build_web_client
 
 
 async def redeliver(event: records.InboundEvent) -> None:
-    """Answer the event's question from its stored payload, reusing the stored question if the
-    dead process got that far."""
+    """Answer the event's question from its stored payload, reusing the stored question, and the
+    reply message, if the dead process got that far."""
     client, bot_id = await _connected()
     await conversation.answer_in_thread(
-        events.asked(dict(event.payload)), client=client, bot_id=bot_id, stored_id=event.question_id
+        events.asked(dict(event.payload)),
+        client=client,
+        bot_id=bot_id,
+        stored_id=event.question_id,
+        earlier_reply_ts=event.reply_ts or None,
     )
 
 

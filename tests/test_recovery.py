@@ -13,7 +13,7 @@ from tests import slack_payloads as payloads
 from tests.factories import InboundEventFactory, QuestionFactory
 from tests.fake_slack import FakeSlack
 from tests.servers import bot_environment, manage
-from tests.slack_support import streamed_text
+from tests.slack_support import markdown_of, streamed_text
 
 LONG_AGO = timezone.now() - dt.timedelta(hours=1)
 CRITERIA = operations.ClaimCriteria(
@@ -23,7 +23,7 @@ CRITERIA = operations.ClaimCriteria(
 )
 
 
-async def _event_left_by_a_dead_process(*, stored: bool) -> models.InboundEvent:
+async def _event_left_by_a_dead_process(*, stored: bool, reply_ts: str = "") -> models.InboundEvent:
     event = payloads.app_mention("how do I rotate the database password?")
     body = json.loads(payloads.event_callback(event))
     question = (
@@ -43,6 +43,7 @@ async def _event_left_by_a_dead_process(*, stored: bool) -> models.InboundEvent:
         received_at=LONG_AGO,
         claimed_at=LONG_AGO,
         question=question,
+        reply_ts=reply_ts,
     )
     return left
 
@@ -141,3 +142,22 @@ async def test_recovery_answers_an_event_whose_question_was_never_stored(
     assert question.status == models.QuestionStatus.ANSWERED
     linked = await models.InboundEvent.objects.aget(pk=left.pk)
     assert linked.question_id == question.pk
+
+
+async def test_recovery_replaces_the_reply_a_dead_process_had_begun_instead_of_adding_one(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_by_a_dead_process(stored=True, reply_ts="1767600000.000001")
+
+    status, output = await _recover_questions(slack)
+
+    assert status == 0, output
+    assert slack.calls_to("chat.startStream") == []
+    assert slack.calls_to("chat.postMessage") == []
+    updates = slack.calls_to("chat.update")
+    assert {call.args["ts"] for call in updates} == {"1767600000.000001"}
+    assert "vault rotate db" in markdown_of(updates[-1].args)
+    assert "Sources" in markdown_of(updates[-1].args)
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert question.reply_ts == "1767600000.000001"

@@ -134,3 +134,36 @@ async def test_a_failure_replaces_the_placeholder_with_a_short_message(
     [update] = slack.calls_to("chat.update")
     assert update.args["ts"] == port.placeholder_ts
     assert update.args["text"] == "Sorry, I couldn't answer that just now."
+
+
+async def test_the_first_message_the_answer_shows_in_is_remembered_once(slack: FakeSlack) -> None:
+    remembered: list[str] = []
+
+    async def remember(ts: str) -> None:
+        remembered.append(ts)
+
+    port = chat.SlackChatPort(client=build_web_client(), thread=THREAD, remember_reply=remember)
+    slack.refuse("assistant.threads.setStatus", "missing_scope")
+
+    await _answer(port, text=ANSWER * 5)
+
+    [placeholder] = slack.calls_to("chat.postMessage")
+    assert remembered == [next(ts for ts, call in slack.posted.items() if call is placeholder)]
+
+
+async def test_an_answer_replacing_an_earlier_reply_updates_it_and_adds_no_message(
+    slack: FakeSlack,
+) -> None:
+    port = chat.SlackChatPort(
+        client=build_web_client(), thread=THREAD, earlier_reply_ts="1767600000.000200"
+    )
+    slack.refuse("assistant.threads.setStatus", "missing_scope")
+
+    ts = await _answer(port)
+
+    assert ts == "1767600000.000200"
+    assert slack.calls_to("chat.postMessage") == []
+    assert slack.calls_to("chat.startStream") == []
+    updates = slack.calls_to("chat.update")
+    assert {update.args["ts"] for update in updates} == {"1767600000.000200"}
+    assert ANSWER in markdown_of(updates[-1].args)

@@ -64,7 +64,10 @@ async def test_a_signed_mention_is_acknowledged_at_once_then_answered_in_its_thr
     assert "Sources" in streamed_text(slack)
     question = await models.Question.objects.aget(message_ts=event["ts"])
     assert question.status == models.QuestionStatus.ANSWERED
-    assert question.reply_ts == start.args.get("ts", question.reply_ts)
+    [started_ts] = [ts for ts, call in slack.posted.items() if call is start]
+    assert question.reply_ts == started_ts
+    inbox = await models.InboundEvent.objects.aget(question=question)
+    assert inbox.reply_ts == started_ts  # recorded as the stream began, for recovery to replace
     assert {"status", "store", "classify", "answer", "reply", "total"} <= set(question.timings)
     log = "".join(bot.service.log)
     assert "xoxb-test-token" not in log
