@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from agents import errors, release_notes
-from application import release_notes_document, release_notes_ports
+from application import metrics, release_notes_document, release_notes_ports
 from domain import history, operations, queries, records
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ async def generate_release_notes(
             changes, commits, adapters.pull_requests, adapters.progress, warnings
         )
     written, llm_error = await _written_notes(changes, warnings)
+    metrics.count_usage(written.usage)
     notes = release_notes_document.ReleaseNotesDocument(
         release_range=release_range,
         commit_count=len(commits),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from prometheus_client import REGISTRY
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -80,9 +81,15 @@ def test_the_model_writes_the_notes_when_one_is_configured(repo: git_repos.GitRe
         )
         return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, notes.model_dump())])
 
+    def tokens_written() -> float:
+        labels = {"model": "scripted", "kind": "output"}
+        return REGISTRY.get_sample_value("kraken_llm_tokens_total", labels) or 0.0
+
+    before = tokens_written()
     with writer.release_notes_writer.override(model=FunctionModel(reply, model_name="scripted")):
         output, errors = _run("--repo", str(repo.path), "--to", "v1.1.0")
 
+    assert tokens_written() > before
     assert "- Now: Answer questions in threads (#42)" in output
     assert "## Other changes" not in output
     assert "## Contributors\n\nAna Lima, Bo Chen, Cy Park, Dee Roy, Eve Ng" in output
