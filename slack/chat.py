@@ -123,11 +123,16 @@ class SlackAnswerWriter:
         buttons = (
             rendering.feedback_blocks(question_id=reply.question_id) if reply.question_id else []
         )
-        if self._streaming and self._streams and reply.text.startswith(self._received):
+        if (
+            self._streaming
+            and (self._streams or reply.text)
+            and reply.text.startswith(self._received)
+        ):
             try:
-                await self._stream(reply.text[len(self._received) :])
-                await self._streams[-1].stop(
-                    markdown_text=f"\n\n{sources}" if sources else None, blocks=buttons or None
+                await self._stop_stream(
+                    reply.text[len(self._received) :],
+                    tail=f"\n\n{sources}" if sources else "",
+                    buttons=buttons,
                 )
                 await self._port.shown(self._streams[0].ts)
                 await self._remove_placeholder()
@@ -153,6 +158,16 @@ class SlackAnswerWriter:
             await self._streams[-1].append(markdown_text=piece)
             self._in_stream += piece
             await self._port.shown(self._streams[0].ts)
+
+    async def _stop_stream(self, rest: str, *, tail: str, buttons: list[dict[str, Any]]) -> None:
+        """Stop the stream with the text not shown yet and the tail: in the one call that stops it
+        when they fit (a Slack call fewer at the end of every answer), else appended first."""
+        fits_message = len(self._in_stream) + len(rest) <= STREAM_MESSAGE_LIMIT
+        fits_call = len(rest) + len(tail) + STREAM_BUFFER <= rendering.STREAM_APPEND_LIMIT
+        if not self._streams or not (fits_message and fits_call):
+            await self._stream(rest)
+            rest = ""
+        await self._streams[-1].stop(markdown_text=f"{rest}{tail}" or None, blocks=buttons or None)
 
     async def _start_stream(self) -> None:
         if self._stream_open:

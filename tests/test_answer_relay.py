@@ -32,3 +32,45 @@ async def test_when_an_append_failed_the_failure_is_still_shown() -> None:
     await relay.fail(text="Sorry, I could not answer that.")
 
     assert chat.failed_with == ["Sorry, I could not answer that."]
+
+
+class _SlowWriter:
+    """A chat writer whose appends wait until the test lets them through."""
+
+    def __init__(self) -> None:
+        self.appended: list[str] = []
+        self.finished_with: list[str] = []
+        self.sending = asyncio.Event()
+        self.let_through = asyncio.Event()
+
+    async def append(self, *, text: str) -> None:
+        self.sending.set()
+        await self.let_through.wait()
+        self.appended.append(text)
+
+    async def finish(self, *, reply: ports.Reply) -> str:
+        self.finished_with.append(reply.text)
+        return "1.000001"
+
+    async def fail(self, *, text: str) -> None:
+        raise AssertionError("the answer did not fail")
+
+
+async def test_text_still_waiting_when_the_answer_is_finished_goes_with_the_finished_answer() -> (
+    None
+):
+    chat = _SlowWriter()
+    relay = answer_relay.RelayedWriter(chat)
+
+    await relay.append(text="The first words, ")
+    await chat.sending.wait()
+    await relay.append(text="the last ")
+    await relay.append(text="words.")
+    finishing = asyncio.create_task(
+        relay.finish(reply=ports.Reply(question_id=1, text="The first words, the last words."))
+    )
+    chat.let_through.set()
+
+    assert await finishing == "1.000001"
+    assert chat.appended == ["The first words, "]
+    assert chat.finished_with == ["The first words, the last words."]

@@ -167,3 +167,19 @@ async def test_an_answer_replacing_an_earlier_reply_updates_it_and_adds_no_messa
     updates = slack.calls_to("chat.update")
     assert {update.args["ts"] for update in updates} == {"1767600000.000200"}
     assert ANSWER in markdown_of(updates[-1].args)
+
+
+async def test_the_text_not_streamed_yet_goes_with_the_call_that_stops_the_stream(
+    slack: FakeSlack,
+) -> None:
+    text = ANSWER * 6
+    writer = _port().answer_writer()
+    await writer.append(text=text[:200])
+    calls_before = len(slack.calls)
+
+    await writer.finish(reply=ports.Reply(question_id=7, text=text, citations=REPLY.citations))
+
+    [stop] = slack.calls[calls_before:]
+    assert stop.method == "chat.stopStream"
+    assert text[200:] in streamed_text(slack)
+    assert streamed_text(slack) == text + "\n\n" + rendering.sources_markdown(REPLY.citations)
