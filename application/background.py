@@ -22,6 +22,8 @@ from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.db import connections
 
+from application import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -46,7 +48,12 @@ class BackgroundJobs:
             _in_turn(turns, name, job), name=name, context=contextvars.Context()
         )
         self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        metrics.jobs_in_flight.inc()
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        metrics.jobs_in_flight.dec()
 
     @property
     def running(self) -> int:

@@ -12,7 +12,7 @@ never an id, a text or a token. With several worker processes, `manage.py serve`
 
 from collections.abc import Mapping
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from domain import records
 
@@ -45,6 +45,12 @@ llm_tokens = Counter(
 )
 llm_cost = Counter(
     "kraken_llm_cost_usd", "What the model's answers cost, where its price is known.", ["model"]
+)
+jobs_in_flight = Gauge(
+    "kraken_jobs_in_flight",
+    "Background jobs (answers, summaries) started and not finished, those waiting their turn "
+    "included: a number that keeps growing means the answers come slower than the questions.",
+    multiprocess_mode="livesum",
 )
 slack_api_calls = Counter(
     "kraken_slack_api_calls", "Slack Web API requests, retries included.", ["method"]

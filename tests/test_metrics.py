@@ -7,6 +7,7 @@ import httpx
 from django.test import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from application.background import jobs
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
 from tests.servers import bot_environment, served
@@ -92,6 +93,26 @@ async def test_a_rate_limited_slack_call_is_counted(
         - sample(before, limited, method="chat.startStream")
         == 1
     )
+
+
+async def test_jobs_in_flight_count_those_started_and_not_finished(settings) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    settings.ANSWERS_AT_ONCE = 1
+    release = asyncio.Event()
+
+    async def held() -> None:
+        await release.wait()
+
+    before = sample(await _scrape(), "kraken_jobs_in_flight")
+
+    jobs.start("held", held)
+    jobs.start("waiting its turn", held)
+    during = sample(await _scrape(), "kraken_jobs_in_flight")
+    release.set()
+    await all_jobs_done()
+    after = sample(await _scrape(), "kraken_jobs_in_flight")
+
+    assert (during - before, after - before) == (2, 0)
 
 
 async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
