@@ -123,11 +123,7 @@ class SlackAnswerWriter:
         buttons = (
             rendering.feedback_blocks(question_id=reply.question_id) if reply.question_id else []
         )
-        if (
-            self._streaming
-            and (self._streams or reply.text)
-            and reply.text.startswith(self._received)
-        ):
+        if self._streaming and self._streams and reply.text.startswith(self._received):
             try:
                 await self._stop_stream(
                     reply.text[len(self._received) :],
@@ -164,7 +160,7 @@ class SlackAnswerWriter:
         when they fit (a Slack call fewer at the end of every answer), else appended first."""
         fits_message = len(self._in_stream) + len(rest) <= STREAM_MESSAGE_LIMIT
         fits_call = len(rest) + len(tail) + STREAM_BUFFER <= rendering.STREAM_APPEND_LIMIT
-        if not self._streams or not (fits_message and fits_call):
+        if not (fits_message and fits_call):
             await self._stream(rest)
             rest = ""
         await self._streams[-1].stop(markdown_text=f"{rest}{tail}" or None, blocks=buttons or None)
