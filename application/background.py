@@ -10,6 +10,13 @@ At most `ANSWERS_AT_ONCE` jobs run at once; the others wait their turn, in the o
 The process's one event loop also acknowledges Slack's events, and an ack that waits behind
 hundreds of answers being written comes too late. A waiting job holds no thread and no connection;
 what it answers is already in the inbox, so one lost in a crash is still answered by the sweep.
+
+Within the bound, the first `FREE_STARTS` jobs start at once; beyond them, the next job starts
+only when the loop is quiet (its timers fire less than `QUIET_LAG_S` late), so jobs do not pile
+onto a loop that is busy acknowledging events or writing the answers already started. How many
+jobs that lets run at once follows from the work they do: many when they mostly wait for a slow
+model, few when they keep the loop busy. A job waits at most `QUIET_WAIT_S` for quiet, so the
+answers go on however busy the loop stays.
 """
 
 import asyncio
@@ -17,12 +24,29 @@ import contextvars
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.db import connections
 
 logger = logging.getLogger(__name__)
+
+FREE_STARTS = 4
+QUIET_LAG_S = 0.005
+QUIET_WAIT_S = 0.5
+# How long a job waiting for quiet sleeps to see how late the loop wakes it.
+PROBE_S = 0.002
+
+
+@dataclass
+class _Turns:
+    """The turns of one event loop's jobs."""
+
+    slots: asyncio.Semaphore
+    # The next job to start beyond the free starts waits for quiet holding this; the others queue.
+    quiet: asyncio.Lock = field(default_factory=asyncio.Lock)
+    running: int = 0
 
 
 class BackgroundJobs:
@@ -31,7 +55,7 @@ class BackgroundJobs:
     def __init__(self) -> None:
         self._running: set[asyncio.Task[None]] = set()
         # A semaphore belongs to the loop it first waits on; tests run many loops.
-        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -39,7 +63,9 @@ class BackgroundJobs:
         """Run the job in the background, in a thread-sensitive context of its own, when its turn
         comes."""
         loop = asyncio.get_running_loop()
-        turns = self._turns.setdefault(loop, asyncio.Semaphore(settings.ANSWERS_AT_ONCE))
+        turns = self._turns.get(loop)
+        if turns is None:
+            turns = self._turns[loop] = _Turns(slots=asyncio.Semaphore(settings.ANSWERS_AT_ONCE))
         # A fresh contextvars context: the request's (and any executor asgiref tied to it) ends
         # with the request, long before the job does.
         task = loop.create_task(
@@ -62,15 +88,37 @@ class BackgroundJobs:
         return len(pending)
 
 
-async def _in_turn(turns: asyncio.Semaphore, name: str, job: Callable[[], Awaitable[None]]) -> None:
-    async with turns, ThreadSensitiveContext():
+async def _in_turn(turns: _Turns, name: str, job: Callable[[], Awaitable[None]]) -> None:
+    async with turns.slots:
+        # Jobs already waiting for quiet go first: the order is kept.
+        if turns.running >= FREE_STARTS or turns.quiet.locked():
+            async with turns.quiet:
+                await _until_quiet()
+        turns.running += 1
         try:
-            await job()
-        except Exception:
-            logger.exception("Background job failed: %s", name)
+            async with ThreadSensitiveContext():
+                try:
+                    await job()
+                except Exception:
+                    logger.exception("Background job failed: %s", name)
+                finally:
+                    # The context's thread goes away with it: give its connections back (to the
+                    # pool).
+                    await sync_to_async(connections.close_all)()
         finally:
-            # The context's thread goes away with it: give its connections back (to the pool).
-            await sync_to_async(connections.close_all)()
+            turns.running -= 1
+
+
+async def _until_quiet() -> None:
+    """Until the loop's timers fire on time, or `QUIET_WAIT_S` has passed."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + QUIET_WAIT_S
+    while True:
+        asked_at = loop.time()
+        await asyncio.sleep(PROBE_S)
+        woken_at = loop.time()
+        if woken_at - asked_at - PROBE_S < QUIET_LAG_S or woken_at >= give_up_at:
+            return
 
 
 jobs = BackgroundJobs()
