@@ -12,16 +12,18 @@ hundreds of answers being written comes too late. A waiting job holds no thread 
 what it answers is already in the inbox, so one lost in a crash is still answered by the sweep.
 
 Within the bound, the first `FREE_STARTS` jobs start at once; beyond them, the next job starts
-only when the loop is quiet (its timers fire less than `QUIET_LAG_S` late), so jobs do not pile
-onto a loop that is busy acknowledging events or writing the answers already started. How many
-jobs that lets run at once follows from the work they do: many when they mostly wait for a slow
-model, few when they keep the loop busy. A job waits at most `QUIET_WAIT_S` for quiet, so the
-answers go on however busy the loop stays.
+only when the loop is quiet (it comes back to a job that yields less than `QUIET_LAG_S` later), so
+jobs do not pile onto a loop that is busy acknowledging events or writing the answers already
+started. How many jobs that lets run at once follows from the work they do: many when they mostly
+wait for a slow model, few when they keep the loop busy. The job first in line waits at most
+`QUIET_WAIT_S` for quiet, so however busy the loop stays, answers go on: the first eight, and one
+more every `QUIET_WAIT_S` at least.
 """
 
 import asyncio
 import contextvars
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,10 +34,10 @@ from django.db import connections
 
 logger = logging.getLogger(__name__)
 
-FREE_STARTS = 4
+FREE_STARTS = 8
 QUIET_LAG_S = 0.005
 QUIET_WAIT_S = 0.5
-# How long a job waiting for quiet sleeps to see how late the loop wakes it.
+# How long a job waiting for quiet waits between two looks.
 PROBE_S = 0.002
 
 
@@ -110,15 +112,16 @@ async def _in_turn(turns: _Turns, name: str, job: Callable[[], Awaitable[None]])
 
 
 async def _until_quiet() -> None:
-    """Until the loop's timers fire on time, or `QUIET_WAIT_S` has passed."""
-    loop = asyncio.get_running_loop()
-    give_up_at = loop.time() + QUIET_WAIT_S
+    """Until the loop runs what it is given less than `QUIET_LAG_S` late, or `QUIET_WAIT_S` has
+    passed. A quiet loop is seen at once: it comes back to a job that yields within the lag."""
+    give_up_at = time.perf_counter() + QUIET_WAIT_S
     while True:
-        asked_at = loop.time()
-        await asyncio.sleep(PROBE_S)
-        woken_at = loop.time()
-        if woken_at - asked_at - PROBE_S < QUIET_LAG_S or woken_at >= give_up_at:
+        yielded_at = time.perf_counter()
+        await asyncio.sleep(0)
+        back_at = time.perf_counter()
+        if back_at - yielded_at < QUIET_LAG_S or back_at >= give_up_at:
             return
+        await asyncio.sleep(PROBE_S)
 
 
 jobs = BackgroundJobs()
