@@ -10,13 +10,23 @@ At most `ANSWERS_AT_ONCE` jobs run at once; the others wait their turn, in the o
 The process's one event loop also acknowledges Slack's events, and an ack that waits behind
 hundreds of answers being written comes too late. A waiting job holds no thread and no connection;
 what it answers is already in the inbox, so one lost in a crash is still answered by the sweep.
+
+Within the bound, the first `FREE_STARTS` jobs start at once; beyond them, the next job starts
+only when the loop is quiet (it comes back to a job that yields less than `QUIET_LAG_S` later), so
+jobs do not pile onto a loop that is busy acknowledging events or writing the answers already
+started. How many jobs that lets run at once follows from the work they do: many when they mostly
+wait for a slow model, few when they keep the loop busy. The job first in line waits at most
+`QUIET_WAIT_S` for quiet, so however busy the loop stays, answers go on: the first eight, and one
+more every `QUIET_WAIT_S` at least.
 """
 
 import asyncio
 import contextvars
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
@@ -26,6 +36,22 @@ from application import metrics
 
 logger = logging.getLogger(__name__)
 
+FREE_STARTS = 8
+QUIET_LAG_S = 0.005
+QUIET_WAIT_S = 0.5
+# How long a job waiting for quiet waits between two looks.
+PROBE_S = 0.002
+
+
+@dataclass
+class _Turns:
+    """The turns of one event loop's jobs."""
+
+    slots: asyncio.Semaphore
+    # The next job to start beyond the free starts waits for quiet holding this; the others queue.
+    quiet: asyncio.Lock = field(default_factory=asyncio.Lock)
+    running: int = 0
+
 
 class BackgroundJobs:
     """The jobs of one process."""
@@ -33,7 +59,7 @@ class BackgroundJobs:
     def __init__(self) -> None:
         self._running: set[asyncio.Task[None]] = set()
         # A semaphore belongs to the loop it first waits on; tests run many loops.
-        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -41,7 +67,9 @@ class BackgroundJobs:
         """Run the job in the background, in a thread-sensitive context of its own, when its turn
         comes."""
         loop = asyncio.get_running_loop()
-        turns = self._turns.setdefault(loop, asyncio.Semaphore(settings.ANSWERS_AT_ONCE))
+        turns = self._turns.get(loop)
+        if turns is None:
+            turns = self._turns[loop] = _Turns(slots=asyncio.Semaphore(settings.ANSWERS_AT_ONCE))
         # A fresh contextvars context: the request's (and any executor asgiref tied to it) ends
         # with the request, long before the job does.
         task = loop.create_task(
@@ -69,15 +97,38 @@ class BackgroundJobs:
         return len(pending)
 
 
-async def _in_turn(turns: asyncio.Semaphore, name: str, job: Callable[[], Awaitable[None]]) -> None:
-    async with turns, ThreadSensitiveContext():
+async def _in_turn(turns: _Turns, name: str, job: Callable[[], Awaitable[None]]) -> None:
+    async with turns.slots:
+        # Jobs already waiting for quiet go first: the order is kept.
+        if turns.running >= FREE_STARTS or turns.quiet.locked():
+            async with turns.quiet:
+                await _until_quiet()
+        turns.running += 1
         try:
-            await job()
-        except Exception:
-            logger.exception("Background job failed: %s", name)
+            async with ThreadSensitiveContext():
+                try:
+                    await job()
+                except Exception:
+                    logger.exception("Background job failed: %s", name)
+                finally:
+                    # The context's thread goes away with it: give its connections back (to the
+                    # pool).
+                    await sync_to_async(connections.close_all)()
         finally:
-            # The context's thread goes away with it: give its connections back (to the pool).
-            await sync_to_async(connections.close_all)()
+            turns.running -= 1
+
+
+async def _until_quiet() -> None:
+    """Until the loop runs what it is given less than `QUIET_LAG_S` late, or `QUIET_WAIT_S` has
+    passed. A quiet loop is seen at once: it comes back to a job that yields within the lag."""
+    give_up_at = time.perf_counter() + QUIET_WAIT_S
+    while True:
+        yielded_at = time.perf_counter()
+        await asyncio.sleep(0)
+        back_at = time.perf_counter()
+        if back_at - yielded_at < QUIET_LAG_S or back_at >= give_up_at:
+            return
+        await asyncio.sleep(PROBE_S)
 
 
 jobs = BackgroundJobs()

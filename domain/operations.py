@@ -16,7 +16,7 @@ from django.db.models import F, Q
 
 from data import models
 from domain import _rows, passages, queries, records, search_index
-from domain._connections import gives_back_connection
+from domain._connections import gives_back_connection, gives_back_connection_in_thread
 
 
 class EventAlreadyRecorded(Exception):
@@ -40,7 +40,6 @@ class InvalidFeedback(ValueError):
     """Feedback must be +1 or -1."""
 
 
-@gives_back_connection
 async def record_event(
     *,
     event_id: str,
@@ -51,23 +50,44 @@ async def record_event(
     message_key: str | None = None,
 ) -> records.InboundEvent:
     """Record a Slack event in the inbox, once per event id and once per message; the receiving
-    process holds its claim from `received_at`.
+    process holds its claim from `received_at`. One round trip to a thread: Slack's ack waits for
+    it.
 
     Raises: EventAlreadyRecorded.
     """
     try:
-        row = await models.InboundEvent.objects.acreate(
+        row = await sync_to_async(_insert_event)(
             event_id=event_id,
             message_key=message_key,
             team_id=team_id,
             event_type=event_type,
             payload=dict(payload),
             received_at=received_at,
-            claimed_at=received_at,
         )
     except IntegrityError:
         raise EventAlreadyRecorded(event_id) from None
     return _rows.inbound_event(row)
+
+
+@gives_back_connection_in_thread
+def _insert_event(
+    *,
+    event_id: str,
+    message_key: str | None,
+    team_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    received_at: dt.datetime,
+) -> models.InboundEvent:
+    return models.InboundEvent.objects.create(
+        event_id=event_id,
+        message_key=message_key,
+        team_id=team_id,
+        event_type=event_type,
+        payload=payload,
+        received_at=received_at,
+        claimed_at=received_at,
+    )
 
 
 @gives_back_connection

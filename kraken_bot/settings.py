@@ -128,6 +128,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Slack's events go to their view from here, past the rest (kraken_bot/middleware.py).
+    "kraken_bot.middleware.SlackEventsFirst",
     "django.middleware.security.SecurityMiddleware",
     # Async-only static files for the admin: a sync middleware would push every request through
     # a thread and tie the view to a sync context.

@@ -1,7 +1,8 @@
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.db import connection
+from django.utils import timezone
 
-from domain import queries
+from domain import operations, queries
 from tests.factories import QuestionFactory
 
 
@@ -19,4 +20,21 @@ async def test_a_domain_call_gives_its_threads_connection_back_when_done() -> No
         still_open = await sync_to_async(_connection_is_open)()
 
     assert opened_by_the_factory
+    assert not still_open
+
+
+async def test_recording_a_slack_event_gives_its_threads_connection_back_when_done() -> None:
+    async with ThreadSensitiveContext():
+        await sync_to_async(connection.ensure_connection)()
+
+        await operations.record_event(
+            event_id="Ev0001",
+            team_id="T0001",
+            event_type="app_mention",
+            payload={"event_id": "Ev0001"},
+            received_at=timezone.now(),
+        )
+
+        still_open = await sync_to_async(_connection_is_open)()
+
     assert not still_open
