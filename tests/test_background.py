@@ -55,12 +55,33 @@ async def test_jobs_within_the_bound_run_side_by_side(settings) -> None:
     assert await jobs.wait(timeout_s=10) == 0
 
 
-def _hold_until(released: asyncio.Event, started: list[str], name: str):
-    async def run() -> None:
-        started.append(name)
-        await released.wait()
+class _HeldJobs:
+    """Jobs that start and then wait to be released, for the tests of the quiet gate."""
 
-    return run
+    def __init__(self) -> None:
+        self.jobs = BackgroundJobs()
+        self.started: list[str] = []
+        self.released = asyncio.Event()
+        self.free_started = asyncio.Event()
+        self.next_started = asyncio.Event()
+        self.quiet = asyncio.Event()
+
+    def job(self, name: str):
+        async def run() -> None:
+            self.started.append(name)
+            if len(self.started) == background.FREE_STARTS:
+                self.free_started.set()
+            if name == "next":
+                self.next_started.set()
+            await self.released.wait()
+
+        return run
+
+    async def take_the_free_starts_and_busy_the_loop(self) -> asyncio.Task[None]:
+        for number in range(background.FREE_STARTS):
+            self.jobs.start(f"free {number}", self.job(f"free {number}"))
+        await self.free_started.wait()
+        return asyncio.create_task(_keep_the_loop_busy(self.quiet))
 
 
 async def _keep_the_loop_busy(until: asyncio.Event) -> None:
@@ -74,45 +95,35 @@ async def _keep_the_loop_busy(until: asyncio.Event) -> None:
 
 async def test_beyond_the_free_starts_a_job_waits_for_the_loop_to_be_quiet(settings) -> None:
     settings.ANSWERS_AT_ONCE = background.FREE_STARTS + 1
-    jobs = BackgroundJobs()
-    released, quiet = asyncio.Event(), asyncio.Event()
-    started: list[str] = []
-    for number in range(background.FREE_STARTS):
-        jobs.start(f"free {number}", _hold_until(released, started, f"free {number}"))
-    await asyncio.sleep(0.01)
-    busy = asyncio.create_task(_keep_the_loop_busy(quiet))
+    held = _HeldJobs()
+    busy = await held.take_the_free_starts_and_busy_the_loop()
 
-    jobs.start("next", _hold_until(released, started, "next"))
-    await asyncio.sleep(0.2)
-    started_while_busy = "next" in started
-    quiet.set()
+    held.jobs.start("next", held.job("next"))
+    await asyncio.sleep(0.2)  # a window, shorter than QUIET_WAIT_S, in which it must not start
+    started_while_busy = held.next_started.is_set()
+    held.quiet.set()
     await busy
-    await asyncio.sleep(0.05)
+    await held.next_started.wait()
 
-    assert len(started) == background.FREE_STARTS + 1
     assert not started_while_busy
-    assert started[-1] == "next"
-    released.set()
-    assert await jobs.wait(timeout_s=10) == 0
+    assert held.started[-1] == "next"
+    assert len(held.started) == background.FREE_STARTS + 1
+    held.released.set()
+    assert await held.jobs.wait(timeout_s=10) == 0
 
 
 async def test_a_job_waits_for_quiet_only_so_long(settings, monkeypatch) -> None:
     settings.ANSWERS_AT_ONCE = background.FREE_STARTS + 1
     monkeypatch.setattr(background, "QUIET_WAIT_S", 0.1)
-    jobs = BackgroundJobs()
-    released, quiet = asyncio.Event(), asyncio.Event()
-    started: list[str] = []
-    for number in range(background.FREE_STARTS):
-        jobs.start(f"free {number}", _hold_until(released, started, f"free {number}"))
-    await asyncio.sleep(0.01)
-    busy = asyncio.create_task(_keep_the_loop_busy(quiet))
+    held = _HeldJobs()
+    busy = await held.take_the_free_starts_and_busy_the_loop()
 
-    jobs.start("next", _hold_until(released, started, "next"))
-    await asyncio.sleep(0.4)
-    started_while_busy = "next" in started
-    quiet.set()
+    held.jobs.start("next", held.job("next"))
+    await held.next_started.wait()
+    still_busy = not busy.done()
+    held.quiet.set()
     await busy
 
-    assert started_while_busy
-    released.set()
-    assert await jobs.wait(timeout_s=10) == 0
+    assert still_busy
+    held.released.set()
+    assert await held.jobs.wait(timeout_s=10) == 0
