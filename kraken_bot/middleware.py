@@ -20,7 +20,7 @@ from django.middleware import clickjacking, common, security
 
 from slack import events_view
 
-SLACK_EVENTS_PATH = "/slack/events"
+SLACK_EVENTS_PATH = f"/{events_view.ROUTE}"
 
 GetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 

@@ -15,6 +15,9 @@ from application import metrics
 from slack import app as slack_app
 from slack import events
 
+# Its route, without the leading slash (Django's `path()` form); the first middleware matches it.
+ROUTE = "slack/events"
+
 
 @csrf_exempt
 @require_POST
