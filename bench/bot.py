@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -45,6 +46,8 @@ SERVICE_NAME = "kraken-bot"
 # Far beyond Slack's 3 s: a part that overloads the service measures how late the acks come.
 ACK_TIMEOUT_S = 300
 KEEPALIVE_EXPIRY_S = 2.0
+# The service sits behind a proxy that ends TLS, as in production.
+FORWARDED = {"X-Forwarded-Proto": "https"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +73,10 @@ class Bot:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    @property
+    def port(self) -> int:
+        return int(urlsplit(self.service.url).port or 80)
+
     def mention(self) -> str:
         """A new mention, as Slack's `event_callback` body."""
         return payloads.event_callback(payloads.app_mention(next(self._texts)))
@@ -77,23 +84,30 @@ class Bot:
     async def ask(self, body: str | None = None, *, retry: int = 0) -> Sent:
         """Send a mention (a new one unless given) as Slack does; a retry says so in its headers."""
         body = body or self.mention()
-        retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-        headers = {
-            "Content-Type": "application/json",
-            **payloads.signed_headers(body),
-            **(retried if retry else {}),
-        }
         started = time.perf_counter()
-        response = await self.client.post("/slack/events", content=body, headers=headers)
+        response = await self.client.post(
+            "/slack/events", content=body, headers=self.headers(body, retry=retry)
+        )
         return Sent(
-            thread=_thread_of(body),
+            thread=thread_of(body),
             sent_at=started,
             ack_ms=(time.perf_counter() - started) * 1000,
             status=response.status_code,
         )
 
+    @staticmethod
+    def headers(body: str, *, retry: int = 0) -> dict[str, str]:
+        """Slack's headers for the body: signed now, behind HTTPS, a retry when it is one."""
+        retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return {
+            "Content-Type": "application/json",
+            **FORWARDED,
+            **payloads.signed_headers(body),
+            **(retried if retry else {}),
+        }
 
-def _thread_of(body: str) -> str:
+
+def thread_of(body: str) -> str:
     return str(json.loads(body)["event"]["ts"])
 
 
@@ -135,7 +149,7 @@ async def running_bot(
         ) as service,
         httpx.AsyncClient(
             base_url=service.url,
-            headers={"X-Forwarded-Proto": "https"},
+            headers=FORWARDED,
             # Idle connections are let go before uvicorn's 5 s keep-alive ends: one reused as the
             # server closes it would fail the request, as no real sender's would.
             limits=httpx.Limits(

@@ -126,7 +126,7 @@ async def served(
     service = Served(url=f"http://127.0.0.1:{port}", process=process)
     try:
         await asyncio.wait_for(
-            _until_listening(process, into=service.log, workers=workers), STARTUP_TIMEOUT_S
+            until_listening(process, into=service.log, workers=workers), STARTUP_TIMEOUT_S
         )
         # Keep reading the server's log so a full pipe never blocks it.
         service.draining = asyncio.create_task(_drain(process, into=service.log))
@@ -141,7 +141,7 @@ async def _drain(process: asyncio.subprocess.Process, *, into: list[str]) -> Non
         into.append(line.decode(errors="replace"))
 
 
-async def _until_listening(
+async def until_listening(
     process: asyncio.subprocess.Process, *, into: list[str], workers: int
 ) -> None:
     """Until uvicorn listens: a single process says so once started; with several workers it

@@ -9,8 +9,8 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agents import classifier
 from application import respond_to_user as use_case
-from bench import sequential
-from bench.bot import Replies, Tally, count_answers, running_bot, tally
+from bench import senders, sequential
+from bench.bot import Replies, Tally, count_answers, running_bot, tally, thread_of
 from bench.edge import fake_edge
 from domain import records
 from tests import slack_payloads as payloads
@@ -88,3 +88,45 @@ async def test_the_sequential_variant_runs_the_steps_one_after_another(
     assert answered.status is records.QuestionStatus.ANSWERED
     assert timings["total"] >= sum(timings[step] for step in ("status", "classify", "answer"))
     assert timings["classify"] >= STEP_DELAY_S * 1000
+
+
+async def test_the_load_generator_reads_each_response_whatever_its_framing() -> None:
+    reader = asyncio.StreamReader()
+    reader.feed_data(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nnot\r\n0\r\n\r\n"
+        b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    reader.feed_eof()
+
+    read = [await senders.response(reader) for _ in range(3)]
+
+    assert read == [(200, True), (404, True), (503, False)]
+    assert reader.at_eof()
+
+
+async def test_the_load_generator_sends_signed_events_that_the_service_acknowledges_and_answers(
+    indexed_docs: None,
+) -> None:
+    async with fake_edge() as edge:
+        replies = Replies(edge)
+        async with running_bot(edge, database_url_shared_with_tests()) as bot:
+            bodies = [[bot.mention(), bot.mention()] for _ in range(2)]
+            sending = await senders.send(
+                bot.port, [[senders.request(body, bot.headers(body)) for body in b] for b in bodies]
+            )
+            threads = [thread_of(body) for batch in bodies for body in batch]
+            assert await replies.wait(threads, timeout_s=ANSWERS_TIMEOUT_S)
+        counted = await count_answers(replies, threads)
+
+    assert [[ack.status for ack in acks] for acks in sending.acks] == [[200, 200], [200, 200]]
+    assert all(ack.ms > 0 for acks in sending.acks for ack in acks)
+    assert sending.elapsed_s > 0
+    assert counted == Tally(sent=4, answered=4, lost=0, duplicates=0)
+
+
+async def test_the_load_generator_measures_its_floor_against_a_server_that_does_nothing() -> None:
+    floor_ms = await senders.measure_floor()
+
+    assert len(floor_ms) == senders.FLOOR_SENDERS * senders.FLOOR_REQUESTS
+    assert all(ms > 0 for ms in floor_ms)
