@@ -1,8 +1,9 @@
-"""Part 3, many in flight: 1,000 questions sent at once (a connection each) to one server process
-whose model takes 2 s a request.
+"""Part 3, many in flight: 1,000 questions sent at once (a connection each, by `bench.senders`)
+to one server process whose model takes 2 s a request.
 
 It counts answers, duplicates and losses (from the fake Slack's records and the database), how
-long until the last was acknowledged, the most questions acknowledged and not yet replied to at
+long until the last was acknowledged, how long each ack took and how many took longer than Slack
+waits, the most questions acknowledged and not yet replied to at
 one time, the wall time from the first event to the last reply, the server's peak memory (its
 resident set's high-water mark), its CPU time per question, the errors its log shows and, on
 PostgreSQL, the most connections the server held at once, sampled every 50 ms (bounded by its
@@ -22,12 +23,16 @@ from django.conf import settings
 from django.db import connection
 
 from bench import edge as edges
-from bench.bot import SERVICE_NAME, Bot, Replies, Sent, count_answers, running_bot, warm_up
+from bench import senders as load
+from bench.bot import SERVICE_NAME, Replies, count_answers, running_bot, thread_of, warm_up
+from bench.figures import distribution
 
 QUESTIONS = 1000
 SENDERS = 1000
 ANSWERS_TIMEOUT_S = 240
 SAMPLE_EVERY_S = 0.05
+# Slack counts an event as failed (and sends it again) when its ack takes longer.
+SLACK_WAITS_MS = 3000
 LOG_TROUBLE = ("ERROR", "Traceback", "too many connections", "PoolTimeout")
 
 
@@ -43,17 +48,17 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
     edge.set_latencies(edges.SLOW_MODEL)
     replies = Replies(edge)
     per_sender = max(1, round(QUESTIONS * scale / SENDERS))
-    async with running_bot(edge, database_url, senders=SENDERS) as bot:
+    async with running_bot(edge, database_url) as bot:
         await warm_up(bot, replies)
+        bodies = [[bot.mention() for _ in range(per_sender)] for _ in range(SENDERS)]
+        requests = [[load.request(body, bot.headers(body)) for body in batch] for batch in bodies]
+        threads = [thread_of(body) for batch in bodies for body in batch]
         async with _connections_watched() as connections:
             cpu_s = bot.cpu_s()
-            started = time.perf_counter()
-            batches = await asyncio.gather(*(_ask(bot, per_sender) for _ in range(SENDERS)))
-            acknowledged_s = time.perf_counter() - started
-            sent = [one for batch in batches for one in batch]
-            threads = [one.thread for one in sent]
+            sending = await load.send(bot.port, requests)
+            acks = [one for batch in sending.acks for one in batch]
             await replies.wait(threads, timeout_s=ANSWERS_TIMEOUT_S)
-            wall_s = time.perf_counter() - started
+            wall_s = time.perf_counter() - min(one.sent_at for one in acks)
             cpu_s = bot.cpu_s() - cpu_s
         peak_rss_mb = _peak_rss_mb(bot.pid)
     # Counted once the service has stopped: it stores each answer after sending it.
@@ -63,10 +68,14 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
         "latencies": dataclasses.asdict(edges.SLOW_MODEL),
         "senders": SENDERS,
         "answers": answers.as_dict(),
-        "all_acknowledged_s": round(acknowledged_s, 1),
+        "all_acknowledged_s": round(sending.elapsed_s, 1),
+        "ack_ms": distribution([one.ms for one in acks]),
+        "acks_later_than_slack_waits": sum(1 for one in acks if one.ms > SLACK_WAITS_MS),
         "wall_s": round(wall_s, 1),
-        "peak_in_flight": _peak_in_flight(sent, replies.finished_at),
-        "server_cpu_ms_per_question": round(cpu_s * 1000 / len(sent), 1),
+        "peak_in_flight": _peak_in_flight(
+            dict(zip(threads, acks, strict=True)), replies.finished_at
+        ),
+        "server_cpu_ms_per_question": round(cpu_s * 1000 / len(acks), 1),
         "peak_rss_mb": peak_rss_mb,
         "connections_peak": connections.peak if connection.vendor == "postgresql" else None,
         "connections_peak_active": (
@@ -78,15 +87,11 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
     }
 
 
-async def _ask(bot: Bot, questions: int) -> list[Sent]:
-    return [await bot.ask() for _ in range(questions)]
-
-
-def _peak_in_flight(sent: list[Sent], finished_at: dict[str, float]) -> int:
+def _peak_in_flight(acks: dict[str, load.Ack], finished_at: dict[str, float]) -> int:
     """The most questions acknowledged and not yet replied to at any one time."""
     changes = sorted(
-        [(one.sent_at + one.ack_ms / 1000, 1) for one in sent]
-        + [(finished_at[one.thread], -1) for one in sent if one.thread in finished_at]
+        [(ack.sent_at + ack.ms / 1000, 1) for ack in acks.values()]
+        + [(finished_at[thread], -1) for thread in acks if thread in finished_at]
     )
     in_flight = peak = 0
     for _, change in changes:

@@ -33,6 +33,10 @@ STARTUP_TIMEOUT_S = 30
 
 @dataclass(frozen=True)
 class Ack:
+    """One request's response: when it was sent (`time.perf_counter()`, the same clock in every
+    process on Linux), how long its response took, and its status."""
+
+    sent_at: float
     ms: float
     status: int
 
@@ -73,7 +77,7 @@ async def send(port: int, senders: Sequence[Sequence[bytes]]) -> Sending:
         raise RuntimeError(f"the load generator exited with status {child.returncode}")
     sent = json.loads(output)
     return Sending(
-        acks=[[Ack(ms, status) for ms, status in acks] for acks in sent["acks"]],
+        acks=[[Ack(*ack) for ack in acks] for acks in sent["acks"]],
         elapsed_s=sent["elapsed_s"],
     )
 
@@ -123,7 +127,7 @@ async def _run(port: int, senders: list[list[bytes]]) -> dict[str, Any]:
     return {"acks": acks, "elapsed_s": time.perf_counter() - started}
 
 
-async def _sender(port: int, requests: list[bytes]) -> list[tuple[float, int]]:
+async def _sender(port: int, requests: list[bytes]) -> list[tuple[float, float, int]]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     acks = []
     try:
@@ -131,7 +135,7 @@ async def _sender(port: int, requests: list[bytes]) -> list[tuple[float, int]]:
             started = time.perf_counter()
             writer.write(one)
             status, keep_alive = await response(reader)
-            acks.append(((time.perf_counter() - started) * 1000, status))
+            acks.append((started, (time.perf_counter() - started) * 1000, status))
             if not keep_alive:
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import time
 
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
@@ -112,15 +113,19 @@ async def test_the_load_generator_sends_signed_events_that_the_service_acknowled
         replies = Replies(edge)
         async with running_bot(edge, database_url_shared_with_tests()) as bot:
             bodies = [[bot.mention(), bot.mention()] for _ in range(2)]
+            before = time.perf_counter()
             sending = await senders.send(
                 bot.port, [[senders.request(body, bot.headers(body)) for body in b] for b in bodies]
             )
+            after = time.perf_counter()
             threads = [thread_of(body) for batch in bodies for body in batch]
             assert await replies.wait(threads, timeout_s=ANSWERS_TIMEOUT_S)
         counted = await count_answers(replies, threads)
 
     assert [[ack.status for ack in acks] for acks in sending.acks] == [[200, 200], [200, 200]]
     assert all(ack.ms > 0 for acks in sending.acks for ack in acks)
+    # Sent on the benchmark's clock, so they compare with the fake Slack's times.
+    assert all(before < ack.sent_at < after for acks in sending.acks for ack in acks)
     assert sending.elapsed_s > 0
     assert counted == Tally(sent=4, answered=4, lost=0, duplicates=0)
 
