@@ -1,6 +1,6 @@
-"""The ack part's load generator: each sender sends its requests one after another over a
-keep-alive HTTP/1.1 connection of its own, from a process of its own, timing each from writing
-it to reading the last byte of its response.
+"""The load generator of the parts that time acks (ack latency, many in flight): each sender
+sends its requests one after another over a keep-alive HTTP/1.1 connection of its own, from a
+process of its own, timing each from writing it to reading the last byte of its response.
 
 httpx, the client the other parts use, spends about a millisecond of CPU on a request, in the
 process that also plays Slack and the model: with 50 senders it alone put p99 above 200 ms
@@ -43,7 +43,8 @@ class Ack:
 
 @dataclass(frozen=True)
 class Sending:
-    """Each sender's acks in the order sent, and the time from the first request to the last ack."""
+    """Each sender's acks in the order sent, and the time from opening the first connection to
+    the last ack."""
 
     acks: list[list[Ack]]
     elapsed_s: float
