@@ -85,3 +85,26 @@ async def test_the_service_logs_json_lines_that_follow_one_question(
     answered = [line for line in followed if line.get("question_id") == question.pk]
     assert answered[-1]["message"].startswith(f"Question {question.pk} answered in ")
     assert any("Uvicorn running on" in line["message"] for line in lines)
+
+
+async def test_uvicorn_logs_a_line_for_each_request_only_when_log_level_lets_info_through(
+    slack: FakeSlack,
+) -> None:
+    logged: dict[str, list[str]] = {}
+    for level in ("INFO", "WARNING"):
+        environment = bot_environment(slack_api_url=slack.api_url, LOG_LEVEL=level)
+        async with (
+            served("--no-migrate", environment=environment) as service,
+            httpx.AsyncClient(base_url=service.url) as client,
+        ):
+            assert (await client.get("/healthz")).status_code == 200
+            assert await service.stop()
+        logged[level] = service.log
+
+    def requests_logged(lines: list[str]) -> list[str]:
+        return [line for line in lines if '"GET /healthz HTTP/1.1" 200' in line]
+
+    assert requests_logged(logged["INFO"])
+    assert not requests_logged(logged["WARNING"])
+    # Where it listens is always said: the start of the service is not a request.
+    assert any("Uvicorn running on" in line for line in logged["WARNING"])

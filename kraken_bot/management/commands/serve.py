@@ -11,6 +11,7 @@ imports prometheus_client and must start empty, so this command makes a fresh on
 """
 
 import contextlib
+import copy
 import os
 import shutil
 import tempfile
@@ -45,9 +46,19 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 proxy_headers=True,
                 lifespan="on",
-                # JSON logs: uvicorn's own lines go through the service's JSON handler too.
-                log_config=None if settings.LOG_FORMAT == "json" else uvicorn.config.LOGGING_CONFIG,
+                log_config=_uvicorn_log_config(),
             )
+
+
+def _uvicorn_log_config() -> dict[str, Any] | None:
+    """uvicorn's logging: in JSON format none of its own, so its lines go through the service's
+    handler at `LOG_LEVEL`; in line format its own, with its line per request (each Slack event is
+    one) at `LOG_LEVEL` too, and where it listens always said."""
+    if settings.LOG_FORMAT == "json":
+        return None
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["uvicorn.access"]["level"] = settings.LOG_LEVEL.upper()
+    return config
 
 
 @contextlib.contextmanager
