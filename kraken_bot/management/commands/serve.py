@@ -51,9 +51,9 @@ class Command(BaseCommand):
 
 
 def _uvicorn_log_config() -> dict[str, Any] | None:
-    """uvicorn's logging: in JSON format none of its own, so its lines go through the service's
-    handler at `LOG_LEVEL`; in line format its own, with its line per request (each Slack event is
-    one) at `LOG_LEVEL` too, and where it listens always said."""
+    """uvicorn's logging: with `LOG_FORMAT=json` none of its own, so its lines go through the
+    service's handler at `LOG_LEVEL`; with `text` its own, its line per request (each Slack event
+    is one) at `LOG_LEVEL` too, and where it listens always said."""
     if settings.LOG_FORMAT == "json":
         return None
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
