@@ -96,6 +96,15 @@ class BackgroundJobs:
         _, pending = await asyncio.wait(set(self._running), timeout=timeout_s)
         return len(pending)
 
+    async def finish(self, *, grace_s: float) -> None:
+        """At shutdown: give the jobs still running (answers being written) `grace_s` to end."""
+        still_running = await self.wait(timeout_s=grace_s)
+        if still_running:
+            logger.warning(
+                "Stopping with %s answers still being written; the recovery sweep will finish them",
+                still_running,
+            )
+
 
 async def _in_turn(turns: _Turns, name: str, job: Callable[[], Awaitable[None]]) -> None:
     async with turns.slots:

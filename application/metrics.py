@@ -6,13 +6,14 @@ interface counts events and API calls) rather than behind a port: a metric is an
 with nothing to swap out, and a port would have to be handed to every entry point of every use case.
 
 Labels take values from small fixed sets (outcomes, step names, Slack method names, model names):
-never an id, a text or a token. With several worker processes, `manage.py serve` sets
-`PROMETHEUS_MULTIPROC_DIR` before the workers start, and each process writes its values there.
+never an id, a text or a token. With several processes (workers, answer processes), `manage.py
+serve` sets `PROMETHEUS_MULTIPROC_DIR` before they start, and each process writes its values there.
 """
 
+import os
 from collections.abc import Mapping
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, multiprocess
 
 from domain import records
 
@@ -84,3 +85,9 @@ def count_failed(*, reason: str, timings_ms: Mapping[str, float]) -> None:
     """Count a failed question; `reason` is one of a few fixed words (`model`, `reply`, …)."""
     questions.labels(outcome="failed", reason=reason).inc()
     time_steps(timings_ms)
+
+
+def process_ended(pid: int) -> None:
+    """Forget what an ended process said it had in flight: a live gauge would count it on."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # no hints

@@ -13,20 +13,19 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import time
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from bench import processes
 from bench.edge import Edge
 from data import models
 from tests import slack_payloads as payloads
-from tests.servers import PROJECT_DIR, Served, served, subprocess_environment
+from tests.servers import PROJECT_DIR, Served, descendants, served, subprocess_environment
 
 QUESTIONS = (
     "how do I rotate the database password?",
@@ -68,10 +67,14 @@ class Bot:
     def pid(self) -> int:
         return self.service.process.pid
 
+    @property
+    def pids(self) -> list[int]:
+        """The service's processes: the one started and those it started (its answer process)."""
+        return [self.pid, *descendants(self.pid)]
+
     def cpu_s(self) -> float:
-        """The CPU time the service's process has used so far (user and system)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """The CPU time the service's processes have used so far (user and system)."""
+        return sum(processes.cpu_s(pid) for pid in self.pids)
 
     @property
     def port(self) -> int:
@@ -140,10 +143,12 @@ async def running_bot(
     """The service on a free port (the sequential variant's on request), and a client for it
     with a connection for each sender."""
     launcher = ("-m", "bench.sequential") if sequential else (str(PROJECT_DIR / "manage.py"),)
+    # The variant is put in place in the serving process: its answers must be written there.
+    in_place = {"ANSWER_PROCESS": "false"} if sequential else {}
     async with (
         served(
             "--no-migrate",
-            environment=environment(edge, database_url, **(settings or {})),
+            environment=environment(edge, database_url, **in_place, **(settings or {})),
             launcher=launcher,
             workers=workers,
         ) as service,

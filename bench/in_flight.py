@@ -1,13 +1,13 @@
 """Part 3, many in flight: 1,000 questions sent at once (a connection each, by `bench.senders`)
-to one server process whose model takes 2 s a request.
+to one serving process (and its answer process) whose model takes 2 s a request.
 
 It counts answers, duplicates and losses (from the fake Slack's records and the database), how
 long until the last was acknowledged, how long each ack took and how many took longer than Slack
-waits, the most questions acknowledged and not yet replied to at
-one time, the wall time from the first event to the last reply, the server's peak memory (its
-resident set's high-water mark), its CPU time per question, the errors its log shows and, on
-PostgreSQL, the most connections the server held at once, sampled every 50 ms (bounded by its
-pool), and the most of them busy at once.
+waits, the most questions acknowledged and not yet replied to at one time, the wall time from the
+first event to the last reply, the service's peak memory (the high-water marks of its processes'
+resident sets, added up), its CPU time per question, the errors its log shows and, on PostgreSQL,
+the most connections the service held at once, sampled every 50 ms (bounded by a pool for each
+process), and the most of them busy at once.
 """
 
 import asyncio
@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from bench import edge as edges
+from bench import processes
 from bench import senders as load
 from bench.bot import SERVICE_NAME, Replies, count_answers, running_bot, thread_of, warm_up
 from bench.figures import distribution
@@ -60,7 +60,8 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
             await replies.wait(threads, timeout_s=ANSWERS_TIMEOUT_S)
             wall_s = time.perf_counter() - min(one.sent_at for one in acks)
             cpu_s = bot.cpu_s() - cpu_s
-        peak_rss_mb = _peak_rss_mb(bot.pid)
+        pids = bot.pids
+        peak_rss_mb = sum(processes.peak_rss_mb(pid) for pid in pids)
     # Counted once the service has stopped: it stores each answer after sending it.
     answers = await count_answers(replies, threads)
     log_trouble = [line for line in bot.service.log if any(word in line for word in LOG_TROUBLE)]
@@ -76,12 +77,17 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
             dict(zip(threads, acks, strict=True)), replies.finished_at
         ),
         "server_cpu_ms_per_question": round(cpu_s * 1000 / len(acks), 1),
-        "peak_rss_mb": peak_rss_mb,
+        # The processes' peaks added up: more than they held at any one moment, never less.
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "processes": len(pids),
         "connections_peak": connections.peak if connection.vendor == "postgresql" else None,
         "connections_peak_active": (
             connections.peak_active if connection.vendor == "postgresql" else None
         ),
-        "pool_size": settings.DATABASE_POOL_SIZE if connection.vendor == "postgresql" else None,
+        # Each process has a pool of its own.
+        "pool_size": (
+            settings.DATABASE_POOL_SIZE * len(pids) if connection.vendor == "postgresql" else None
+        ),
         "log_trouble_lines": len(log_trouble),
         "log_trouble_sample": log_trouble[:5],
     }
@@ -98,14 +104,6 @@ def _peak_in_flight(acks: dict[str, load.Ack], finished_at: dict[str, float]) ->
         in_flight += change
         peak = max(peak, in_flight)
     return peak
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """The process's resident set at its highest (`VmHWM`), read before it exits."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmHWM for process {pid}")
 
 
 @contextlib.asynccontextmanager

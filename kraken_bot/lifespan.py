@@ -1,9 +1,11 @@
 """The service's start and stop, around Django's ASGI application (which has no lifespan).
 
-At start-up: one line in the log when Slack is not configured, and the recovery sweep, so a
-restarted service finishes what a crashed one left without any cron job. At shutdown: the sweep
-stops and answers still being written get `SHUTDOWN_GRACE_S` to finish; any left over are
-finished by the next sweep. Then the Slack client's connections are closed.
+At start-up: one line in the log when Slack is not configured; the answer process (unless
+`ANSWER_PROCESS` is off), so that answers never hold up the acknowledgement of Slack's events;
+and the recovery sweep, so a restarted service finishes what a crashed one left without any cron
+job. At shutdown: the sweep stops, and answers still being written, here and in the answer
+process, get `SHUTDOWN_GRACE_S` to finish; any left over are finished by the next sweep. Then the
+Slack client's connections are closed.
 """
 
 import asyncio
@@ -20,6 +22,7 @@ from application import recover_questions
 from application.background import jobs
 from slack import app as slack_app
 from slack import recovery, web_client
+from slack.answer_process import answer_process
 
 logger = logging.getLogger(__name__)
 
@@ -41,35 +44,27 @@ class ServiceLifespan:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self._start()
+                await self._start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _start(self) -> None:
+    async def _start(self) -> None:
         if slack_app.missing_settings():
             logger.warning(slack_app.not_configured_message())
             return
+        if settings.ANSWER_PROCESS:
+            await answer_process.start()
         if settings.RECOVERY_INTERVAL_S > 0:
             self._sweep = asyncio.create_task(run_recovery_sweep(), name="recovery sweep")
 
     async def _stop(self) -> None:
         if self._sweep is not None:
             self._sweep.cancel()
-        await finish_answers()
+        await asyncio.gather(answer_process.stop(), jobs.finish(grace_s=settings.SHUTDOWN_GRACE_S))
         await web_client.close_session()
-
-
-async def finish_answers() -> None:
-    """Give the answers still being written `SHUTDOWN_GRACE_S` to finish."""
-    still_running = await jobs.wait(timeout_s=settings.SHUTDOWN_GRACE_S)
-    if still_running:
-        logger.warning(
-            "Stopping with %s answers still being written; the recovery sweep will finish them",
-            still_running,
-        )
 
 
 async def run_recovery_sweep() -> None:

@@ -51,6 +51,7 @@ RECOVERY_INTERVAL_S = env.float("RECOVERY_INTERVAL_S", 60.0, validate=Range(min=
 RECOVERY_AFTER_S = env.float("RECOVERY_AFTER_S", 300.0, validate=Range(min=1))
 SHUTDOWN_GRACE_S = env.float("SHUTDOWN_GRACE_S", 30.0, validate=Range(min=0))
 ANSWERS_AT_ONCE = env.int("ANSWERS_AT_ONCE", 50, validate=Range(min=1))
+ANSWER_PROCESS = env.bool("ANSWER_PROCESS", True)
 
 GITHUB_API_URL = env.str("GITHUB_API_URL", "https://api.github.com", validate=_is_url)
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", "")

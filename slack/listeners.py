@@ -1,7 +1,8 @@
 """The bolt listeners: each turns a Slack payload into plain values and starts one job.
 
-Events are acknowledged by bolt as soon as the inbox has recorded them; the work runs afterwards
-as a background job in its own context. Actions, commands and shortcuts are acknowledged by the
+Events are acknowledged by bolt as soon as the inbox has recorded them; the work runs afterwards,
+questions in the answer process (`answer_process`), the rest as a background job in its own
+context. Actions, commands and shortcuts are acknowledged by the
 listener, within Slack's three seconds.
 """
 
@@ -22,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from application.background import jobs
 from domain import operations, queries, records
 from slack import conversation, events, inbox, rendering
+from slack.answer_process import answer_process
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ async def on_question(
 ) -> None:
     asked = events.asked(body)
     bot_id = context.bot_id or ""
+    if answer_process.hand_over(asked, bot_id=bot_id):
+        return
     jobs.start(
         f"answer Slack event {asked.origin.event_id}",
         lambda: conversation.answer_in_thread(asked, client=client, bot_id=bot_id),

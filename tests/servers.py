@@ -156,3 +156,25 @@ async def until_listening(
         if running and (workers == 1 or started >= workers):
             return
     raise RuntimeError("the server stopped before it listened:\n" + "".join(into))
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes a process started (Linux `/proc`), and theirs, while they run."""
+    found: list[int] = []
+    for child in _children(pid):
+        found += [child, *descendants(child)]
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return []
+    children: list[int] = []
+    for task in tasks:
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return children

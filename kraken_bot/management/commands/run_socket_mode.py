@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from application.background import jobs
 from kraken_bot import lifespan
 from kraken_bot.management.base import AsyncCommand
 from slack import app as slack_app
@@ -30,5 +31,5 @@ class Command(AsyncCommand):
         finally:
             if sweep is not None:
                 sweep.cancel()
-            await lifespan.finish_answers()
+            await jobs.finish(grace_s=settings.SHUTDOWN_GRACE_S)
             await handler.close_async()

@@ -4,10 +4,10 @@
 what runs in production. It is the one command that is not an `AsyncCommand`: uvicorn owns the
 event loop.
 
-With several workers, each process keeps its metrics in files of one folder
-(`PROMETHEUS_MULTIPROC_DIR`), which `/metrics` adds up. The folder must be set before a worker
-imports prometheus_client and must start empty, so this command makes a fresh one for the run
-(unless one is given) and removes it afterwards.
+With several workers, or an answer process beside the one worker (`ANSWER_PROCESS`), each process
+keeps its metrics in files of one folder (`PROMETHEUS_MULTIPROC_DIR`), which `/metrics` adds up.
+The folder must be set before a worker imports prometheus_client and must start empty, so this
+command makes a fresh one for the run (unless one is given) and removes it afterwards.
 """
 
 import contextlib
@@ -63,7 +63,7 @@ def _uvicorn_log_config() -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def _metrics_folder(*, workers: int) -> Iterator[None]:
-    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if (workers == 1 and not settings.ANSWER_PROCESS) or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         yield
         return
     folder = tempfile.mkdtemp(prefix="kraken-bot-metrics-")

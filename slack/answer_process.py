@@ -1,0 +1,158 @@
+"""Answering Slack's questions in a process of their own, so acknowledgements never wait for them.
+
+One event loop that both acknowledges events and writes answers acknowledges late under load: an
+answer costs 65–80 ms of CPU, an ack 2–4 ms, and an ack waits behind every step of an answer that
+is ready to run before it (`make bench` measures it). So each serving process starts one answer
+process (`manage.py answer_questions`) and hands it each question, one JSON line on its standard
+input. The answer process writes the answers as background jobs, at a lower CPU priority, so that
+on a busy machine the acks go first.
+
+A question is in the inbox before it is handed over, so one the answer process never finished is
+answered by the recovery sweep. An answer process whose parent is gone (killed) exits at once, as
+the jobs of the killed process would have gone with it; one asked to stop (its input ends while
+the parent lives) finishes its answers first, for up to `SHUTDOWN_GRACE_S`. When the
+answer process is not running (Socket Mode, tests that call the app in-process, `ANSWER_PROCESS`
+off, or it died), the serving process writes the answers itself.
+"""
+
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import signal
+import sys
+
+from django.conf import settings
+from slack_sdk.web.async_client import AsyncWebClient
+
+from application import metrics
+from application.background import jobs
+from domain import records
+from slack import conversation, events
+from slack.web_client import build_web_client
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "answer_questions"
+# Answers yield the CPU to the acks of the serving process (and to anything else on the machine).
+NICENESS = 10
+# The longest question handed over: Slack's messages are at most 40,000 characters.
+LINE_LIMIT = 4 * 1024 * 1024
+# How long past its grace period a stopping answer process is waited for before it is killed.
+STOP_MARGIN_S = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Started:
+    process: asyncio.subprocess.Process
+    questions: asyncio.StreamWriter
+
+
+class AnswerProcess:
+    """The serving process's side: starts the answer process, hands it questions, stops it."""
+
+    def __init__(self) -> None:
+        self._started: _Started | None = None
+
+    async def start(self) -> None:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(settings.BASE_DIR / "manage.py"),
+            COMMAND,
+            stdin=asyncio.subprocess.PIPE,
+        )
+        if process.stdin is None:
+            raise RuntimeError("the answer process was started without a pipe to its input")
+        self._started = _Started(process=process, questions=process.stdin)
+        logger.info("Answer process %s started", process.pid)
+
+    def hand_over(self, asked: events.Asked, *, bot_id: str) -> bool:
+        """Give the question to the answer process; False when it is not running."""
+        started = self._started
+        if started is None:
+            return False
+        if started.process.returncode is not None or started.questions.is_closing():
+            logger.error(
+                "The answer process %s has stopped (exit status %s): this process answers",
+                started.process.pid,
+                started.process.returncode,
+            )
+            metrics.process_ended(started.process.pid)
+            self._started = None
+            return False
+        started.questions.write(_encoded(asked, bot_id=bot_id))
+        return True
+
+    async def stop(self) -> None:
+        """End its input and wait for it to finish its answers; kill it if it overstays."""
+        started, self._started = self._started, None
+        if started is None:
+            return
+        started.questions.close()
+        try:
+            await asyncio.wait_for(
+                started.process.wait(), settings.SHUTDOWN_GRACE_S + STOP_MARGIN_S
+            )
+        except TimeoutError:
+            logger.error("The answer process %s did not stop in time: killed", started.process.pid)
+            started.process.kill()
+            await started.process.wait()
+        metrics.process_ended(started.process.pid)
+
+
+answer_process = AnswerProcess()
+
+
+def _encoded(asked: events.Asked, *, bot_id: str) -> bytes:
+    return json.dumps({"asked": dataclasses.asdict(asked), "bot_id": bot_id}).encode() + b"\n"
+
+
+def _decoded(line: bytes) -> tuple[events.Asked, str]:
+    handed = json.loads(line)
+    asked = handed["asked"]
+    origin = records.SlackOrigin(**asked["origin"])
+    return events.Asked(
+        text=asked["text"], origin=origin, wants_summary=asked["wants_summary"]
+    ), str(handed["bot_id"])
+
+
+def obey_only_the_serving_process() -> None:
+    """Called in the answer process before its loop starts (signals need the main thread).
+
+    Ctrl-C in a terminal, and a service manager's SIGTERM, reach the whole process group; the
+    serving process then stops this one by ending its input, after the last question is handed
+    over. Answers run at a lower priority than the acks.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.nice(NICENESS)
+
+
+async def answer_handed_over() -> None:
+    """Answer each question read from standard input until it ends, then finish the answers,
+    unless the serving process is gone."""
+    parent = os.getppid()
+    reader = asyncio.StreamReader(limit=LINE_LIMIT)
+    await asyncio.get_running_loop().connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer
+    )
+    client = build_web_client()
+    while line := await reader.readline():
+        _start_answer(line, client=client)
+    if os.getppid() != parent:
+        logger.warning("The serving process is gone: the recovery sweep will finish its answers")
+        return
+    await jobs.finish(grace_s=settings.SHUTDOWN_GRACE_S)
+
+
+def _start_answer(line: bytes, *, client: AsyncWebClient) -> None:
+    try:
+        asked, bot_id = _decoded(line)
+    except (ValueError, KeyError, TypeError):
+        logger.exception("Unreadable question from the serving process: %r", line[:200])
+        return
+    jobs.start(
+        f"answer Slack event {asked.origin.event_id}",
+        lambda: conversation.answer_in_thread(asked, client=client, bot_id=bot_id),
+    )
