@@ -50,13 +50,14 @@ async def record_event(
     message_key: str | None = None,
 ) -> records.InboundEvent:
     """Record a Slack event in the inbox, once per event id and once per message; the receiving
-    process holds its claim from `received_at`. One round trip to a thread: Slack's ack waits for
-    it.
+    process holds its claim from `received_at`. One round trip to a thread of the shared pool,
+    not a thread of the request's own: Slack's ack waits for it, and the call takes and gives
+    back its connection within itself, so it can run on any thread.
 
     Raises: EventAlreadyRecorded.
     """
     try:
-        row = await sync_to_async(_insert_event)(
+        row = await sync_to_async(_insert_event, thread_sensitive=False)(
             event_id=event_id,
             message_key=message_key,
             team_id=team_id,

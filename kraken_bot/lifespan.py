@@ -15,7 +15,6 @@ from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
 from django.utils import timezone
 
 from application import recover_questions
@@ -27,16 +26,21 @@ from slack.answer_process import answer_process
 logger = logging.getLogger(__name__)
 
 
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+
+
 class ServiceLifespan:
-    def __init__(self, app: ASGIHandler) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self._sweep: asyncio.Task[None] | None = None
 
     async def __call__(
         self,
         scope: dict[str, Any],
-        receive: Callable[[], Awaitable[dict[str, Any]]],
-        send: Callable[[Mapping[str, Any]], Awaitable[None]],
+        receive: Receive,
+        send: Send,
     ) -> None:
         if scope["type"] != "lifespan":
             await self._app(scope, receive, send)

@@ -9,6 +9,10 @@ whose hooks only read the request and the settings and set headers, run here in 
 the request goes straight to its view. Sessions, authentication, messages and CSRF are for the
 admin site's people, not for Slack, whose requests are signed (the view checks the signature and
 is CSRF-exempt). Every other request goes through the chain as Django builds it.
+
+The service itself answers Slack's events before they reach Django's handler
+(`slack_events_route`), through `respond_to_slack`; this middleware does the same for the requests
+that do reach it (Django's test client, a server given Django's application alone).
 """
 
 from collections.abc import Awaitable, Callable
@@ -44,6 +48,10 @@ class SlackEventsFirst:
     async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path_info != SLACK_EVENTS_PATH:
             return await self.get_response(request)
+        return await self.respond_to_slack(request)
+
+    async def respond_to_slack(self, request: HttpRequest) -> HttpResponseBase:
+        """The events view's response, with the security and common checks and headers."""
         # A redirect to HTTPS, or a host that is not allowed, answers before the view.
         early = self._security.process_request(request) or self._common.process_request(request)
         response = early if early is not None else await events_view.slack_events(request)
