@@ -7,9 +7,11 @@ connections are closed when it ends. Jobs are kept until they finish, so a shutd
 them, and a job's failure is logged, never lost silently.
 
 At most `ANSWERS_AT_ONCE` jobs run at once; the others wait their turn, in the order they came.
-The process's one event loop also acknowledges Slack's events, and an ack that waits behind
-hundreds of answers being written comes too late. A waiting job holds no thread and no connection;
-what it answers is already in the inbox, so one lost in a crash is still answered by the sweep.
+In a serving process that writes its own answers (no answer process), the one event loop also
+acknowledges Slack's events, and an ack that waits behind hundreds of answers being written comes
+too late; in the answer process, the bound keeps the answers' connections and memory in check. A
+waiting job holds no thread and no connection; what it answers is already in the inbox, so one lost
+in a crash is still answered by the sweep.
 
 Within the bound, the first `FREE_STARTS` jobs start at once; beyond them, the next job starts
 only when the loop is quiet (it comes back to a job that yields less than `QUIET_LAG_S` later), so

@@ -102,12 +102,7 @@ class Bot:
     def headers(body: str, *, retry: int = 0) -> dict[str, str]:
         """Slack's headers for the body: signed now, behind HTTPS, a retry when it is one."""
         retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-        return {
-            "Content-Type": "application/json",
-            **FORWARDED,
-            **payloads.signed_headers(body),
-            **(retried if retry else {}),
-        }
+        return {**payloads.event_headers(body), **FORWARDED, **(retried if retry else {})}
 
 
 def thread_of(body: str) -> str:

@@ -22,6 +22,11 @@ def signed_headers(
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 
 
+def event_headers(body: str) -> dict[str, str]:
+    """The headers of an Events API request with this JSON body, signed now."""
+    return {"Content-Type": "application/json", **signed_headers(body)}
+
+
 def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str:
     return json.dumps(
         {

@@ -2,9 +2,11 @@
 loop is free to acknowledge Slack's events; without it, the serving process answers."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
+from collections.abc import AsyncIterator
 
 import httpx
 
@@ -18,28 +20,33 @@ from tests.servers import Served, bot_environment, descendants, served
 WAIT_S = 30
 
 
-async def _ask(service: Served, text: str) -> str:
-    """Mention the bot as Slack does; the event's id."""
-    body = payloads.event_callback(payloads.app_mention(text))
+@contextlib.asynccontextmanager
+async def _served(slack: FakeSlack, **settings: str) -> AsyncIterator[Served]:
+    """A served bot that logs JSON lines (each says which process wrote it)."""
+    environment = bot_environment(slack_api_url=slack.api_url, LOG_FORMAT="json", **settings)
+    async with served("--no-migrate", environment=environment) as service:
+        yield service
+
+
+async def _asked_and_answered(service: Served) -> str:
+    """Mention the bot as Slack does and wait until the question is answered; the event's id."""
+    body = payloads.event_callback(payloads.app_mention("how do I rotate the database password?"))
     async with httpx.AsyncClient(
         base_url=service.url, headers={"X-Forwarded-Proto": "https"}
     ) as client:
         response = await client.post(
-            "/slack/events",
-            content=body,
-            headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+            "/slack/events", content=body, headers=payloads.event_headers(body)
         )
     assert response.status_code == 200
-    return str(json.loads(body)["event_id"])
+    event_id = str(json.loads(body)["event_id"])
 
-
-async def _answered(event_id: str) -> None:
     async def stored_as_answered() -> bool:
         return await models.Question.objects.filter(
             event_id=event_id, status=models.QuestionStatus.ANSWERED
         ).aexists()
 
     await until(stored_as_answered, within_s=WAIT_S)
+    return event_id
 
 
 def _answer_processes(service: Served) -> list[int]:
@@ -71,11 +78,9 @@ def _alive(pid: int) -> bool:
 async def test_the_answer_process_a_served_bot_starts_writes_its_answers(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
-    environment = bot_environment(slack_api_url=slack.api_url, LOG_FORMAT="json")
-    async with served("--no-migrate", environment=environment) as service:
+    async with _served(slack) as service:
         [answer_process] = await asyncio.to_thread(_answer_processes, service)
-        event_id = await _ask(service, "how do I rotate the database password?")
-        await _answered(event_id)
+        event_id = await _asked_and_answered(service)
 
     assert len(slack.calls_to("chat.stopStream")) == 1
     # The serving process recorded the event; the answer process answered it.
@@ -85,13 +90,9 @@ async def test_the_answer_process_a_served_bot_starts_writes_its_answers(
 async def test_with_the_answer_process_off_the_serving_process_answers(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
-    environment = bot_environment(
-        slack_api_url=slack.api_url, LOG_FORMAT="json", ANSWER_PROCESS="false"
-    )
-    async with served("--no-migrate", environment=environment) as service:
+    async with _served(slack, ANSWER_PROCESS="false") as service:
         assert await asyncio.to_thread(_answer_processes, service) == []
-        event_id = await _ask(service, "how do I rotate the database password?")
-        await _answered(event_id)
+        event_id = await _asked_and_answered(service)
 
     assert _processes_that_logged(service, event_id) == {service.process.pid}
 
@@ -99,8 +100,7 @@ async def test_with_the_answer_process_off_the_serving_process_answers(
 async def test_when_the_answer_process_has_died_the_serving_process_answers_and_says_so(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
-    environment = bot_environment(slack_api_url=slack.api_url, LOG_FORMAT="json")
-    async with served("--no-migrate", environment=environment) as service:
+    async with _served(slack) as service:
         [answer_process] = await asyncio.to_thread(_answer_processes, service)
         os.kill(answer_process, signal.SIGKILL)
 
@@ -108,8 +108,7 @@ async def test_when_the_answer_process_has_died_the_serving_process_answers_and_
             return not await asyncio.to_thread(_answer_processes, service)
 
         await until(gone, within_s=WAIT_S)
-        event_id = await _ask(service, "how do I rotate the database password?")
-        await _answered(event_id)
+        event_id = await _asked_and_answered(service)
 
     assert _processes_that_logged(service, event_id) == {service.process.pid}
     assert any("The answer process" in line and "has stopped" in line for line in service.log)
@@ -118,8 +117,7 @@ async def test_when_the_answer_process_has_died_the_serving_process_answers_and_
 async def test_the_answer_process_ends_with_a_killed_serving_process(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
-    environment = bot_environment(slack_api_url=slack.api_url)
-    async with served("--no-migrate", environment=environment) as service:
+    async with _served(slack) as service:
         [answer_process] = await asyncio.to_thread(_answer_processes, service)
         service.process.kill()
 

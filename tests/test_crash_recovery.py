@@ -30,7 +30,7 @@ async def _send_all(service: Served, bodies: list[str]) -> list[int]:
                 client.post(
                     "/slack/events",
                     content=body,
-                    headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+                    headers=payloads.event_headers(body),
                 )
                 for body in bodies
             )

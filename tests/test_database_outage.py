@@ -55,11 +55,7 @@ async def test_without_its_database_the_service_says_so_refuses_events_and_loses
                 response = await client.post(
                     "/slack/events",
                     content=body,
-                    headers={
-                        "Content-Type": "application/json",
-                        **payloads.signed_headers(body),
-                        **headers,
-                    },
+                    headers={**payloads.event_headers(body), **headers},
                 )
                 return response.status_code
 

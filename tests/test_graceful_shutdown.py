@@ -44,7 +44,7 @@ async def _answering(
                 sent = await client.post(
                     "/slack/events",
                     content=body,
-                    headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+                    headers=payloads.event_headers(body),
                 )
                 assert sent.status_code == 200
 

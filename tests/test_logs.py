@@ -70,7 +70,7 @@ async def test_the_service_logs_json_lines_that_follow_one_question(
         await client.post(
             "/slack/events",
             content=body,
-            headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+            headers=payloads.event_headers(body),
         )
         async with asyncio.timeout(ANSWER_TIMEOUT_S):
             await slack.wait_for("chat.stopStream")

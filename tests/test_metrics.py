@@ -136,7 +136,7 @@ async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
                 sent = await sender.post(
                     "/slack/events",
                     content=body,
-                    headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+                    headers=payloads.event_headers(body),
                 )
                 assert sent.status_code == 200
         async with asyncio.timeout(ANSWER_TIMEOUT_S):

@@ -38,7 +38,7 @@ async def _send(bot: Bot, body: str, **headers: str) -> httpx.Response:
     return await bot.client.post(
         "/slack/events",
         content=body,
-        headers={"Content-Type": "application/json", **payloads.signed_headers(body), **headers},
+        headers={**payloads.event_headers(body), **headers},
     )
 
 

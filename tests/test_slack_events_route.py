@@ -44,7 +44,7 @@ async def _post_mention(client: httpx.AsyncClient, **headers: str) -> httpx.Resp
     return await client.post(
         "/slack/events",
         content=body,
-        headers={"Content-Type": "application/json", **payloads.signed_headers(body), **headers},
+        headers={**payloads.event_headers(body), **headers},
     )
 
 
@@ -115,7 +115,7 @@ async def test_a_body_beyond_djangos_limit_is_refused_not_failed(
     response = await client.post(
         "/slack/events",
         content=body,
-        headers={"Content-Type": "application/json", **payloads.signed_headers(body)},
+        headers=payloads.event_headers(body),
     )
 
     assert response.status_code == 400
