@@ -1,7 +1,7 @@
 """Answering Slack's questions in a process of their own, so acknowledgements never wait for them.
 
 One event loop that both acknowledges events and writes answers acknowledges late under load: an
-answer costs 65–80 ms of CPU, an ack 2–4 ms, and an ack waits behind every step of an answer that
+answer costs 40–80 ms of CPU, an ack a few, and an ack waits behind every step of an answer that
 is ready to run before it (`make bench` measures it). So each serving process starts one answer
 process (`manage.py answer_questions`) and hands it each question, one JSON line on its standard
 input. The answer process writes the answers as background jobs, at a lower CPU priority, so that
@@ -12,7 +12,8 @@ answered by the recovery sweep. An answer process whose parent is gone (killed) 
 the jobs of the killed process would have gone with it; one asked to stop (its input ends while
 the parent lives) finishes its answers first, for up to `SHUTDOWN_GRACE_S`. When the
 answer process is not running (Socket Mode, tests that call the app in-process, `ANSWER_PROCESS`
-off, or it died), the serving process writes the answers itself.
+off), the serving process writes the answers itself; when it has died, it does so until another
+answer process has started (at most one every `REPLACE_EVERY_S`).
 """
 
 import asyncio
@@ -22,6 +23,7 @@ import logging
 import os
 import signal
 import sys
+import time
 
 from django.conf import settings
 from slack_sdk.web.async_client import AsyncWebClient
@@ -41,6 +43,8 @@ NICENESS = 10
 LINE_LIMIT = 4 * 1024 * 1024
 # How long past its grace period a stopping answer process is waited for before it is killed.
 STOP_MARGIN_S = 5.0
+# At most one replacement for a dead answer process in this time.
+REPLACE_EVERY_S = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,12 +54,17 @@ class _Started:
 
 
 class AnswerProcess:
-    """The serving process's side: starts the answer process, hands it questions, stops it."""
+    """The serving process's side: starts the answer process, hands it questions, replaces it
+    when it has died, stops it."""
 
     def __init__(self) -> None:
+        self._wanted = False
         self._started: _Started | None = None
+        self._replacing: asyncio.Task[None] | None = None
+        self._replaced_at: float | None = None
 
     async def start(self) -> None:
+        self._wanted = True
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(settings.BASE_DIR / "manage.py"),
@@ -68,24 +77,50 @@ class AnswerProcess:
         logger.info("Answer process %s started", process.pid)
 
     def hand_over(self, asked: events.Asked, *, bot_id: str) -> bool:
-        """Give the question to the answer process; False when it is not running."""
+        """Give the question to the answer process; False when it is not running (this process
+        answers then)."""
         started = self._started
-        if started is None:
-            return False
-        if started.process.returncode is not None or started.questions.is_closing():
+        if started is not None and (
+            started.process.returncode is not None or started.questions.is_closing()
+        ):
             logger.error(
-                "The answer process %s has stopped (exit status %s): this process answers",
+                "The answer process %s has stopped (exit status %s): this process answers until "
+                "another has started",
                 started.process.pid,
                 started.process.returncode,
             )
             metrics.process_ended(started.process.pid)
-            self._started = None
+            started = self._started = None
+        if started is None:
+            self._replace()
             return False
         started.questions.write(_encoded(asked, bot_id=bot_id))
         return True
 
+    def _replace(self) -> None:
+        """Start another answer process, unless one is starting or one was started less than
+        `REPLACE_EVERY_S` ago: one that dies at start-up is not started again and again."""
+        now = time.monotonic()
+        if (
+            not self._wanted
+            or (self._replacing is not None and not self._replacing.done())
+            or (self._replaced_at is not None and now - self._replaced_at < REPLACE_EVERY_S)
+        ):
+            return
+        self._replaced_at = now
+        self._replacing = asyncio.create_task(self._start_another(), name="answer process")
+
+    async def _start_another(self) -> None:
+        try:
+            await self.start()
+        except Exception:
+            logger.exception("Unable to start another answer process: this process answers")
+
     async def stop(self) -> None:
         """End its input and wait for it to finish its answers; kill it if it overstays."""
+        if self._replacing is not None:
+            await self._replacing
+        self._wanted = False
         started, self._started = self._started, None
         if started is None:
             return

@@ -97,21 +97,30 @@ async def test_with_the_answer_process_off_the_serving_process_answers(
     assert _processes_that_logged(service, event_id) == {service.process.pid}
 
 
-async def test_when_the_answer_process_has_died_the_serving_process_answers_and_says_so(
+async def test_when_the_answer_process_has_died_the_serving_process_answers_until_another_runs(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
     async with _served(slack) as service:
-        [answer_process] = await asyncio.to_thread(_answer_processes, service)
-        os.kill(answer_process, signal.SIGKILL)
+        [killed] = await asyncio.to_thread(_answer_processes, service)
+        os.kill(killed, signal.SIGKILL)
 
         async def gone() -> bool:
             return not await asyncio.to_thread(_answer_processes, service)
 
         await until(gone, within_s=WAIT_S)
-        event_id = await _asked_and_answered(service)
+        noticed = await _asked_and_answered(service)
 
-    assert _processes_that_logged(service, event_id) == {service.process.pid}
+        async def replaced() -> bool:
+            return len(await asyncio.to_thread(_answer_processes, service)) == 1
+
+        await until(replaced, within_s=WAIT_S)
+        [replacement] = await asyncio.to_thread(_answer_processes, service)
+        after = await _asked_and_answered(service)
+
+    assert _processes_that_logged(service, noticed) == {service.process.pid}
     assert any("The answer process" in line and "has stopped" in line for line in service.log)
+    assert replacement != killed
+    assert _processes_that_logged(service, after) == {service.process.pid, replacement}
 
 
 async def test_the_answer_process_ends_with_a_killed_serving_process(
