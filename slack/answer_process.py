@@ -76,9 +76,13 @@ class AnswerProcess:
         self._started = _Started(process=process, questions=process.stdin)
         logger.info("Answer process %s started", process.pid)
 
-    def hand_over(self, asked: events.Asked, *, bot_id: str) -> bool:
-        """Give the question to the answer process; False when it is not running (this process
-        answers then)."""
+    def answer(self, asked: events.Asked, *, client: AsyncWebClient, bot_id: str) -> None:
+        """Hand the question to the answer process, or answer it here when it is not running."""
+        if not self._hand_over(asked, bot_id=bot_id):
+            answer_here(asked, client=client, bot_id=bot_id)
+
+    def _hand_over(self, asked: events.Asked, *, bot_id: str) -> bool:
+        """Give the question to the answer process; False when it is not running."""
         started = self._started
         if started is not None and (
             started.process.returncode is not None or started.questions.is_closing()
@@ -187,6 +191,11 @@ def _start_answer(line: bytes, *, client: AsyncWebClient) -> None:
     except (ValueError, KeyError, TypeError):
         logger.exception("Unreadable question from the serving process: %r", line[:200])
         return
+    answer_here(asked, client=client, bot_id=bot_id)
+
+
+def answer_here(asked: events.Asked, *, client: AsyncWebClient, bot_id: str) -> None:
+    """Answer the question in this process, as a background job."""
     jobs.start(
         f"answer Slack event {asked.origin.event_id}",
         lambda: conversation.answer_in_thread(asked, client=client, bot_id=bot_id),

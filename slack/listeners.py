@@ -56,14 +56,7 @@ def register(app: AsyncApp) -> None:
 async def on_question(
     body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    asked = events.asked(body)
-    bot_id = context.bot_id or ""
-    if answer_process.hand_over(asked, bot_id=bot_id):
-        return
-    jobs.start(
-        f"answer Slack event {asked.origin.event_id}",
-        lambda: conversation.answer_in_thread(asked, client=client, bot_id=bot_id),
-    )
+    answer_process.answer(events.asked(body), client=client, bot_id=context.bot_id or "")
 
 
 async def on_summarise_shortcut(
