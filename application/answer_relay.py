@@ -3,9 +3,14 @@
 Each piece of the answer used to be appended to the chat before the next was read: every Slack
 call (about 150 ms) held up the model's stream, and the answer took the model's time plus the
 chat's. The relay takes each piece at once and one sender passes it on: its appends never overlap,
-and each carries all the text that arrived while the one before it was being sent. Once the answer
-is finished, the sender stops after the append in flight, and the text it had not sent goes with
-the finished answer: one chat call fewer between the model's last word and the reply.
+and each carries all the text that arrived since the one before it. Once the answer is finished,
+the sender stops after the append in flight, and the text it had not sent goes with the finished
+answer: one chat call fewer between the model's last word and the reply.
+
+The first words are passed on at once, the rest at most once every `APPEND_EVERY_S`. Slack allows
+an app about a hundred appends a minute in a workspace (its Tier 4), and an append still in flight
+when the answer is finished holds the finished answer back until it returns: sent back to back,
+there nearly always is one.
 """
 
 import asyncio
@@ -13,15 +18,18 @@ import contextlib
 
 from application import ports
 
+APPEND_EVERY_S = 1.0
+
 
 class RelayedWriter:
     """An `AnswerWriter` in front of the chat's, which never keeps the model waiting."""
 
-    def __init__(self, writer: ports.AnswerWriter) -> None:
+    def __init__(self, writer: ports.AnswerWriter, *, every_s: float) -> None:
         self._writer = writer
+        self._every_s = every_s
         self._pending: list[str] = []
         self._sender: asyncio.Task[None] | None = None
-        self._finishing = False
+        self._finishing = asyncio.Event()
 
     async def append(self, *, text: str) -> None:
         self._pending.append(text)
@@ -29,7 +37,7 @@ class RelayedWriter:
             self._sender = asyncio.create_task(self._send(), name="relay the answer")
 
     async def finish(self, *, reply: ports.Reply) -> str:
-        self._finishing = True
+        self._finishing.set()
         await self._all_sent()
         return await self._writer.finish(reply=reply)
 
@@ -37,15 +45,25 @@ class RelayedWriter:
         # The failure replaces whatever was shown: the text not sent yet is not worth sending,
         # and an append that failed must not keep the person from hearing that it went wrong.
         self._pending.clear()
+        self._finishing.set()
         with contextlib.suppress(Exception):
             await self._all_sent()
         await self._writer.fail(text=text)
 
     async def _send(self) -> None:
-        while self._pending and not self._finishing:
+        loop = asyncio.get_running_loop()
+        while self._pending and not self._finishing.is_set():
             text = "".join(self._pending)
             self._pending.clear()
+            started = loop.time()
             await self._writer.append(text=text)
+            await self._pause(until=started + self._every_s)
+
+    async def _pause(self, *, until: float) -> None:
+        """Wait for the next append's turn, or until the answer is finished."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(until):
+                await self._finishing.wait()
 
     async def _all_sent(self) -> None:
         if self._sender is not None:

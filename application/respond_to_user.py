@@ -85,7 +85,7 @@ async def respond_to_user(
     Raises: QuestionNotStored.
     """
     started = time.perf_counter()
-    writer = answer_relay.RelayedWriter(chat.answer_writer())
+    writer = answer_relay.RelayedWriter(chat.answer_writer(), every_s=answer_relay.APPEND_EVERY_S)
     steps = await _fan_out(question, chat=chat, writer=writer, now=now)
     delivered = await _deliver(steps, writer=writer)
     timings = steps.timings() | {"reply": delivered.elapsed_ms, "total": _elapsed_ms(started)}

@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 # What a failed Slack call can raise: an API error, a client-side refusal, or a broken connection.
 SLACK_FAILURES = (SlackApiError, SlackClientError, ClientError, TimeoutError)
 
-STREAM_BUFFER = 120
+# slack_sdk holds back appends shorter than this; the relay in front already paces them.
+STREAM_BUFFER = 1
 STREAM_MESSAGE_LIMIT = 12_000
 UPDATE_INTERVAL_S = 2.0
 

@@ -17,6 +17,7 @@ from pydantic_ai.models.function import (
 )
 
 from agents import classifier, docs_answerer
+from application import answer_relay
 from application import respond_to_user as use_case
 from domain import queries, records
 from tests.agents_support import FixedSearch, hit
@@ -171,6 +172,13 @@ async def test_a_failing_llm_server_gives_a_clear_stored_error(
     assert chat.failures == [use_case.FAILURE_TEXT]
 
 
+@pytest.fixture
+def appends_back_to_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relay passes text on as soon as the append before it returns, not once a second."""
+    monkeypatch.setattr(answer_relay, "APPEND_EVERY_S", 0.0)
+
+
+@pytest.mark.usefixtures("appends_back_to_back")
 async def test_the_answer_is_handed_to_the_chat_as_it_is_written(search: FixedSearch) -> None:
     chat = FakeChat()
 
@@ -206,6 +214,7 @@ def _answerer_that_tells_when_written(written: asyncio.Event) -> FunctionModel:
     return FunctionModel(offline.function, stream_function=stream, model_name="offline")
 
 
+@pytest.mark.usefixtures("appends_back_to_back")
 async def test_a_slow_chat_does_not_slow_down_reading_the_model(search: FixedSearch) -> None:
     written = asyncio.Event()
     # The chat takes its first piece only once the model's whole answer has been read.
