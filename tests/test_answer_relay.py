@@ -121,13 +121,21 @@ async def test_after_the_first_words_the_text_is_appended_at_most_once_a_turn_al
     assert chat.appended_at[1] - chat.appended_at[0] >= 0.2
 
 
-async def test_a_finished_answer_does_not_wait_for_the_next_turn_to_append() -> None:
-    chat = _RecordingWriter()
+async def _holding_text_until_its_next_turn(
+    chat: _RecordingWriter, *, text: str
+) -> answer_relay.RelayedWriter:
+    """A relay that has passed on the first words and holds `text` for a turn an hour away."""
     relay = answer_relay.RelayedWriter(chat, every_s=3600)
-
     await relay.append(text="The first words")
     await chat.appends(1)
-    await relay.append(text=", the rest.")
+    await relay.append(text=text)
+    return relay
+
+
+async def test_a_finished_answer_does_not_wait_for_the_next_turn_to_append() -> None:
+    chat = _RecordingWriter()
+    relay = await _holding_text_until_its_next_turn(chat, text=", the rest.")
+
     async with asyncio.timeout(10):
         reply_ts = await relay.finish(
             reply=ports.Reply(question_id=1, text="The first words, the rest.")
@@ -140,11 +148,8 @@ async def test_a_finished_answer_does_not_wait_for_the_next_turn_to_append() -> 
 
 async def test_a_failed_answer_does_not_wait_for_the_next_turn_to_be_told() -> None:
     chat = _RecordingWriter()
-    relay = answer_relay.RelayedWriter(chat, every_s=3600)
+    relay = await _holding_text_until_its_next_turn(chat, text=" and more")
 
-    await relay.append(text="The first words")
-    await chat.appends(1)
-    await relay.append(text=" and more")
     async with asyncio.timeout(10):
         await relay.fail(text="Sorry, I could not answer that.")
 
