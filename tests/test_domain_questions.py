@@ -1,3 +1,4 @@
+import asyncio
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -70,6 +71,40 @@ async def test_a_retried_event_is_recorded_in_the_inbox_once() -> None:
 
     assert first.event_id == "Ev42"
     assert await models.InboundEvent.objects.filter(event_id="Ev42").acount() == 1
+
+
+async def test_events_recorded_at_once_are_each_stored_and_a_repeat_among_them_refused() -> None:
+    def event(event_id: str, *, message: str) -> dict[str, Any]:
+        return {
+            "event_id": event_id,
+            "team_id": "T1",
+            "event_type": "app_mention",
+            "payload": {"event_id": event_id},
+            "received_at": NOW,
+            "message_key": f"T1:C1:{message}",
+        }
+
+    results = await asyncio.gather(
+        operations.record_event(**event("Ev1", message="1.0001")),
+        operations.record_event(**event("Ev2", message="1.0002")),
+        operations.record_event(**event("Ev1", message="1.0001")),
+        operations.record_event(**event("Ev3", message="1.0002")),
+        operations.record_event(**event("Ev4", message="1.0004")),
+        return_exceptions=True,
+    )
+
+    recorded = [_recorded_or_refused(result) for result in results]
+    assert recorded == ["Ev1", "Ev2", "refused", "refused", "Ev4"]
+    stored = [row.event_id async for row in models.InboundEvent.objects.order_by("event_id")]
+    assert stored == ["Ev1", "Ev2", "Ev4"]
+
+
+def _recorded_or_refused(result: records.InboundEvent | BaseException) -> str:
+    if isinstance(result, operations.EventAlreadyRecorded):
+        return "refused"
+    if isinstance(result, BaseException):
+        raise result
+    return result.event_id
 
 
 async def test_recording_an_answer_stores_it_with_sources_usage_and_timings() -> None:
