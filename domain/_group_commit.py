@@ -45,6 +45,10 @@ class GroupCommit(Generic[T, R]):
             group, self._waiting = self._waiting, []
             try:
                 outcomes = await self._write([item for item, _ in group])
+                if len(outcomes) != len(group):
+                    raise RuntimeError(
+                        f"A group write gave {len(outcomes)} results for {len(group)} items"
+                    )
             except asyncio.CancelledError:
                 for _, result in group + self._waiting:
                     result.cancel()

@@ -76,3 +76,14 @@ async def test_a_write_after_a_failed_group_is_written() -> None:
         await commit.write(1)
 
     assert await commit.write(2) == 2
+
+
+async def test_a_write_short_of_results_fails_every_item_rather_than_leave_one_waiting() -> None:
+    def short(items: list[int]) -> list[int | Exception]:
+        return list(items[1:])
+
+    commit = GroupCommit(short)
+
+    results = await asyncio.gather(commit.write(1), commit.write(2), return_exceptions=True)
+
+    assert all(isinstance(result, RuntimeError) for result in results)
