@@ -103,6 +103,7 @@ def _insert_all_or_each(
 
 
 def _insert_or_refuse(row: models.InboundEvent) -> models.InboundEvent | IntegrityError:
+    # A try rolled back (a conflict, a lock found taken) may have numbered the row already.
     row.pk = None
     try:
         with transaction.atomic():
