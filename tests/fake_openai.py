@@ -133,23 +133,38 @@ class FakeOpenAI:
         }
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        clock = _Clock()
         body = await request.json()
         self.requests.append(body)
         step = self._next_step(body)
-        if step.delay_s:
-            await asyncio.sleep(step.delay_s)
+        await clock.wait(step.delay_s)
         if step.raw is not None:
             return web.Response(text=step.raw, content_type="application/json")
         if step.status != 200 or not body.get("stream") or step.body is None:
             return web.json_response(step.body, status=step.status)
-        return await _stream(request, step.body, piece_delay_s=step.piece_delay_s)
+        return await _stream(request, step.body, clock=clock, piece_delay_s=step.piece_delay_s)
 
 
 PIECE = 24
 
 
+class _Clock:
+    """Waits until a time counted from the request's arrival rather than for a span from now: a
+    span slept once per piece would add up every late wake-up of a busy event loop, and the
+    stream would last longer than the model's latency it stands for."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._due = self._loop.time()
+
+    async def wait(self, span_s: float) -> None:
+        self._due += span_s
+        if (left_s := self._due - self._loop.time()) > 0:
+            await asyncio.sleep(left_s)
+
+
 async def _stream(
-    request: web.Request, completion: dict[str, Any], *, piece_delay_s: float
+    request: web.Request, completion: dict[str, Any], *, clock: _Clock, piece_delay_s: float
 ) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await response.prepare(request)
@@ -167,7 +182,7 @@ async def _stream(
 
     await send({"role": "assistant", "content": ""})
     for text in _pieces(message.get("content") or ""):
-        await asyncio.sleep(piece_delay_s)
+        await clock.wait(piece_delay_s)
         await send({"content": text})
     for index, call in enumerate(message.get("tool_calls") or []):
         head = {
@@ -178,7 +193,7 @@ async def _stream(
         }
         await send({"tool_calls": [head]})
         for text in _pieces(call["function"]["arguments"]):
-            await asyncio.sleep(piece_delay_s)
+            await clock.wait(piece_delay_s)
             await send({"tool_calls": [{"index": index, "function": {"arguments": text}}]})
     await send({}, finish_reason=choice["finish_reason"])
     usage = {**base, "object": "chat.completion.chunk", "choices": [], "usage": completion["usage"]}
