@@ -1,6 +1,7 @@
 """Part 2, fan-out gain: event-to-reply time of the real flow (status, store, classify and answer
 at once) against the same steps awaited one after another (`bench.sequential`), on the typical
-edge: Slack 150 ms a call, the model 300 ms to classify and 800 ms to answer.
+edge: Slack 150 ms a call, the model 300 ms to classify and 800 ms to answer. Both variants are
+served at once, and take turns: a block of questions to one, then a block to the other.
 
 Event-to-reply runs from sending the event to the fake Slack receiving the call that finishes the
 reply (`chat.stopStream`). The bot's own overhead is what is left of it after the slowest of the
@@ -17,21 +18,42 @@ from bench.bot import Bot, Replies, Sent, count_answers, running_bot, stored_que
 from bench.figures import distribution, percentile
 
 QUESTIONS = 30
-SENDERS = 5
+# Questions arrive at this pace whatever the replies, as people ask in Slack: both variants get
+# the same traffic (5 a second, 4 to 7 in flight at once), so the ratio compares the designs
+# alone. Senders that wait for each reply would send the faster variant more questions a second
+# and time it under more load.
+EVERY_S = 0.2
+# Both variants run side by side and take turns, a block of questions each: a stretch of time in
+# which the machine is slower (a virtual machine's neighbours) then slows both, not one.
+BLOCK = 10
 REPLY_TIMEOUT_S = 60
 STEPS = ("status", "store", "classify", "answer")
 
 
 async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) -> dict[str, Any]:
     edge.set_latencies(edges.TYPICAL)
-    questions = max(SENDERS, round(QUESTIONS * scale))
-    fan_out = await _variant(edge, database_url, questions=questions, sequential=False)
-    sequential = await _variant(edge, database_url, questions=questions, sequential=True)
+    blocks = max(1, round(QUESTIONS * scale / BLOCK))
+    replies = Replies(edge)
+    async with (
+        running_bot(edge, database_url) as fan_out_bot,
+        running_bot(edge, database_url, sequential=True) as sequential_bot,
+    ):
+        await warm_up(fan_out_bot, replies)
+        await warm_up(sequential_bot, replies)
+        fan_out_sent: list[Sent] = []
+        sequential_sent: list[Sent] = []
+        for _ in range(blocks):
+            fan_out_sent += await _ask_block(fan_out_bot, replies)
+            sequential_sent += await _ask_block(sequential_bot, replies)
+    fan_out = await _variant(edge, replies, fan_out_sent, sequential=False)
+    sequential = await _variant(edge, replies, sequential_sent, sequential=True)
     fan_out_p50 = fan_out["event_to_reply_ms"]["p50"]
     sequential_p50 = sequential["event_to_reply_ms"]["p50"]
     return {
         "latencies": dataclasses.asdict(edges.TYPICAL),
-        "senders": SENDERS,
+        "questions": blocks * BLOCK,
+        "every_s": EVERY_S,
+        "block": BLOCK,
         "fan_out": fan_out,
         "sequential": sequential,
         "speedup_p50": (
@@ -41,15 +63,8 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
 
 
 async def _variant(
-    edge: edges.Edge, database_url: str, *, questions: int, sequential: bool
+    edge: edges.Edge, replies: Replies, sent: list[Sent], *, sequential: bool
 ) -> dict[str, Any]:
-    replies = Replies(edge)
-    async with running_bot(edge, database_url, sequential=sequential) as bot:
-        await warm_up(bot, replies)
-        batches = await asyncio.gather(
-            *(_ask_in_turn(bot, replies, questions // SENDERS) for _ in range(SENDERS))
-        )
-    sent = [one for batch in batches for one in batch]
     threads = [one.thread for one in sent]
     event_to_reply = {
         one.thread: (replies.finished_at[one.thread] - one.sent_at) * 1000
@@ -76,14 +91,18 @@ async def _variant(
     }
 
 
-async def _ask_in_turn(bot: Bot, replies: Replies, questions: int) -> list[Sent]:
-    """One sender: a question, its reply, the next question."""
-    sent = []
-    for _ in range(questions):
-        one = await bot.ask()
-        await replies.wait([one.thread], timeout_s=REPLY_TIMEOUT_S)
-        sent.append(one)
-    return sent
+async def _ask_block(bot: Bot, replies: Replies) -> list[Sent]:
+    """A block of questions sent on schedule; done when all are answered."""
+    return await asyncio.gather(
+        *(_ask_at(bot, replies, delay_s=number * EVERY_S) for number in range(BLOCK))
+    )
+
+
+async def _ask_at(bot: Bot, replies: Replies, *, delay_s: float) -> Sent:
+    await asyncio.sleep(delay_s)
+    one = await bot.ask()
+    await replies.wait([one.thread], timeout_s=REPLY_TIMEOUT_S)
+    return one
 
 
 def _overhead(event_to_reply_ms: float, timings: dict[str, float], final_call_ms: float) -> float:
