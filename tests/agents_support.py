@@ -25,16 +25,14 @@ def hit(
 @dataclass
 class FixedSearch:
     """Returns the same passages for every query, and remembers the queries; can be told to
-    take its time or to wait for other steps."""
+    wait for other steps."""
 
     hits: list[records.PassageHit]
     queries: list[str] = field(default_factory=list)
-    delay_s: float = 0.0
     wait_for: asyncio.Barrier | None = None
 
     async def __call__(self, *, query: str, limit: int) -> list[records.PassageHit]:
         self.queries.append(query)
         if self.wait_for is not None:
             await self.wait_for.wait()
-        await asyncio.sleep(self.delay_s)
         return self.hits[:limit]

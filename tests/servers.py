@@ -14,8 +14,10 @@ from django.db import connection
 from tests.slack_payloads import SIGNING_SECRET
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-STARTUP_TIMEOUT_S = 30
-COMMAND_TIMEOUT_S = 60
+# Generous: on a machine whose cores are busy with other work, starting Django and uvicorn (and
+# each worker's import of the project) can take many times as long as on a quiet one.
+STARTUP_TIMEOUT_S = 180
+COMMAND_TIMEOUT_S = 180
 # The longest log line read from a served process (a request's body can be in one).
 LOG_LINE_LIMIT = 16 * 1024 * 1024
 
@@ -125,9 +127,15 @@ async def served(
     )
     service = Served(url=f"http://127.0.0.1:{port}", process=process)
     try:
-        await asyncio.wait_for(
-            until_listening(process, into=service.log, workers=workers), STARTUP_TIMEOUT_S
-        )
+        try:
+            await asyncio.wait_for(
+                until_listening(process, into=service.log, workers=workers), STARTUP_TIMEOUT_S
+            )
+        except TimeoutError:
+            raise TimeoutError(
+                f"`serve` with {workers} worker(s) was not listening on port {port} after "
+                f"{STARTUP_TIMEOUT_S} s; its log so far:\n" + "".join(service.log)
+            ) from None
         # Keep reading the server's log so a full pipe never blocks it.
         service.draining = asyncio.create_task(_drain(process, into=service.log))
         yield service

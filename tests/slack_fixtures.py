@@ -13,6 +13,7 @@ from django.utils import timezone
 from application import index_documents
 from application.background import jobs
 from tests.fake_slack import FakeSlack, fake_slack_server
+from tests.polling import PATIENCE_S
 from tests.slack_payloads import SIGNING_SECRET, signed_headers
 
 ROTATION_DOC = """# Database runbook
@@ -21,7 +22,6 @@ ROTATION_DOC = """# Database runbook
 
 Rotate the database password with `vault rotate db`, then restart the workers.
 """
-JOBS_TIMEOUT_S = 20
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ async def slack(settings) -> AsyncIterator[FakeSlack]:
         settings.SLACK_SIGNING_SECRET = SIGNING_SECRET
         settings.SLACK_ALLOWED_CHANNELS = []
         yield fake
-        assert await jobs.wait(timeout_s=JOBS_TIMEOUT_S) == 0
+        assert await jobs.wait(timeout_s=PATIENCE_S) == 0
 
 
 @pytest.fixture
@@ -60,4 +60,4 @@ async def post_signed(
 
 
 async def all_jobs_done() -> None:
-    assert await jobs.wait(timeout_s=JOBS_TIMEOUT_S) == 0
+    assert await jobs.wait(timeout_s=PATIENCE_S) == 0

@@ -14,10 +14,8 @@ from data import models
 from slack.answer_process import COMMAND
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
-from tests.polling import until
+from tests.polling import PATIENCE_S, until
 from tests.servers import Served, bot_environment, descendants, served
-
-WAIT_S = 30
 
 
 @contextlib.asynccontextmanager
@@ -45,7 +43,7 @@ async def _asked_and_answered(service: Served) -> str:
             event_id=event_id, status=models.QuestionStatus.ANSWERED
         ).aexists()
 
-    await until(stored_as_answered, within_s=WAIT_S)
+    await until(stored_as_answered, within_s=PATIENCE_S)
     return event_id
 
 
@@ -107,13 +105,13 @@ async def test_when_the_answer_process_has_died_the_serving_process_answers_unti
         async def gone() -> bool:
             return not await asyncio.to_thread(_answer_processes, service)
 
-        await until(gone, within_s=WAIT_S)
+        await until(gone, within_s=PATIENCE_S)
         noticed = await _asked_and_answered(service)
 
         async def replaced() -> bool:
             return len(await asyncio.to_thread(_answer_processes, service)) == 1
 
-        await until(replaced, within_s=WAIT_S)
+        await until(replaced, within_s=PATIENCE_S)
         [replacement] = await asyncio.to_thread(_answer_processes, service)
         after = await _asked_and_answered(service)
 
@@ -133,4 +131,4 @@ async def test_the_answer_process_ends_with_a_killed_serving_process(
         async def ended() -> bool:
             return not await asyncio.to_thread(_alive, answer_process)
 
-        await until(ended, within_s=WAIT_S)
+        await until(ended, within_s=PATIENCE_S)

@@ -17,9 +17,9 @@ from domain import records
 from tests import slack_payloads as payloads
 from tests.agents_support import FixedSearch, hit
 from tests.fake_chat import FakeChat
+from tests.polling import PATIENCE_S
 from tests.servers import database_url_shared_with_tests
 
-ANSWERS_TIMEOUT_S = 30
 STEP_DELAY_S = 0.05
 
 
@@ -54,7 +54,7 @@ async def test_a_short_run_counts_answers_and_losses_from_slack_and_the_database
                 payloads.event_callback(payloads.app_mention("hello?", channel="C0002"))
             )
             threads = [first.thread, second.thread, original.thread]
-            assert await replies.wait(threads, timeout_s=ANSWERS_TIMEOUT_S)
+            assert await replies.wait(threads, timeout_s=PATIENCE_S)
         counted = await count_answers(replies, [*threads, not_allowed.thread])
 
     assert [sent.status for sent in (first, second, original, retry, not_allowed)] == [200] * 5
@@ -119,7 +119,7 @@ async def test_the_load_generator_sends_signed_events_that_the_service_acknowled
             )
             after = time.perf_counter()
             threads = [thread_of(body) for batch in bodies for body in batch]
-            assert await replies.wait(threads, timeout_s=ANSWERS_TIMEOUT_S)
+            assert await replies.wait(threads, timeout_s=PATIENCE_S)
         counted = await count_answers(replies, threads)
 
     assert [[ack.status for ack in acks] for acks in sending.acks] == [[200, 200], [200, 200]]

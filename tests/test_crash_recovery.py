@@ -12,13 +12,12 @@ from data import models
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
 from tests.llm_fixtures import served_docs_model
-from tests.polling import until
+from tests.polling import PATIENCE_S, until
 from tests.servers import Served, bot_environment, manage, served
 
 QUESTIONS = 12
 # Long enough that no answer is finished when the process is killed.
 HELD_S = 60
-WAIT_S = 30
 
 
 async def _send_all(service: Served, bodies: list[str]) -> list[int]:
@@ -58,7 +57,7 @@ async def test_questions_a_killed_process_was_answering_are_answered_once_after_
                 stored = await models.Question.objects.filter(event_id__in=event_ids).acount()
                 return stored == QUESTIONS and model.answers_started() == QUESTIONS
 
-            await until(all_in_flight, within_s=WAIT_S)
+            await until(all_in_flight, within_s=PATIENCE_S)
             killed.process.send_signal(signal.SIGKILL)
             await killed.process.wait()
             model.delay_s = 0
@@ -69,7 +68,7 @@ async def test_questions_a_killed_process_was_answering_are_answered_once_after_
                 )
                 later = payloads.event_callback(payloads.app_mention("and after the restart?"))
                 assert await _send_all(restarted, [later]) == [200]
-                await until(lambda: _answered(json.loads(later)["event_id"]), within_s=WAIT_S)
+                await until(lambda: _answered(json.loads(later)["event_id"]), within_s=PATIENCE_S)
 
     assert acknowledged == [200] * QUESTIONS
     assert status == 0, recovered

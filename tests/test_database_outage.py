@@ -13,11 +13,10 @@ import psycopg
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
 from tests.own_postgres import Cluster, own_postgres
-from tests.polling import until
+from tests.polling import PATIENCE_S, until
 from tests.servers import manage, served, subprocess_environment
 
 UNHEALTHY_WITHIN_S = 5
-WAIT_S = 30
 
 
 async def _questions(cluster: Cluster) -> dict[str, list[str]]:
@@ -47,7 +46,7 @@ async def test_without_its_database_the_service_says_so_refuses_events_and_loses
         async with (
             served(environment=environment) as service,
             httpx.AsyncClient(
-                base_url=service.url, headers={"X-Forwarded-Proto": "https"}, timeout=WAIT_S
+                base_url=service.url, headers={"X-Forwarded-Proto": "https"}, timeout=PATIENCE_S
             ) as client,
         ):
 
@@ -69,15 +68,15 @@ async def test_without_its_database_the_service_says_so_refuses_events_and_loses
             ids = [json.loads(body)["event_id"] for body in (before, in_flight, during, after)]
 
             assert await send(before) == 200
-            await until(lambda: _answered(cluster, ids[0]), within_s=WAIT_S)
+            await until(lambda: _answered(cluster, ids[0]), within_s=PATIENCE_S)
 
             # An answer in flight when the database goes away: stored, held up by Slack, and
             # then unable to record its answer.
             slack.slow("assistant.threads.setStatus", 3)
             assert await send(in_flight) == 200
-            await until(lambda: _stored(cluster, ids[1]), within_s=WAIT_S)
+            await until(lambda: _stored(cluster, ids[1]), within_s=PATIENCE_S)
             await cluster.stop()
-            unhealthy_after_s = await until(lambda: _is(health, 503), within_s=WAIT_S)
+            unhealthy_after_s = await until(lambda: _is(health, 503), within_s=PATIENCE_S)
             refused = await send(during)
 
             async def in_flight_failed() -> bool:
@@ -86,16 +85,16 @@ async def test_without_its_database_the_service_says_so_refuses_events_and_loses
                     for line in service.log
                 )
 
-            await until(in_flight_failed, within_s=WAIT_S)
+            await until(in_flight_failed, within_s=PATIENCE_S)
             await cluster.start()
             slack.slow("assistant.threads.setStatus", 0)
-            await until(lambda: _is(health, 200), within_s=WAIT_S)
+            await until(lambda: _is(health, 200), within_s=PATIENCE_S)
             redelivered = await send(
                 during, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
             )
             assert await send(after) == 200
-            await until(lambda: _answered(cluster, ids[2]), within_s=WAIT_S)
-            await until(lambda: _answered(cluster, ids[3]), within_s=WAIT_S)
+            await until(lambda: _answered(cluster, ids[2]), within_s=PATIENCE_S)
+            await until(lambda: _answered(cluster, ids[3]), within_s=PATIENCE_S)
             status, recovered = await manage(
                 "recover_questions",
                 "--older-than",

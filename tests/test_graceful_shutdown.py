@@ -12,7 +12,7 @@ from data import models
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
 from tests.llm_fixtures import served_docs_model
-from tests.polling import until
+from tests.polling import PATIENCE_S, until
 from tests.servers import Served, bot_environment, served
 
 QUESTIONS = 3
@@ -51,7 +51,7 @@ async def _answering(
             async def in_flight() -> bool:
                 return model.answers_started() == QUESTIONS
 
-            await until(in_flight, within_s=WAIT_S)
+            await until(in_flight, within_s=PATIENCE_S)
             yield service, [json.loads(body)["event_id"] for body in bodies]
 
 

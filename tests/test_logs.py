@@ -13,9 +13,8 @@ from data import models
 from kraken_bot.logs import JsonFormatter
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
+from tests.polling import PATIENCE_S
 from tests.servers import bot_environment, served
-
-ANSWER_TIMEOUT_S = 30
 
 
 def _record(message: str, *, exc_info: bool = False) -> logging.LogRecord:
@@ -72,7 +71,7 @@ async def test_the_service_logs_json_lines_that_follow_one_question(
             content=body,
             headers=payloads.event_headers(body),
         )
-        async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        async with asyncio.timeout(PATIENCE_S):
             await slack.wait_for("chat.stopStream")
         assert await service.stop()
 

@@ -12,10 +12,9 @@ import pytest
 from data import models
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
+from tests.polling import PATIENCE_S
 from tests.servers import Served, bot_environment, served
 from tests.slack_support import streamed_text
-
-ANSWER_TIMEOUT_S = 30
 
 
 @dataclass
@@ -50,7 +49,7 @@ async def test_a_signed_mention_is_acknowledged_at_once_then_answered_in_its_thr
     started = time.perf_counter()
     response = await _send(bot, payloads.event_callback(event))
     ack_s = time.perf_counter() - started
-    async with asyncio.timeout(ANSWER_TIMEOUT_S):
+    async with asyncio.timeout(PATIENCE_S):
         await slack.wait_for("chat.stopStream")
     assert await bot.service.stop()  # a graceful stop waits for the answer to be stored
 
@@ -84,7 +83,7 @@ async def test_an_event_delivered_three_times_is_answered_once(bot: Bot, slack: 
             bot, body, **{"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
         )
         statuses.append(sent.status_code)
-    async with asyncio.timeout(ANSWER_TIMEOUT_S):
+    async with asyncio.timeout(PATIENCE_S):
         await slack.wait_for("chat.stopStream")
     assert await bot.service.stop()
 
