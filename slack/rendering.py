@@ -91,7 +91,7 @@ def sources_markdown(citations: Sequence[records.Citation]) -> str:
         return ""
     lines = ["**Sources**"]
     for number, citation in enumerate(citations, start=1):
-        where = " › ".join(part for part in (citation.title, citation.heading) if part)
+        where = citation.place
         lines.append(
             f"{number}. [{where}]({citation.url})" if citation.url else f"{number}. {where}"
         )

@@ -62,6 +62,15 @@ def test_sources_are_a_numbered_list_of_links() -> None:
     )
 
 
+def test_a_source_names_the_document_title_once() -> None:
+    title = "Asking Kraken Bot a question"
+    citations = (records.Citation(passage_id=1, title=title, heading=f"{title} › Good questions"),)
+
+    assert rendering.sources_markdown(citations) == (
+        "**Sources**\n1. Asking Kraken Bot a question › Good questions"
+    )
+
+
 def test_feedback_buttons_carry_the_question_id() -> None:
     [actions] = rendering.feedback_blocks(question_id=42)
 
