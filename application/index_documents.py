@@ -3,14 +3,17 @@
 The folder is walked for Markdown, reStructuredText and plain-text files (hidden files and folders
 are left out). Each file is compared with what the collection holds by checksum: new and changed
 files are split into passages and stored, unchanged files are left alone, and files that are gone
-are removed. A file that cannot be indexed (not UTF-8, empty, too large) is reported by name and
-skipped; what the collection held for it is removed, since it no longer says what is on disk.
+are removed. A file that cannot be indexed is reported by name with the reason and skipped: not
+UTF-8, empty, too large, not a regular file (a FIFO would hang the run), unreadable, or a link to
+a file outside the folder, which is never read (its content would be quoted to anyone who asks).
+What the collection held for a skipped file is removed, since it no longer says what is on disk.
 """
 
 import asyncio
 import datetime as dt
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +22,7 @@ from urllib.parse import quote
 from domain import operations, passages, queries
 
 MAX_FILE_BYTES = 2_000_000
+OUTSIDE_THE_FOLDER = "a link to outside the folder"
 
 
 class FolderNotFound(Exception):
@@ -45,7 +49,7 @@ class Progress(Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class SkippedFile:
-    """A file that was not indexed, and why."""
+    """A file (or folder) that was not indexed, and why."""
 
     path: str
     reason: str
@@ -85,12 +89,12 @@ async def index_documents(
     """
     if base_url and not base_url.startswith(("http://", "https://")):
         raise InvalidBaseUrl(base_url)
-    files = await asyncio.to_thread(_documentation_files, root)
+    files, unlisted = await asyncio.to_thread(_documentation_files, root)
     known = {
         document.path: document for document in await queries.list_documents(collection=collection)
     }
     counts = {"added": 0, "updated": 0, "unchanged": 0, "passages": 0}
-    skipped: list[SkippedFile] = []
+    skipped = unlisted
     indexed: set[str] = set()
     for done, (path, file) in enumerate(files, start=1):
         contents = await asyncio.to_thread(_read, file, max_file_bytes=max_file_bytes)
@@ -120,31 +124,60 @@ async def index_documents(
         if progress is not None:
             progress(done=done, total=len(files), path=path)
     removed = await operations.remove_documents(collection=collection, paths=set(known) - indexed)
+    skipped.sort(key=lambda file: file.path)
     return IndexReport(removed=removed, skipped=tuple(skipped), **counts)
 
 
-def _documentation_files(root: Path) -> list[tuple[str, Path]]:
-    """Return the files to index under `root` as (POSIX path relative to root, file), by path."""
+def _documentation_files(root: Path) -> tuple[list[tuple[str, Path]], list[SkippedFile]]:
+    """Return the files to index under `root` as (POSIX path relative to root, real path), by
+    path, and what was left out: folders that cannot be read, links to outside `root`."""
     if not root.is_dir():
         raise FolderNotFound(root)
+    inside = _real(root)
     found: list[tuple[str, Path]] = []
-    for folder, subfolders, names in os.walk(root):
+    skipped: list[SkippedFile] = []
+
+    def unreadable(error: OSError) -> None:
+        path = Path(error.filename).relative_to(root).as_posix()
+        skipped.append(SkippedFile(path=path, reason=f"unreadable folder ({_why(error)})"))
+
+    # Links to folders are not followed: those inside are walked as themselves.
+    for folder, subfolders, names in os.walk(root, onerror=unreadable):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in subfolders:
+            subfolder = Path(folder, name)
+            if not _real(subfolder).is_relative_to(inside):
+                path = subfolder.relative_to(root).as_posix()
+                skipped.append(SkippedFile(path=path, reason=OUTSIDE_THE_FOLDER))
         for name in names:
             file = Path(folder, name)
-            if not name.startswith(".") and file.suffix.lower() in passages.SUFFIXES:
-                found.append((file.relative_to(root).as_posix(), file))
-    return sorted(found)
+            if name.startswith(".") or file.suffix.lower() not in passages.SUFFIXES:
+                continue
+            path, real = file.relative_to(root).as_posix(), _real(file)
+            if real.is_relative_to(inside):
+                found.append((path, real))
+            else:
+                skipped.append(SkippedFile(path=path, reason=OUTSIDE_THE_FOLDER))
+    return sorted(found), skipped
+
+
+def _real(path: Path) -> Path:
+    """The path with every link followed; unlike `Path.resolve`, a loop of links is not an error
+    here but when the file is read."""
+    return Path(os.path.realpath(path))
 
 
 def _read(file: Path, *, max_file_bytes: int) -> _Contents | str:
     """Return the file's checksum and text, or why it cannot be indexed."""
     try:
-        if file.stat().st_size > max_file_bytes:
+        status = file.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return "not a regular file"
+        if status.st_size > max_file_bytes:
             return f"larger than {max_file_bytes:,} bytes"
         data = file.read_bytes()
     except OSError as error:
-        return f"unreadable ({error.strerror or error.__class__.__name__})"
+        return f"unreadable ({_why(error)})"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -154,6 +187,10 @@ def _read(file: Path, *, max_file_bytes: int) -> _Contents | str:
     if not text.strip():
         return "empty"
     return _Contents(checksum=hashlib.sha256(data).hexdigest(), text=text)
+
+
+def _why(error: OSError) -> str:
+    return error.strerror or error.__class__.__name__
 
 
 def _url(base_url: str, path: str) -> str:

@@ -1,4 +1,7 @@
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -6,6 +9,13 @@ from django.core.management import CommandError, call_command
 
 from application import index_documents
 from data import models
+from tests.servers import PROJECT_DIR, database_url_shared_with_tests, subprocess_environment
+
+# Root reads every file whatever its permissions; without these capabilities it is refused as
+# any other user is.
+_AS_A_USER_WHO_OBEYS_PERMISSIONS = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
+)
 
 
 class _Terminal(io.StringIO):
@@ -19,6 +29,11 @@ def _index(folder: Path, *args: str, stdout: io.StringIO | None = None) -> tuple
         "index_docs", str(folder), "--collection", "handbook", *args, stdout=out, stderr=err
     )
     return out.getvalue(), err.getvalue()
+
+
+def _documents() -> list[str]:
+    rows = models.Document.objects.filter(collection="handbook").order_by("path")
+    return list(rows.values_list("path", flat=True))
 
 
 def _passages(path: str) -> list[tuple[str, str]]:
@@ -110,6 +125,72 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path: Path) -> None:
     assert "1/2 files" in on_terminal
     assert "2/2 files" in on_terminal
     assert "files  " not in in_a_pipe
+
+
+def test_a_link_to_outside_the_folder_is_reported_and_never_read(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "env.txt").write_text("SLACK_BOT_TOKEN=xoxb-secret\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("# Guide\n\nRead me.\n")
+    (docs / "config.txt").symlink_to(tmp_path / "secrets" / "env.txt")
+    (docs / "etc").symlink_to(tmp_path / "secrets")
+    (docs / "same-guide.md").symlink_to(docs / "guide.md")
+    (docs / "loop.md").symlink_to(docs / "loop.md")
+
+    output, errors = _index(docs)
+
+    assert errors.splitlines() == [
+        "Skipped config.txt: a link to outside the folder",
+        "Skipped etc: a link to outside the folder",
+        "Skipped loop.md: unreadable (Too many levels of symbolic links)",
+    ]
+    assert "2 added, 0 updated, 0 removed, 0 unchanged, 3 skipped" in output
+    assert _documents() == ["guide.md", "same-guide.md"]
+    assert not models.Passage.objects.filter(text__contains="xoxb-secret").exists()
+
+
+def test_a_fifo_is_skipped_as_not_a_regular_file_instead_of_read_forever(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text("# Good\n\nFine.\n")
+    os.mkfifo(tmp_path / "pipe.md")
+
+    output, errors = _index(tmp_path)
+
+    assert errors.splitlines() == ["Skipped pipe.md: not a regular file"]
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped" in output
+
+
+def test_unreadable_folders_and_files_are_reported_and_skipped(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text("# Good\n\nFine.\n")
+    (tmp_path / "locked.md").write_text("# Locked\n\nPrivate.\n")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "inside.md").write_text("# Inside\n\nPrivate.\n")
+    (tmp_path / "locked.md").chmod(0)
+    (tmp_path / "private").chmod(0)
+
+    finished = subprocess.run(
+        [
+            *_AS_A_USER_WHO_OBEYS_PERMISSIONS,
+            sys.executable,
+            str(PROJECT_DIR / "manage.py"),
+            "index_docs",
+            str(tmp_path),
+            "--collection",
+            "handbook",
+        ],
+        cwd=PROJECT_DIR,
+        env=subprocess_environment(DATABASE_URL=database_url_shared_with_tests()),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert finished.returncode == 0
+    assert finished.stderr.splitlines() == [
+        "Skipped locked.md: unreadable (Permission denied)",
+        "Skipped private: unreadable folder (Permission denied)",
+    ]
+    assert _documents() == ["good.md"]
 
 
 @pytest.mark.parametrize(
