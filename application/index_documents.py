@@ -4,9 +4,10 @@ The folder is walked for Markdown, reStructuredText and plain-text files (hidden
 are left out). Each file is compared with what the collection holds by checksum: new and changed
 files are split into passages and stored, unchanged files are left alone, and files that are gone
 are removed. A file that cannot be indexed is reported by name with the reason and skipped: not
-UTF-8, empty, too large, not a regular file (a FIFO would hang the run), unreadable, or a link to
-a file outside the folder, which is never read (its content would be quoted to anyone who asks).
-What the collection held for a skipped file is removed, since it no longer says what is on disk.
+UTF-8, empty, too large, a path or link too long to store, not a regular file (a FIFO would hang
+the run), unreadable, or a link to a file outside the folder, which is never read (its content
+would be quoted to anyone who asks). What the collection held for a skipped file is removed, since
+it no longer says what is on disk.
 """
 
 import asyncio
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from domain import operations, passages, queries
+from domain import operations, passages, queries, records
 
 MAX_FILE_BYTES = 2_000_000
 OUTSIDE_THE_FOLDER = "a link to outside the folder"
@@ -39,6 +40,16 @@ class InvalidBaseUrl(ValueError):
     def __init__(self, base_url: str) -> None:
         super().__init__(f"The base URL must start with http:// or https://, not {base_url!r}")
         self.base_url = base_url
+
+
+class InvalidCollectionName(ValueError):
+    """A collection's name must fit where documents store it."""
+
+    def __init__(self, collection: str, *, max_length: int) -> None:
+        super().__init__(
+            f"The collection name must be 1 to {max_length} characters long, not {len(collection)}"
+        )
+        self.collection = collection
 
 
 class Progress(Protocol):
@@ -85,10 +96,13 @@ async def index_documents(
     """Bring a collection up to date with a folder: add new files, re-split changed ones, remove
     deleted ones. With `base_url`, each document links to `base_url` + its path.
 
-    Raises: FolderNotFound, InvalidBaseUrl.
+    Raises: FolderNotFound, InvalidBaseUrl, InvalidCollectionName.
     """
     if base_url and not base_url.startswith(("http://", "https://")):
         raise InvalidBaseUrl(base_url)
+    limits = queries.document_limits()
+    if not 0 < len(collection) <= limits.collection:
+        raise InvalidCollectionName(collection, max_length=limits.collection)
     files, unlisted = await asyncio.to_thread(_documentation_files, root)
     known = {
         document.path: document for document in await queries.list_documents(collection=collection)
@@ -97,8 +111,10 @@ async def index_documents(
     skipped = unlisted
     indexed: set[str] = set()
     for done, (path, file) in enumerate(files, start=1):
-        contents = await asyncio.to_thread(_read, file, max_file_bytes=max_file_bytes)
         url = _url(base_url, path)
+        contents: _Contents | str | None = _too_long(path, url, limits)
+        if contents is None:
+            contents = await asyncio.to_thread(_read, file, max_file_bytes=max_file_bytes)
         earlier = known.get(path)
         if isinstance(contents, str):
             skipped.append(SkippedFile(path=path, reason=contents))
@@ -165,6 +181,14 @@ def _real(path: Path) -> Path:
     """The path with every link followed; unlike `Path.resolve`, a loop of links is not an error
     here but when the file is read."""
     return Path(os.path.realpath(path))
+
+
+def _too_long(path: str, url: str, limits: records.DocumentLimits) -> str | None:
+    if len(path) > limits.path:
+        return f"path longer than {limits.path:,} characters"
+    if len(url) > limits.url:
+        return f"link longer than {limits.url:,} characters"
+    return None
 
 
 def _read(file: Path, *, max_file_bytes: int) -> _Contents | str:

@@ -146,12 +146,18 @@ class Feedback(models.Model):
         return f"{self.get_score_display()} from {self.user_id} on question {self.question_id}"
 
 
+# A document's longest collection name, path and link: indexing checks them before storing.
+DOCUMENT_COLLECTION_LENGTH = 100
+DOCUMENT_PATH_LENGTH = 1000
+DOCUMENT_URL_LENGTH = 2000
+
+
 class Document(models.Model):
     """One indexed file of documentation."""
 
-    collection = models.CharField(max_length=100)
-    path = models.CharField(max_length=1000)
-    url = models.URLField(max_length=2000, blank=True)
+    collection = models.CharField(max_length=DOCUMENT_COLLECTION_LENGTH)
+    path = models.CharField(max_length=DOCUMENT_PATH_LENGTH)
+    url = models.URLField(max_length=DOCUMENT_URL_LENGTH, blank=True)
     title = models.CharField(max_length=500)
     checksum = models.CharField(max_length=64)
     indexed_at = models.DateTimeField()

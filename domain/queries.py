@@ -48,6 +48,15 @@ async def list_documents(*, collection: str) -> list[records.Document]:
     return [_rows.document(row) async for row in rows]
 
 
+def document_limits() -> records.DocumentLimits:
+    """Return the lengths a document's collection name, path and link may have, as stored."""
+    return records.DocumentLimits(
+        collection=models.DOCUMENT_COLLECTION_LENGTH,
+        path=models.DOCUMENT_PATH_LENGTH,
+        url=models.DOCUMENT_URL_LENGTH,
+    )
+
+
 @gives_back_connection
 async def list_thread_exchanges(
     *, team_id: str, channel_id: str, thread_ts: str, limit: int

@@ -155,6 +155,15 @@ class Document:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DocumentLimits:
+    """The longest collection name, path and link a document can be stored with, in characters."""
+
+    collection: int
+    path: int
+    url: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ThreadMessage:
     """One message of a Slack thread, as context for an answer or a summary. `from_bot` marks
     this bot's own turns; other apps' messages are never taken for them."""

@@ -193,11 +193,35 @@ def test_unreadable_folders_and_files_are_reported_and_skipped(tmp_path: Path) -
     assert _documents() == ["good.md"]
 
 
+def test_paths_and_links_too_long_to_store_are_reported_and_the_rest_indexed(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "good.md").write_text("# Good\n\nFine.\n")
+    deep = tmp_path.joinpath(*["d" * 250] * 4)
+    deep.mkdir(parents=True)
+    (deep / "long.md").write_text("# Long\n\nPath.\n")
+    accented = tmp_path.joinpath(*["é" * 120] * 3)
+    accented.mkdir(parents=True)
+    (accented / "link.md").write_text("# Link\n\nQuoted.\n")
+
+    output, errors = _index(tmp_path, "--base-url", "https://docs.example.com")
+
+    assert errors.splitlines() == [
+        f"Skipped {deep.relative_to(tmp_path).as_posix()}/long.md: "
+        "path longer than 1,000 characters",
+        f"Skipped {accented.relative_to(tmp_path).as_posix()}/link.md: "
+        "link longer than 2,000 characters",
+    ]
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 2 skipped" in output
+    assert _documents() == ["good.md"]
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
         (["does-not-exist"], "No folder to index"),
         ([".", "--base-url", "docs.example.com"], "must start with http:// or https://"),
+        ([".", "--collection", "x" * 101], "must be 1 to 100 characters long, not 101"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(

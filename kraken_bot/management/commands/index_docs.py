@@ -33,7 +33,11 @@ class Command(AsyncCommand):
                 now=timezone.now(),
                 progress=self._show_progress if self.stdout.isatty() else None,
             )
-        except (index_documents.FolderNotFound, index_documents.InvalidBaseUrl) as error:
+        except (
+            index_documents.FolderNotFound,
+            index_documents.InvalidBaseUrl,
+            index_documents.InvalidCollectionName,
+        ) as error:
             raise CommandError(str(error)) from None
         for skipped in report.skipped:
             self.stderr.write(f"Skipped {skipped.path}: {skipped.reason}")
