@@ -8,6 +8,10 @@ UTF-8, empty, too large, a path or link too long to store, not a regular file (a
 the run), unreadable, or a link to a file outside the folder, which is never read (its content
 would be quoted to anyone who asks). What the collection held for a skipped file is removed, since
 it no longer says what is on disk.
+
+Every file is read and split before anything is written, so that a run which would remove more
+than half of a collection's documents (an empty folder, or another one than the collection was
+indexed from) is refused with nothing changed, unless pruning was asked for.
 """
 
 import asyncio
@@ -15,7 +19,7 @@ import datetime as dt
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -53,7 +57,7 @@ class InvalidCollectionName(ValueError):
 
 
 class Progress(Protocol):
-    """Told after each file, so an interface can show how far indexing has got."""
+    """Told after each file written, so an interface can show how far indexing has got."""
 
     def __call__(self, *, done: int, total: int, path: str) -> None: ...
 
@@ -64,6 +68,28 @@ class SkippedFile:
 
     path: str
     reason: str
+
+
+class WouldRemoveDocuments(Exception):
+    """Indexing the folder would remove more than half of the collection's documents, so nothing
+    was changed: the folder is likely empty, or not the one the collection was indexed from."""
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        collection: str,
+        paths: tuple[str, ...],
+        total: int,
+        skipped: tuple[SkippedFile, ...],
+    ) -> None:
+        super().__init__(
+            f"Refused to remove {len(paths)} of the {total} documents of the collection "
+            f"{collection!r}, whose files are not in {root}: is it the folder the collection "
+            "was indexed from? Nothing was changed."
+        )
+        self.paths = paths
+        self.skipped = skipped
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,19 +110,37 @@ class _Contents:
     text: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Change:
+    path: str
+    url: str
+    checksum: str
+    outline: passages.Outline
+    new: bool
+
+
+@dataclass(kw_only=True)
+class _Plan:
+    changes: list[_Change] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
 async def index_documents(
     *,
     root: Path,
     collection: str,
     now: dt.datetime,
     base_url: str = "",
+    prune: bool = False,
     progress: Progress | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
 ) -> IndexReport:
     """Bring a collection up to date with a folder: add new files, re-split changed ones, remove
-    deleted ones. With `base_url`, each document links to `base_url` + its path.
+    deleted ones; but remove more than half of the collection's documents only with `prune`.
+    With `base_url`, each document links to `base_url` + its path.
 
-    Raises: FolderNotFound, InvalidBaseUrl, InvalidCollectionName.
+    Raises: FolderNotFound, InvalidBaseUrl, InvalidCollectionName, WouldRemoveDocuments.
     """
     if base_url and not base_url.startswith(("http://", "https://")):
         raise InvalidBaseUrl(base_url)
@@ -107,41 +151,34 @@ async def index_documents(
     known = {
         document.path: document for document in await queries.list_documents(collection=collection)
     }
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "passages": 0}
-    skipped = unlisted
-    indexed: set[str] = set()
-    for done, (path, file) in enumerate(files, start=1):
-        url = _url(base_url, path)
-        contents: _Contents | str | None = _too_long(path, url, limits)
-        if contents is None:
-            contents = await asyncio.to_thread(_read, file, max_file_bytes=max_file_bytes)
-        earlier = known.get(path)
-        if isinstance(contents, str):
-            skipped.append(SkippedFile(path=path, reason=contents))
-        elif earlier and earlier.checksum == contents.checksum and earlier.url == url:
-            indexed.add(path)
-            counts["unchanged"] += 1
-        else:
-            outline = passages.split_document(path=path, text=contents.text)
-            if not outline.sections:
-                skipped.append(SkippedFile(path=path, reason="no text to index"))
-            else:
-                await operations.store_document(
-                    collection=collection,
-                    path=path,
-                    url=url,
-                    checksum=contents.checksum,
-                    outline=outline,
-                    now=now,
-                )
-                indexed.add(path)
-                counts["updated" if earlier else "added"] += 1
-                counts["passages"] += len(outline.sections)
+    plan = await asyncio.to_thread(
+        _plan, files, known=known, base_url=base_url, limits=limits, max_file_bytes=max_file_bytes
+    )
+    skipped = tuple(sorted([*unlisted, *plan.skipped], key=lambda file: file.path))
+    gone = sorted(set(known).difference(plan.unchanged, (change.path for change in plan.changes)))
+    if 2 * len(gone) > len(known) and not prune:
+        raise WouldRemoveDocuments(
+            root=root, collection=collection, paths=tuple(gone), total=len(known), skipped=skipped
+        )
+    for done, change in enumerate(plan.changes, start=1):
+        await operations.store_document(
+            collection=collection,
+            path=change.path,
+            url=change.url,
+            checksum=change.checksum,
+            outline=change.outline,
+            now=now,
+        )
         if progress is not None:
-            progress(done=done, total=len(files), path=path)
-    removed = await operations.remove_documents(collection=collection, paths=set(known) - indexed)
-    skipped.sort(key=lambda file: file.path)
-    return IndexReport(removed=removed, skipped=tuple(skipped), **counts)
+            progress(done=done, total=len(plan.changes), path=change.path)
+    return IndexReport(
+        added=sum(change.new for change in plan.changes),
+        updated=sum(not change.new for change in plan.changes),
+        removed=await operations.remove_documents(collection=collection, paths=gone),
+        unchanged=len(plan.unchanged),
+        passages=sum(len(change.outline.sections) for change in plan.changes),
+        skipped=skipped,
+    )
 
 
 def _documentation_files(root: Path) -> tuple[list[tuple[str, Path]], list[SkippedFile]]:
@@ -181,6 +218,40 @@ def _real(path: Path) -> Path:
     """The path with every link followed; unlike `Path.resolve`, a loop of links is not an error
     here but when the file is read."""
     return Path(os.path.realpath(path))
+
+
+def _plan(
+    files: list[tuple[str, Path]],
+    *,
+    known: dict[str, records.Document],
+    base_url: str,
+    limits: records.DocumentLimits,
+    max_file_bytes: int,
+) -> _Plan:
+    """Read and split every file, to know what a run will write, keep and skip before it does."""
+    plan = _Plan()
+    for path, file in files:
+        url = _url(base_url, path)
+        contents = _too_long(path, url, limits) or _read(file, max_file_bytes=max_file_bytes)
+        earlier = known.get(path)
+        if isinstance(contents, str):
+            plan.skipped.append(SkippedFile(path=path, reason=contents))
+        elif earlier and earlier.checksum == contents.checksum and earlier.url == url:
+            plan.unchanged.append(path)
+        else:
+            outline = passages.split_document(path=path, text=contents.text)
+            if outline.sections:
+                change = _Change(
+                    path=path,
+                    url=url,
+                    checksum=contents.checksum,
+                    outline=outline,
+                    new=earlier is None,
+                )
+                plan.changes.append(change)
+            else:
+                plan.skipped.append(SkippedFile(path=path, reason="no text to index"))
+    return plan
 
 
 def _too_long(path: str, url: str, limits: records.DocumentLimits) -> str | None:

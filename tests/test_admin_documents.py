@@ -83,6 +83,31 @@ async def test_re_indexing_a_missing_folder_says_so_and_changes_nothing(tmp_path
     assert await models.Document.objects.filter(pk=document.pk).aexists()
 
 
+async def test_re_indexing_from_an_empty_folder_is_refused_unless_removing_is_ticked(
+    tmp_path: Path,
+) -> None:
+    await asyncio.to_thread((tmp_path / "handbook").mkdir)
+    await _indexed(tmp_path / "handbook", {"runbook.md": "# Runbook\n\nRotate."})
+    await asyncio.to_thread((tmp_path / "empty").mkdir)
+    document = await models.Document.objects.aget(path="runbook.md")
+    client = await alogged_in()
+    action = {
+        "action": "reindex_collection",
+        "_selected_action": [str(document.pk)],
+        "apply": "yes",
+        "folder": str(tmp_path / "empty"),
+    }
+
+    refused = await client.post(DOCUMENTS, action, follow=True)
+    kept = await models.Document.objects.filter(pk=document.pk).aexists()
+    pruned = await client.post(DOCUMENTS, {**action, "prune": "on"}, follow=True)
+
+    assert "Refused to remove 1 of the 1 documents" in refused.content.decode()
+    assert kept
+    assert "Re-indexed handbook: 0 added, 0 updated, 1 removed" in pruned.content.decode()
+    assert not await models.Document.objects.filter(pk=document.pk).aexists()
+
+
 async def test_documents_of_two_collections_are_not_re_indexed_together() -> None:
     first = await DocumentFactory.acreate(collection="handbook")
     second = await DocumentFactory.acreate(collection="runbooks")

@@ -31,6 +31,13 @@ def _index(folder: Path, *args: str, stdout: io.StringIO | None = None) -> tuple
     return out.getvalue(), err.getvalue()
 
 
+def _refused(folder: Path, *args: str) -> tuple[str, list[str]]:
+    errors = io.StringIO()
+    with pytest.raises(CommandError) as refusal:
+        call_command("index_docs", str(folder), "--collection", "handbook", *args, stderr=errors)
+    return str(refusal.value), errors.getvalue().splitlines()
+
+
 def _documents() -> list[str]:
     rows = models.Document.objects.filter(collection="handbook").order_by("path")
     return list(rows.values_list("path", flat=True))
@@ -191,6 +198,67 @@ def test_unreadable_folders_and_files_are_reported_and_skipped(tmp_path: Path) -
         "Skipped private: unreadable folder (Permission denied)",
     ]
     assert _documents() == ["good.md"]
+
+
+def test_indexing_an_empty_folder_into_a_collection_is_refused_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("A.\n")
+    (tmp_path / "docs" / "b.md").write_text("B.\n")
+    _index(tmp_path / "docs")
+    (tmp_path / "empty").mkdir()
+
+    message, errors = _refused(tmp_path / "empty")
+
+    assert message.startswith("Refused to remove 2 of the 2 documents of the collection 'handbook'")
+    assert "--prune" in message
+    assert errors == ["Would remove a.md", "Would remove b.md"]
+    assert _documents() == ["a.md", "b.md"]
+
+
+def test_indexing_another_folder_into_a_collection_is_refused_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "handbook").mkdir()
+    (tmp_path / "handbook" / "runbook.md").write_text("# Runbook\n\nRotate.\n")
+    (tmp_path / "handbook" / "vpn.md").write_text("# VPN\n\nAsk IT.\n")
+    (tmp_path / "handbook" / "faq.md").write_text("# FAQ\n\nAsk.\n")
+    _index(tmp_path / "handbook")
+    (tmp_path / "website").mkdir()
+    (tmp_path / "website" / "faq.md").write_text("# Website FAQ\n\nClick.\n")
+    (tmp_path / "website" / "pricing.md").write_text("# Pricing\n\nFree.\n")
+
+    message, errors = _refused(tmp_path / "website")
+
+    assert "is it the folder the collection was indexed from?" in message
+    assert errors == ["Would remove runbook.md", "Would remove vpn.md"]
+    assert _documents() == ["faq.md", "runbook.md", "vpn.md"]
+    assert _passages("faq.md") == [("FAQ", "Ask.")]
+
+
+def test_prune_removes_every_document_whose_file_is_gone(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("A.\n")
+    (tmp_path / "b.md").write_text("B.\n")
+    _index(tmp_path)
+    (tmp_path / "a.md").unlink()
+    (tmp_path / "b.md").unlink()
+
+    output, _ = _index(tmp_path, "--prune")
+
+    assert "0 added, 0 updated, 2 removed, 0 unchanged, 0 skipped" in output
+    assert _documents() == []
+
+
+def test_removing_half_of_a_collection_needs_no_prune(tmp_path: Path) -> None:
+    for name in ("a.md", "b.md", "c.md", "d.md"):
+        (tmp_path / name).write_text(f"{name}\n")
+    _index(tmp_path)
+    (tmp_path / "a.md").unlink()
+    (tmp_path / "b.md").unlink()
+
+    output, _ = _index(tmp_path)
+
+    assert "2 removed, 2 unchanged" in output
+    assert _documents() == ["c.md", "d.md"]
 
 
 def test_paths_and_links_too_long_to_store_are_reported_and_the_rest_indexed(

@@ -28,6 +28,12 @@ class ReindexForm(forms.Form):
         required=False,
         help_text="Links each document for citations (https://docs.example.com/handbook).",
     )
+    prune = forms.BooleanField(
+        label="Remove even most documents",
+        required=False,
+        help_text="Without it, a folder that holds less than half of the collection's documents "
+        "(an empty folder, another one) is refused.",
+    )
 
 
 @admin.action(description="Re-index the collection from its folder", permissions=["change"])
@@ -71,12 +77,21 @@ def _reindex(
     collection: str,
     folder: str,
     base_url: str,
+    prune: bool,
 ) -> None:
     try:
         report = async_to_sync(index_documents.index_documents)(
-            root=Path(folder), collection=collection, base_url=base_url, now=timezone.now()
+            root=Path(folder),
+            collection=collection,
+            base_url=base_url,
+            prune=prune,
+            now=timezone.now(),
         )
-    except (index_documents.FolderNotFound, index_documents.InvalidBaseUrl) as error:
+    except (
+        index_documents.FolderNotFound,
+        index_documents.InvalidBaseUrl,
+        index_documents.WouldRemoveDocuments,
+    ) as error:
         modeladmin.message_user(request, str(error), messages.ERROR)
         return
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""

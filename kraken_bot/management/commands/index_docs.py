@@ -13,7 +13,10 @@ from kraken_bot.management.base import AsyncCommand
 class Command(AsyncCommand):
     help = (
         "Index the Markdown, reStructuredText and text files under PATH: new and changed files "
-        "are split into passages, deleted ones removed, unchanged ones skipped."
+        "are split into passages, deleted ones removed, unchanged ones skipped. Files that cannot "
+        "be indexed (links to outside PATH among them) are skipped, one line each saying why. A "
+        "run that would remove more than half of the collection's documents is refused without "
+        "--prune."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -21,6 +24,12 @@ class Command(AsyncCommand):
         parser.add_argument("--collection", default="docs", help="The collection to index into.")
         parser.add_argument(
             "--base-url", default="", help="Link documents to BASE_URL/<path> in citations."
+        )
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="Remove the documents whose files are gone even when they are most of the "
+            "collection (an empty or another folder is refused without it).",
         )
 
     async def ahandle(self, *args: Any, **options: Any) -> None:
@@ -30,6 +39,7 @@ class Command(AsyncCommand):
                 root=options["path"],
                 collection=collection,
                 base_url=options["base_url"],
+                prune=options["prune"],
                 now=timezone.now(),
                 progress=self._show_progress if self.stdout.isatty() else None,
             )
@@ -39,13 +49,24 @@ class Command(AsyncCommand):
             index_documents.InvalidCollectionName,
         ) as error:
             raise CommandError(str(error)) from None
-        for skipped in report.skipped:
-            self.stderr.write(f"Skipped {skipped.path}: {skipped.reason}")
+        except index_documents.WouldRemoveDocuments as error:
+            self._show_skipped(error.skipped)
+            for path in error.paths:
+                self.stderr.write(f"Would remove {path}")
+            raise CommandError(
+                f"{error} Index it into a collection of its own with --collection NAME, or run "
+                "again with --prune to remove them."
+            ) from None
+        self._show_skipped(report.skipped)
         self.stdout.write(
             f"Indexed {options['path']} into {collection!r}: {report.added} added, "
             f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged, "
             f"{len(report.skipped)} skipped; {report.passages} passages written."
         )
+
+    def _show_skipped(self, skipped: tuple[index_documents.SkippedFile, ...]) -> None:
+        for file in skipped:
+            self.stderr.write(f"Skipped {file.path}: {file.reason}")
 
     def _show_progress(self, *, done: int, total: int, path: str) -> None:
         ending = "\n" if done == total else ""
