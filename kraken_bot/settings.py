@@ -19,7 +19,7 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _is_url(value: str) -> bool:
@@ -32,7 +32,8 @@ DEBUG = env.bool("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY", "")
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", [])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", [])
-LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=lambda level: level.upper() in _LOG_LEVELS)
+# A validator fails by raising (marshmallow ignores a validator that returns False).
+LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=lambda level: OneOf(_LOG_LEVELS)(level.upper()))
 LOG_FORMAT = env.str("LOG_FORMAT", "text", validate=OneOf(["text", "json"]))
 METRICS_TOKEN = env.str("METRICS_TOKEN", "")
 
@@ -109,6 +110,16 @@ def _database_options(database: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def _require_sqlite_folder(database: dict[str, Any]) -> None:
+    """SQLite creates its file, not the folders above it: without them every query would fail."""
+    folder = Path(database["NAME"]).parent
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not folder.is_dir():
+        raise ConfigurationError(
+            f"DATABASE_URL: the SQLite file's folder {folder} does not exist: create it first"
+        )
+
+
+_require_sqlite_folder(DATABASES["default"])
 DATABASES["default"]["OPTIONS"] = _database_options(DATABASES["default"])
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # With the pool, Django then checks each connection as it is taken from the pool (an empty query):

@@ -66,6 +66,12 @@ def _settings(**environment: str) -> Any:
         ),
         pytest.param({"QUESTION_CATEGORIES": ","}, "QUESTION_CATEGORIES", id="no-categories"),
         pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT", id="unknown-log-format"),
+        pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="unknown-log-level"),
+        pytest.param(
+            {"DATABASE_URL": "sqlite:////no-such-folder-for-kraken-bot/db.sqlite3"},
+            "DATABASE_URL",
+            id="sqlite-file-in-a-missing-folder",
+        ),
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_variable(
