@@ -6,8 +6,9 @@ interface counts events and API calls) rather than behind a port: a metric is an
 with nothing to swap out, and a port would have to be handed to every entry point of every use case.
 
 Labels take values from small fixed sets (outcomes, step names, Slack method names, model names):
-never an id, a text or a token. With several processes (workers, answer processes), `manage.py
-serve` sets `PROMETHEUS_MULTIPROC_DIR` before they start, and each process writes its values there.
+never an id, a text or a token. For `serve`, `manage.py` sets `PROMETHEUS_MULTIPROC_DIR` before
+prometheus_client is imported, and each process it starts (workers, answer processes) writes its
+values there.
 """
 
 import os

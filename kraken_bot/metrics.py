@@ -2,8 +2,8 @@
 
 Served only when `METRICS_TOKEN` is set, and only to a request that carries it
 (`Authorization: Bearer …`); otherwise the URL does not exist. The metrics hold counts and timings
-under fixed labels, never a setting, an id or a text. With several worker processes each writes its
-values to `PROMETHEUS_MULTIPROC_DIR`, and every scrape adds up those of all of them.
+under fixed labels, never a setting, an id or a text. Under `manage.py serve` every process writes
+its values to `PROMETHEUS_MULTIPROC_DIR`, and every scrape adds up those of all of them.
 """
 
 import asyncio

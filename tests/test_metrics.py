@@ -1,7 +1,8 @@
 """`/metrics`: Prometheus' text format, only for the bearer of `METRICS_TOKEN`, and the sum of
-every worker's counts when uvicorn runs several."""
+the counts of every process of the service: uvicorn's workers and their answer processes."""
 
 import asyncio
+from pathlib import Path
 
 import httpx
 from django.test import AsyncClient
@@ -149,3 +150,49 @@ async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
     assert sum("Started server process" in line for line in service.log) == 2
     for scrape in scrapes:
         assert sample(scrape, "kraken_slack_events_total", outcome="recorded") == len(bodies)
+
+
+async def test_with_one_worker_a_scrape_has_the_counts_of_the_serving_and_answer_processes(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    environment = bot_environment(slack_api_url=slack.api_url, METRICS_TOKEN=TOKEN)
+    body = payloads.event_callback(payloads.app_mention("how do I rotate the db?"))
+    signed = payloads.event_headers(body)
+    forged = {**signed, "X-Slack-Signature": "v0=forged"}
+
+    async with (
+        served("--no-migrate", environment=environment) as service,
+        httpx.AsyncClient(base_url=service.url, headers={"X-Forwarded-Proto": "https"}) as client,
+    ):
+        sent = await client.post("/slack/events", content=body, headers=signed)
+        refused = await client.post("/slack/events", content=body, headers=forged)
+        async with asyncio.timeout(ANSWER_TIMEOUT_S):
+            await slack.wait_for("chat.stopStream")
+        scrape = (await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text
+
+    assert (sent.status_code, refused.status_code) == (200, 401)
+    assert sample(scrape, "kraken_slack_events_total", outcome="recorded") == 1
+    assert sample(scrape, "kraken_slack_requests_refused_total", reason="signature") == 1
+    assert sample(scrape, "kraken_step_seconds_count", step="ack") == 2
+    assert sample(scrape, "kraken_slack_api_calls_total", method="chat.startStream") == 1
+
+
+def _metrics_folders(parent: Path) -> list[Path]:
+    return list(parent.glob("kraken-bot-metrics-*"))
+
+
+async def test_the_metrics_folder_is_removed_when_the_service_stops(
+    slack: FakeSlack, tmp_path: Path
+) -> None:
+    environment = bot_environment(
+        slack_api_url=slack.api_url, METRICS_TOKEN=TOKEN, TMPDIR=str(tmp_path)
+    )
+
+    async with served("--no-migrate", environment=environment) as service:
+        while_serving = await asyncio.to_thread(_metrics_folders, tmp_path)
+        stopped_gracefully = await service.stop()
+    after = await asyncio.to_thread(_metrics_folders, tmp_path)
+
+    assert len(while_serving) == 1
+    assert stopped_gracefully
+    assert after == []

@@ -4,18 +4,11 @@
 what runs in production. It is the one command that is not an `AsyncCommand`: uvicorn owns the
 event loop.
 
-With several workers, or an answer process beside the one worker (`ANSWER_PROCESS`), each process
-keeps its metrics in files of one folder (`PROMETHEUS_MULTIPROC_DIR`), which `/metrics` adds up.
-The folder must be set before a worker imports prometheus_client and must start empty, so this
-command makes a fresh one for the run (unless one is given) and removes it afterwards.
+Every process it starts keeps its metrics in files of the folder `manage.py` set for it before
+anything imported prometheus_client (`kraken_bot.metrics_folder`), which `/metrics` adds up.
 """
 
-import contextlib
 import copy
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -38,16 +31,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=1)
-        with _metrics_folder(workers=options["workers"]):
-            uvicorn.run(
-                "kraken_bot.asgi:application",
-                host=options["host"],
-                port=options["port"],
-                workers=options["workers"],
-                proxy_headers=True,
-                lifespan="on",
-                log_config=_uvicorn_log_config(),
-            )
+        uvicorn.run(
+            "kraken_bot.asgi:application",
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            proxy_headers=True,
+            lifespan="on",
+            log_config=_uvicorn_log_config(),
+        )
 
 
 def _uvicorn_log_config() -> dict[str, Any] | None:
@@ -59,17 +51,3 @@ def _uvicorn_log_config() -> dict[str, Any] | None:
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["loggers"]["uvicorn.access"]["level"] = settings.LOG_LEVEL.upper()
     return config
-
-
-@contextlib.contextmanager
-def _metrics_folder(*, workers: int) -> Iterator[None]:
-    if (workers == 1 and not settings.ANSWER_PROCESS) or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        yield
-        return
-    folder = tempfile.mkdtemp(prefix="kraken-bot-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
-    try:
-        yield
-    finally:
-        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
-        shutil.rmtree(folder, ignore_errors=True)
