@@ -25,8 +25,13 @@ help:
 install: $(UV)
 	$(UV) sync --frozen
 
+# Commands run by hand on this machine (`uv run python manage.py ...`) read `.env`: `make run`
+# writes it from `.env.example` (which turns DEBUG on) when there is none, and never overwrites it.
+.env:
+	cp .env.example .env
+
 run: export DEBUG ?= true
-run: install
+run: install .env
 	$(RUN) python manage.py migrate --noinput
 	$(RUN) python manage.py local_admin
 	$(RUN) python manage.py index_docs docs --collection kraken-bot

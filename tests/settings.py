@@ -5,6 +5,9 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-that-is-long-enough-for-django-checks")
+# The suite reads no local `.env` (`make run` writes one that turns DEBUG on): what a test needs,
+# it sets.
+os.environ["ENV_FILE"] = ""
 
 from kraken_bot.settings import *  # noqa: F403
 

@@ -1,6 +1,8 @@
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +18,14 @@ PRODUCTION = {
 
 
 def _manage(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return _run_manage(*arguments, environment=subprocess_environment(**environment))
+
+
+def _run_manage(*arguments: str, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(PROJECT_DIR / "manage.py"), *arguments],
         cwd=PROJECT_DIR,
-        env=subprocess_environment(**environment),
+        env=environment,
         capture_output=True,
         text=True,
         timeout=60,
@@ -116,3 +122,20 @@ def test_a_postgres_url_selects_psycopg_with_the_connection_pool() -> None:
     assert database["NAME"] == "kraken"
     assert database["CONN_MAX_AGE"] == 0
     assert database["OPTIONS"]["pool"]["max_size"] == 7
+
+
+def test_commands_run_by_hand_work_with_the_env_file_make_run_writes(tmp_path: Path) -> None:
+    shutil.copy(PROJECT_DIR / "Makefile", tmp_path)
+    shutil.copy(PROJECT_DIR / ".env.example", tmp_path)
+    subprocess.run(
+        ["make", "--silent", "-C", str(tmp_path), ".env"],  # noqa: S607 - make from the PATH
+        check=True,
+        timeout=60,
+    )
+    by_hand = subprocess_environment(ENV_FILE=str(tmp_path / ".env"))
+    by_hand.pop("SECRET_KEY", None)
+    by_hand.pop("DEBUG", None)
+
+    completed = _run_manage("check", environment=by_hand)
+
+    assert completed.returncode == 0, completed.stderr
