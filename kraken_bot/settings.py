@@ -76,6 +76,11 @@ if not DEBUG and not SECRET_KEY:
         "SECRET_KEY is required when DEBUG is off: set SECRET_KEY to a long random string "
         "(or DEBUG=true for local development)"
     )
+if not DEBUG and not os.environ.get("DATABASE_URL"):
+    raise ConfigurationError(
+        "DATABASE_URL is required when DEBUG is off: set it to postgres://… or sqlite:///path "
+        "(the SQLite file in the project is for local development)"
+    )
 if not QUESTION_CATEGORIES:
     raise ConfigurationError("QUESTION_CATEGORIES: give at least one category, comma-separated")
 if DEBUG and not SECRET_KEY:

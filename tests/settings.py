@@ -5,6 +5,11 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-that-is-long-enough-for-django-checks")
+# DEBUG is off in the tests, which then need a DATABASE_URL: the default of local development
+# (the test database itself is another file, below).
+os.environ.setdefault(
+    "DATABASE_URL", f"sqlite:///{Path(__file__).resolve().parent.parent / 'db.sqlite3'}"
+)
 # The suite reads no local `.env` (`make run` writes one that turns DEBUG on): what a test needs,
 # it sets.
 os.environ["ENV_FILE"] = ""

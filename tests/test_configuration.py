@@ -54,6 +54,11 @@ def _settings(**environment: str) -> Any:
     ("environment", "named"),
     [
         pytest.param({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY", id="no-secret-key"),
+        pytest.param(
+            {"DEBUG": "false", "SECRET_KEY": PRODUCTION["SECRET_KEY"]},
+            "DATABASE_URL",
+            id="production-without-a-database-url",
+        ),
         pytest.param({"DEBUG": "perhaps"}, "DEBUG", id="debug-not-a-boolean"),
         pytest.param({"DATABASE_URL": "not a url at all"}, "DATABASE_URL", id="unparsable-url"),
         pytest.param({"DATABASE_URL": "mysql://db/kraken"}, "DATABASE_URL", id="unsupported-db"),
@@ -100,7 +105,11 @@ def test_production_settings_pass_the_deployment_checks_without_warnings() -> No
 
 
 def test_debug_is_off_unless_asked_for() -> None:
-    assert _settings(SECRET_KEY=PRODUCTION["SECRET_KEY"])["DEBUG"] is False
+    production = _settings(
+        SECRET_KEY=PRODUCTION["SECRET_KEY"], DATABASE_URL=PRODUCTION["DATABASE_URL"]
+    )
+
+    assert production["DEBUG"] is False
 
 
 def test_the_default_database_is_a_sqlite_file_in_the_project() -> None:
