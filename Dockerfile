@@ -1,9 +1,10 @@
 # Kraken Bot's image. Its steps are the Makefile's: uv installs exactly what uv.lock pins, and
-# `manage.py serve` (what `make run` runs) migrates and starts uvicorn.
+# `manage.py serve` (what `make run` runs) starts uvicorn. The replicas do not migrate as they
+# start, all at once: migrating is a step of its own, once per release (docs/operations.md).
 
 FROM python:3.11-slim AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
-RUN pip install --no-cache-dir uv
+RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev
@@ -18,6 +19,12 @@ COPY docs ./docs
 RUN DEBUG=true ENV_FILE= .venv/bin/python manage.py collectstatic --noinput
 
 FROM python:3.11-slim
+# `manage.py release_notes` reads a repository's history with git. The repository is mounted,
+# owned by another user than the container's, which git refuses to read unless told it is safe.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/* \
+    && git config --system --add safe.directory '*'
 RUN useradd --system --uid 10001 --home-dir /app kraken
 WORKDIR /app
 COPY --from=build --chown=kraken:kraken /app /app
@@ -26,4 +33,4 @@ USER kraken
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=4)"]
-CMD ["sh", "-c", "exec python manage.py serve --host 0.0.0.0 --port \"$PORT\" --workers \"$WEB_CONCURRENCY\""]
+CMD ["sh", "-c", "exec python manage.py serve --no-migrate --host 0.0.0.0 --port \"$PORT\" --workers \"$WEB_CONCURRENCY\""]

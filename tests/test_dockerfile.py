@@ -1,0 +1,27 @@
+"""The image, checked by reading its Dockerfile: the suite runs where there is no container engine.
+What its commands do is tested where they run anyway (settings, `serve`, `release_notes`)."""
+
+import re
+
+from tests.servers import PROJECT_DIR
+
+DOCKERFILE = (PROJECT_DIR / "Dockerfile").read_text()
+
+
+def _served_stage() -> str:
+    """The last stage: the image that runs."""
+    return DOCKERFILE.rsplit("\nFROM ", 1)[1]
+
+
+def test_the_image_installs_the_uv_version_it_names() -> None:
+    assert re.search(r"pip install [^\n]*\buv==\d+\.\d+\.\d+\n", DOCKERFILE)
+
+
+def test_the_served_image_has_git_for_release_notes() -> None:
+    assert re.search(r"apt-get install [^\n]*\bgit\b", _served_stage())
+
+
+def test_the_containers_serve_without_migrating_as_they_start() -> None:
+    [command] = re.findall(r"^CMD (.*)$", DOCKERFILE, flags=re.MULTILINE)
+
+    assert "manage.py serve --no-migrate " in command
