@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.polling import PATIENCE_S
 from tests.servers import PROJECT_DIR, subprocess_environment
 
 PRODUCTION = {
@@ -28,7 +29,7 @@ def _run_manage(*arguments: str, environment: dict[str, str]) -> subprocess.Comp
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PATIENCE_S,
     )
 
 
@@ -44,7 +45,7 @@ def _settings(**environment: str) -> Any:
         env=subprocess_environment(DJANGO_SETTINGS_MODULE="kraken_bot.settings", **environment),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PATIENCE_S,
         check=True,
     )
     return json.loads(completed.stdout)
@@ -139,7 +140,7 @@ def test_commands_run_by_hand_work_with_the_env_file_make_run_writes(tmp_path: P
     subprocess.run(
         ["make", "--silent", "-C", str(tmp_path), ".env"],  # noqa: S607 - make from the PATH
         check=True,
-        timeout=60,
+        timeout=PATIENCE_S,
     )
     by_hand = subprocess_environment(ENV_FILE=str(tmp_path / ".env"))
     by_hand.pop("SECRET_KEY", None)

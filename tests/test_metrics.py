@@ -11,11 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from application.background import jobs
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
+from tests.polling import PATIENCE_S
 from tests.servers import bot_environment, served
 from tests.slack_fixtures import all_jobs_done, post_signed
 
 TOKEN = "metrics-token-for-tests"
-ANSWER_TIMEOUT_S = 30
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -140,7 +140,7 @@ async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
                     headers=payloads.event_headers(body),
                 )
                 assert sent.status_code == 200
-        async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        async with asyncio.timeout(PATIENCE_S):
             await slack.wait_for("chat.stopStream", len(bodies))
         scrapes = [
             (await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text
@@ -166,7 +166,7 @@ async def test_with_one_worker_a_scrape_has_the_counts_of_the_serving_and_answer
     ):
         sent = await client.post("/slack/events", content=body, headers=signed)
         refused = await client.post("/slack/events", content=body, headers=forged)
-        async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        async with asyncio.timeout(PATIENCE_S):
             await slack.wait_for("chat.stopStream")
         scrape = (await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text
 
