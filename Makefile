@@ -3,6 +3,8 @@
 # then the locked dependencies into .venv/ with `uv sync --frozen`.
 
 PYTHON ?= python3
+# The uv the image installs too (Dockerfile), so both resolve uv.lock the same way.
+UV_VERSION = 0.13.9
 UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -20,7 +22,7 @@ help:
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
-	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
 	$(UV) sync --frozen

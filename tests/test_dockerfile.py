@@ -6,6 +6,7 @@ import re
 from tests.servers import PROJECT_DIR
 
 DOCKERFILE = (PROJECT_DIR / "Dockerfile").read_text()
+MAKEFILE = (PROJECT_DIR / "Makefile").read_text()
 
 
 def _served_stage() -> str:
@@ -13,8 +14,11 @@ def _served_stage() -> str:
     return DOCKERFILE.rsplit("\nFROM ", 1)[1]
 
 
-def test_the_image_installs_the_uv_version_it_names() -> None:
-    assert re.search(r"pip install [^\n]*\buv==\d+\.\d+\.\d+\n", DOCKERFILE)
+def test_the_image_installs_the_pinned_uv_that_make_installs() -> None:
+    [image_uv] = re.findall(r"pip install [^\n]*\buv==(\d+\.\d+\.\d+)\n", DOCKERFILE)
+    [make_uv] = re.findall(r"^UV_VERSION = (\S+)$", MAKEFILE, flags=re.MULTILINE)
+
+    assert image_uv == make_uv
 
 
 def test_the_served_image_has_git_for_release_notes() -> None:
