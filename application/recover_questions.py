@@ -1,8 +1,9 @@
 """Recovering questions a process received but never answered (it was killed, or redeployed).
 
-The inbox keeps every event the bot acted on, with the time its receiver claimed it. A sweep takes
-over the events whose question is still unanswered long after that claim, and hands each to the
-interface that knows how to answer it again. Each event is claimed by exactly one sweeper, so
+The inbox keeps every event the bot acted on, with the time its receiver claimed it and, once the
+bot has finished with it, the time it was done. A sweep takes over the events not done whose
+question is still unanswered long after that claim, and hands each to the interface that knows how
+to answer it again. Each event is claimed by exactly one sweeper, so
 several processes can sweep at once; an event that keeps failing is given up after a few attempts.
 """
 

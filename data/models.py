@@ -107,6 +107,9 @@ class InboundEvent(models.Model):
     # The message the event's answer is shown in, from when it first appears in Slack: answering
     # the event again replaces it rather than adding a second reply.
     reply_ts = models.CharField(max_length=32, blank=True)
+    # When the bot finished with the event, whatever it did (an answer, a one-line hint): the
+    # recovery sweep never takes it again.
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -125,6 +125,13 @@ async def record_reply_shown(*, event_id: str, reply_ts: str) -> None:
 
 
 @gives_back_connection
+async def record_event_done(*, event_id: str, done_at: dt.datetime) -> None:
+    """Mark an event finished with, whatever the bot did with it (an answer, a one-line hint, a
+    note), so that the recovery sweep never takes it again."""
+    await models.InboundEvent.objects.filter(event_id=event_id).aupdate(done_at=done_at)
+
+
+@gives_back_connection
 async def record_question(
     *,
     text: str,
@@ -327,8 +334,8 @@ class ClaimCriteria:
 async def claim_unanswered_events(
     *, criteria: ClaimCriteria, now: dt.datetime, limit: int
 ) -> list[records.InboundEvent]:
-    """Take over inbox events whose question was never answered (the process that received them
-    died), so that exactly one sweeper answers each, however many run at once.
+    """Take over inbox events not done and whose question was never answered (the process that
+    received them died), so that exactly one sweeper answers each, however many run at once.
 
     On PostgreSQL the candidates are locked with `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent
     sweepers split them; on SQLite the claim's transaction holds the write lock. Either way the
@@ -347,6 +354,7 @@ def _claim_unanswered_events(
     )
     candidates = models.InboundEvent.objects.filter(
         unfinished,
+        done_at__isnull=True,
         event_type__in=criteria.event_types,
         claimed_at__lt=criteria.claimed_before,
         attempts__lt=criteria.max_attempts,

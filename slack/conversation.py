@@ -47,8 +47,29 @@ async def answer_in_thread(
     stored_id: int | None = None,
     earlier_reply_ts: str | None = None,
 ) -> None:
+    """Reply to the question, then mark its event done, whatever the reply was."""
     origin = asked.origin
     log_context.event_id.set(origin.event_id)
+    await _reply_in_thread(
+        asked,
+        client=client,
+        bot_id=bot_id,
+        stored_id=stored_id,
+        earlier_reply_ts=earlier_reply_ts,
+    )
+    if origin.event_id:
+        await operations.record_event_done(event_id=origin.event_id, done_at=timezone.now())
+
+
+async def _reply_in_thread(
+    asked: events.Asked,
+    *,
+    client: AsyncWebClient,
+    bot_id: str,
+    stored_id: int | None,
+    earlier_reply_ts: str | None,
+) -> None:
+    origin = asked.origin
     if not asked.text:
         await _reply(client, origin, EMPTY_MENTION_HINT)
         return

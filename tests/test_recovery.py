@@ -4,15 +4,18 @@ import asyncio
 import datetime as dt
 import json
 
+import pytest
 from django.utils import timezone
 
 from application import recover_questions
 from data import models
 from domain import operations, records
+from slack import conversation, recovery
 from tests import slack_payloads as payloads
 from tests.factories import InboundEventFactory, QuestionFactory
 from tests.fake_slack import FakeSlack
 from tests.servers import bot_environment, manage
+from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
 
 LONG_AGO = timezone.now() - dt.timedelta(hours=1)
@@ -161,3 +164,30 @@ async def test_recovery_replaces_the_reply_a_dead_process_had_begun_instead_of_a
     question = await models.Question.objects.aget(event_id=left.event_id)
     assert question.status == models.QuestionStatus.ANSWERED
     assert question.reply_ts == "1767600000.000001"
+
+
+@pytest.mark.parametrize(
+    ("event", "reply"),
+    [
+        pytest.param(payloads.app_mention(""), conversation.EMPTY_MENTION_HINT, id="empty"),
+        pytest.param(
+            payloads.app_mention("how do I deploy?", channel="COTHER"),
+            conversation.NOT_ALLOWED_NOTE,
+            id="not-allowed",
+        ),
+    ],
+)
+async def test_a_mention_given_a_one_line_reply_is_done_and_never_swept_again(
+    slack: FakeSlack, settings, event: dict[str, object], reply: str
+) -> None:
+    settings.SLACK_ALLOWED_CHANNELS = ["CALLOWED"]
+    await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+    an_hour_later = timezone.now() + dt.timedelta(hours=1)
+
+    recovered = await recover_questions.recover_questions(
+        older_than_s=60, clock=lambda: an_hour_later, redeliver=recovery.redeliver
+    )
+
+    assert recovered.claimed == 0
+    assert [call.args["text"] for call in slack.calls_to("chat.postMessage")] == [reply]
