@@ -212,9 +212,4 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
-    "loggers": {
-        # bolt logs the whole body of a request with a bad signature: anyone's text, up to
-        # megabytes a line. The refusal is still logged (by Django) and counted in /metrics.
-        "slack_bolt.RequestVerification": {"level": "WARNING"},
-    },
 }

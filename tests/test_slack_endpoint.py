@@ -1,12 +1,13 @@
 """The Slack endpoint in process: signed payloads through the real bolt app, the fake Web API."""
 
 import json
+import logging
 from collections.abc import Callable
 
 import pytest
 from django.test import AsyncClient
 
-from application import respond_to_user
+from application import metrics, respond_to_user
 from data import models
 from slack import conversation, rendering
 from tests import slack_payloads as payloads
@@ -166,6 +167,52 @@ async def test_unsigned_or_stale_requests_are_refused_and_nothing_is_stored(
 
     assert response.status_code == status
     assert await models.InboundEvent.objects.acount() == 0
+
+
+def _refused(reason: str) -> float:
+    [family] = metrics.slack_requests_refused.collect()
+    return sum(
+        sample.value
+        for sample in family.samples
+        if sample.name.endswith("_total") and sample.labels == {"reason": reason}
+    )
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        pytest.param("abc", id="letters"),
+        pytest.param("", id="empty"),
+        pytest.param("1e9", id="exponent"),
+        pytest.param("1767600000.5", id="fraction"),
+        pytest.param("9" * 5_000, id="too-many-digits-for-an-int"),
+    ],
+)
+async def test_a_timestamp_that_is_not_a_whole_number_is_refused_and_counted(
+    slack: FakeSlack, timestamp: str
+) -> None:
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+    refused_before = _refused("signature")
+
+    response = await post_signed(body, headers={"X-Slack-Request-Timestamp": timestamp})
+
+    assert response.status_code == 401
+    assert _refused("signature") == refused_before + 1
+    assert await models.InboundEvent.objects.acount() == 0
+
+
+async def test_a_refused_request_logs_a_short_line_without_its_body(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = payloads.event_callback(payloads.app_mention("forged\nINFO admin logged in " * 1_000))
+    caplog.set_level(logging.DEBUG)
+
+    response = await post_signed(body, headers={"X-Slack-Signature": "v0=" + "0" * 64})
+
+    assert response.status_code == 401
+    assert caplog.records
+    assert all(len(record.getMessage()) < 300 for record in caplog.records)
+    assert "forged" not in caplog.text
 
 
 async def test_a_request_signed_with_another_secret_is_refused(slack: FakeSlack) -> None:
