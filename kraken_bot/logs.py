@@ -1,6 +1,11 @@
-"""The JSON log format (`LOG_FORMAT=json`): one object a line, for log collectors.
+"""The log formats: text (`LOG_FORMAT=text`), one line a message, and JSON (`LOG_FORMAT=json`),
+one object a line, for log collectors.
 
-Each line carries the Slack event id and the question id it is about, when known (see
+Messages carry request data (an event id, a path, a person's words). In the text format their
+control characters are escaped, since a newline among them would start a forged log line; JSON
+escapes them itself.
+
+Each JSON line carries the Slack event id and the question id it is about, when known (see
 `application.log_context`), so one question can be followed from the event's arrival to its answer
 with a single filter.
 """
@@ -8,9 +13,22 @@ with a single filter.
 import datetime as dt
 import json
 import logging
+import re
 from typing import Any
 
 from application import log_context
+
+# C0 and C1 controls (newline, carriage return, escape, NEL, …) and Unicode's line separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class TextFormatter(logging.Formatter):
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802  # logging names it
+        return _CONTROL.sub(_escaped, super().formatMessage(record))
+
+
+def _escaped(control: re.Match[str]) -> str:
+    return control.group().encode("unicode_escape").decode()
 
 
 class JsonFormatter(logging.Formatter):

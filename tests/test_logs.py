@@ -43,6 +43,18 @@ def test_a_json_line_carries_the_ids_of_its_context_and_its_exception() -> None:
     assert "ValueError: boom" in parsed["exception"]
 
 
+def test_a_text_line_escapes_the_control_characters_that_would_forge_another_line() -> None:
+    [console] = [handler for handler in logging.getLogger().handlers if handler.name == "console"]
+    message = "Slack event Ev1\r\n2026-01-01 00:00:00 INFO kraken admin logged in\u2028\x1b[2J"
+
+    line = console.format(_record(message))
+
+    assert line.endswith(
+        "WARNING kraken Slack event Ev1\\r\\n2026-01-01 00:00:00 INFO kraken admin logged in"
+        "\\u2028\\x1b[2J"
+    )
+
+
 def test_a_json_line_outside_any_question_has_no_ids() -> None:
     outside = contextvars.Context()
 
