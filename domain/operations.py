@@ -40,6 +40,15 @@ class InvalidFeedback(ValueError):
     """Feedback must be +1 or -1."""
 
 
+class FeedbackNotFound(Exception):
+    """The person gave no verdict on the question: there is nothing to comment on."""
+
+    def __init__(self, *, question_id: int, user_id: str) -> None:
+        super().__init__(f"{user_id} gave no verdict on question {question_id}")
+        self.question_id = question_id
+        self.user_id = user_id
+
+
 async def record_event(
     *,
     event_id: str,
@@ -224,22 +233,26 @@ async def record_failure(
 
 @gives_back_connection
 async def record_feedback(
-    *, question_id: int, user_id: str, score: int, comment: str = "", now: dt.datetime
+    *, question_id: int, user_id: str, channel_id: str, score: int, now: dt.datetime
 ) -> records.Feedback:
-    """Store one person's 👍 (+1) or 👎 (-1) on an answer; a second verdict replaces the first.
+    """Store one person's 👍 (+1) or 👎 (-1) on an answer, given in the channel the question was
+    asked in; a second verdict replaces the first, and its comment.
 
-    Raises: InvalidFeedback, QuestionNotFound.
+    Raises: InvalidFeedback; QuestionNotFound, also when the question was asked elsewhere.
     """
     if score not in models.Feedback.Score.values:
         raise InvalidFeedback(f"Feedback score must be +1 or -1, not {score!r}")
+    asked_there = models.Question.objects.filter(pk=question_id, channel_id=channel_id)
+    if not await asked_there.aexists():
+        raise queries.QuestionNotFound(question_id)
     try:
         row, _ = await models.Feedback.objects.aupdate_or_create(
             question_id=question_id,
             user_id=user_id,
-            defaults={"score": score, "comment": comment, "updated_at": now},
+            defaults={"score": score, "comment": "", "updated_at": now},
             create_defaults={
                 "score": score,
-                "comment": comment,
+                "comment": "",
                 "created_at": now,
                 "updated_at": now,
             },
@@ -249,6 +262,20 @@ async def record_feedback(
             raise queries.QuestionNotFound(question_id) from None
         raise
     return _rows.feedback(row)
+
+
+@gives_back_connection
+async def record_feedback_comment(
+    *, question_id: int, user_id: str, comment: str, now: dt.datetime
+) -> records.Feedback:
+    """Add what a person said was wrong to their verdict on a question.
+
+    Raises: FeedbackNotFound.
+    """
+    verdict = models.Feedback.objects.filter(question_id=question_id, user_id=user_id)
+    if not await verdict.aupdate(comment=comment, updated_at=now):
+        raise FeedbackNotFound(question_id=question_id, user_id=user_id)
+    return _rows.feedback(await verdict.aget())
 
 
 @gives_back_connection

@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from application.background import jobs
 from domain import operations, queries, records
-from slack import conversation, events, inbox, rendering
+from slack import conversation, events, feedback, inbox, rendering
 from slack.answer_process import answer_process
 
 logger = logging.getLogger(__name__)
@@ -93,31 +93,61 @@ async def on_feedback(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
 ) -> None:
     """Store the verdict, acknowledge, and for a 👎 offer to say what was wrong."""
-    score = 1 if action["action_id"] == rendering.FEEDBACK_UP else -1
-    question_id = int(action["value"])
+    verdict = await _stored_verdict(body, action)
+    await ack()
+    if verdict is not None and verdict.score < 0 and verdict.trigger_id:
+        await client.views_open(
+            trigger_id=verdict.trigger_id,
+            view=rendering.feedback_modal(question_id=verdict.question_id),
+        )
+
+
+async def _stored_verdict(body: dict[str, Any], action: dict[str, Any]) -> feedback.Verdict | None:
+    """The verdict, once stored; None when it was refused."""
+    try:
+        verdict = feedback.verdict(body, action)
+    except feedback.UnreadableFeedback:
+        logger.warning(
+            "Feedback refused: the click does not say on which question, from whom, where"
+        )
+        return None
     try:
         await operations.record_feedback(
-            question_id=question_id, user_id=body["user"]["id"], score=score, now=timezone.now()
+            question_id=verdict.question_id,
+            user_id=verdict.user_id,
+            channel_id=verdict.channel_id,
+            score=verdict.score,
+            now=timezone.now(),
         )
     except queries.QuestionNotFound:
-        logger.warning("Feedback on question %s, which no longer exists", question_id)
-    await ack()
-    if score < 0:
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=rendering.feedback_modal(question_id=question_id)
+        logger.warning(
+            "Feedback on question %s refused: no such question in channel %s",
+            verdict.question_id,
+            verdict.channel_id,
         )
+        return None
+    return verdict
 
 
 async def on_feedback_comment(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-    comment = rendering.feedback_comment(view)
-    question_id = int(view["private_metadata"])
-    if comment:
-        await operations.record_feedback(
-            question_id=question_id,
-            user_id=body["user"]["id"],
-            score=-1,
-            comment=comment,
-            now=timezone.now(),
+    try:
+        comment = feedback.comment(body, view)
+        if comment.text:
+            await operations.record_feedback_comment(
+                question_id=comment.question_id,
+                user_id=comment.user_id,
+                comment=comment.text,
+                now=timezone.now(),
+            )
+    except feedback.UnreadableFeedback:
+        logger.warning(
+            "Feedback comment refused: the form does not say on which question, or whose"
+        )
+    except operations.FeedbackNotFound as missing:
+        logger.warning(
+            "Feedback comment refused: %s gave no verdict on question %s",
+            missing.user_id,
+            missing.question_id,
         )
     await ack()
 

@@ -161,6 +161,8 @@ def feedback_modal(*, question_id: int) -> dict[str, Any]:
 
 
 def feedback_comment(view: dict[str, Any]) -> str:
-    """The comment typed into the feedback form, or ""."""
-    value = view.get("state", {}).get("values", {}).get(_COMMENT_BLOCK, {}).get(_COMMENT_ACTION, {})
-    return str(value.get("value") or "").strip()
+    """The comment typed into the feedback form, or "" (also when the form is not this one)."""
+    found: Any = view
+    for key in ("state", "values", _COMMENT_BLOCK, _COMMENT_ACTION, "value"):
+        found = found.get(key) if isinstance(found, dict) else None
+    return found.strip() if isinstance(found, str) else ""

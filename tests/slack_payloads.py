@@ -119,25 +119,24 @@ def messages_tab_opened() -> dict[str, Any]:
     }
 
 
-def block_action(action_id: str, value: str, *, user: str = "U0001") -> str:
-    payload = {
+def block_action(
+    action_id: str, value: str | None, *, user: str | None = "U0001", channel: str = "C0001"
+) -> str:
+    """A click on a button; without a value, or without a user, when they are None."""
+    action = {"type": "button", "action_id": action_id, "block_id": "feedback", "action_ts": _ts()}
+    if value is not None:
+        action["value"] = value
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": TEAM_ID},
-        "user": {"id": user},
         "api_app_id": "A0001",
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        "channel": {"id": "C0001"},
-        "container": {"type": "message", "message_ts": "1.000001", "channel_id": "C0001"},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "feedback",
-                "value": value,
-                "action_ts": _ts(),
-            }
-        ],
+        "channel": {"id": channel},
+        "container": {"type": "message", "message_ts": "1.000001", "channel_id": channel},
+        "actions": [action],
     }
+    if user is not None:
+        payload["user"] = {"id": user}
     return urlencode({"payload": json.dumps(payload)})
 
 

@@ -7,15 +7,21 @@ from domain import operations, queries
 from tests.factories import QuestionFactory
 
 MORNING = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 EVENING = dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)
 
 
 async def test_feedback_is_stored_once_per_user_and_a_second_click_changes_it() -> None:
     question = await QuestionFactory.acreate()
 
-    await operations.record_feedback(question_id=question.pk, user_id="U7", score=1, now=MORNING)
-    changed = await operations.record_feedback(
-        question_id=question.pk, user_id="U7", score=-1, comment="Outdated page", now=EVENING
+    await operations.record_feedback(
+        question_id=question.pk, user_id="U7", channel_id="C0001", score=1, now=MORNING
+    )
+    await operations.record_feedback(
+        question_id=question.pk, user_id="U7", channel_id="C0001", score=-1, now=NOON
+    )
+    changed = await operations.record_feedback_comment(
+        question_id=question.pk, user_id="U7", comment="Outdated page", now=EVENING
     )
 
     assert await queries.list_feedback(question_id=question.pk) == [changed]
@@ -27,8 +33,12 @@ async def test_feedback_is_stored_once_per_user_and_a_second_click_changes_it() 
 async def test_feedback_from_different_users_is_kept_apart() -> None:
     question = await QuestionFactory.acreate()
 
-    await operations.record_feedback(question_id=question.pk, user_id="U1", score=1, now=MORNING)
-    await operations.record_feedback(question_id=question.pk, user_id="U2", score=-1, now=EVENING)
+    await operations.record_feedback(
+        question_id=question.pk, user_id="U1", channel_id="C0001", score=1, now=MORNING
+    )
+    await operations.record_feedback(
+        question_id=question.pk, user_id="U2", channel_id="C0001", score=-1, now=EVENING
+    )
 
     feedback = await queries.list_feedback(question_id=question.pk)
     assert [(item.user_id, item.score) for item in feedback] == [("U1", 1), ("U2", -1)]
@@ -39,10 +49,34 @@ async def test_a_score_other_than_plus_or_minus_one_is_refused() -> None:
 
     with pytest.raises(operations.InvalidFeedback):
         await operations.record_feedback(
-            question_id=question.pk, user_id="U1", score=5, now=MORNING
+            question_id=question.pk, user_id="U1", channel_id="C0001", score=5, now=MORNING
         )
 
 
 async def test_feedback_on_an_unknown_question_says_which_one() -> None:
     with pytest.raises(queries.QuestionNotFound, match="999999"):
-        await operations.record_feedback(question_id=999999, user_id="U1", score=1, now=MORNING)
+        await operations.record_feedback(
+            question_id=999999, user_id="U1", channel_id="C0001", score=1, now=MORNING
+        )
+
+
+async def test_feedback_given_in_another_channel_than_the_questions_is_refused() -> None:
+    question = await QuestionFactory.acreate(channel_id="C0001")
+
+    with pytest.raises(queries.QuestionNotFound):
+        await operations.record_feedback(
+            question_id=question.pk, user_id="U1", channel_id="C0002", score=1, now=MORNING
+        )
+
+    assert await queries.list_feedback(question_id=question.pk) == []
+
+
+async def test_a_comment_without_a_verdict_to_go_with_is_refused() -> None:
+    question = await QuestionFactory.acreate()
+
+    with pytest.raises(operations.FeedbackNotFound):
+        await operations.record_feedback_comment(
+            question_id=question.pk, user_id="U1", comment="Outdated page", now=MORNING
+        )
+
+    assert await queries.list_feedback(question_id=question.pk) == []

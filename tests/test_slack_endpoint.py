@@ -268,9 +268,7 @@ async def test_without_slack_settings_the_endpoint_says_what_to_set(settings) ->
 async def test_feedback_buttons_store_one_verdict_per_person_and_a_thumbs_down_asks_why(
     slack: FakeSlack,
 ) -> None:
-    question = await models.Question.objects.acreate(
-        text="q", source="slack", created_at="2026-01-01T00:00Z"
-    )
+    question = await _question_asked_in("C0001")
 
     first = await post_signed(
         payloads.block_action(rendering.FEEDBACK_UP, str(question.pk)),
@@ -296,6 +294,89 @@ async def test_feedback_buttons_store_one_verdict_per_person_and_a_thumbs_down_a
     )
     [modal] = await slack.wait_for("views.open")
     assert modal.args["view"]["private_metadata"] == str(question.pk)
+
+
+async def _question_asked_in(channel_id: str) -> models.Question:
+    return await models.Question.objects.acreate(
+        text="q", source="slack", created_at="2026-01-01T00:00Z", channel_id=channel_id
+    )
+
+
+def _warnings_of_listeners(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "slack.listeners" and record.levelno == logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "user"),
+    [
+        pytest.param("abc", "U0001", id="letters"),
+        pytest.param("", "U0001", id="empty"),
+        pytest.param("1.5", "U0001", id="fraction"),
+        pytest.param("9" * 40, "U0001", id="beyond-any-id"),
+        pytest.param("999999999999999999", "U0001", id="no-such-question"),
+        pytest.param(None, "U0001", id="no-value"),
+        pytest.param("{question}", None, id="no-user"),
+    ],
+)
+async def test_a_feedback_button_without_a_question_of_ours_or_a_person_is_refused_quietly(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture, value: str | None, user: str | None
+) -> None:
+    question = await _question_asked_in("C0001")
+    click = payloads.block_action(
+        rendering.FEEDBACK_DOWN, value and value.format(question=question.pk), user=user
+    )
+
+    response = await post_signed(click, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert await models.Feedback.objects.acount() == 0
+    assert slack.calls_to("views.open") == []
+    assert len(_warnings_of_listeners(caplog)) == 1
+
+
+async def test_feedback_from_another_channel_than_the_questions_is_refused_quietly(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    question = await _question_asked_in("C0001")
+    click = payloads.block_action(rendering.FEEDBACK_UP, str(question.pk), channel="C0002")
+
+    response = await post_signed(click, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert await models.Feedback.objects.acount() == 0
+    assert len(_warnings_of_listeners(caplog)) == 1
+
+
+@pytest.mark.parametrize(
+    "private_metadata",
+    [
+        pytest.param("abc", id="letters"),
+        pytest.param("", id="empty"),
+        pytest.param('{"question": 1}', id="json"),
+        pytest.param("9" * 40, id="beyond-any-id"),
+        pytest.param("999999999999999999", id="no-such-question"),
+        pytest.param("{question}", id="a-question-the-person-gave-no-verdict-on"),
+    ],
+)
+async def test_a_comment_without_a_verdict_of_the_person_to_go_with_is_refused_quietly(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture, private_metadata: str
+) -> None:
+    question = await _question_asked_in("C0001")
+    submission = payloads.view_submission(
+        "feedback_comment",
+        private_metadata=private_metadata.replace("{question}", str(question.pk)),
+        comment="The page is outdated",
+    )
+
+    response = await post_signed(submission, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert await models.Feedback.objects.acount() == 0
+    assert len(_warnings_of_listeners(caplog)) == 1
 
 
 async def test_kraken_help_shows_the_usage_ephemerally(slack: FakeSlack) -> None:
