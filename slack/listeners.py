@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from application.background import jobs
 from domain import operations, queries, records
-from slack import conversation, events, feedback, inbox, rendering
+from slack import conversation, events, feedback, inbox, rendering, storable_payload
 from slack.answer_process import answer_process
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ SUMMARISE_SHORTCUT = "summarise_thread"
 
 def register(app: AsyncApp) -> None:
     """Attach every listener; the HTTP endpoint and Socket Mode share this one app."""
+    app.use(storable_payload.make_storable)
     app.use(inbox.record_in_inbox)
     assistant = AsyncAssistant()
     assistant.thread_started(on_assistant_thread_started)

@@ -66,6 +66,21 @@ async def test_a_mention_also_delivered_as_a_message_is_answered_once(
     assert await models.Question.objects.acount() == 1
 
 
+async def test_characters_no_database_stores_are_replaced_and_the_question_answered_and_stored(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    event = payloads.app_mention("how do I rotate\u0000 the database password\ud800?")
+
+    response = await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+
+    assert response.status_code == 200
+    question = await models.Question.objects.aget(message_ts=event["ts"])
+    assert question.text == "how do I rotate\ufffd the database password\ufffd?"
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert "vault rotate db" in streamed_text(slack)
+
+
 async def test_a_direct_message_is_answered_in_a_thread_under_it(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
