@@ -119,6 +119,15 @@ def test_questions_are_found_by_channel_and_by_words_of_their_answer() -> None:
     assert "in ops" not in by_answer.text
 
 
+def test_a_filter_on_a_character_no_database_stores_finds_nothing_rather_than_failing() -> None:
+    AnsweredQuestionFactory.create(text="in ops", channel_id="C0OPS")
+
+    listing = logged_in().get(QUESTIONS, {"channel_id": "C0OPS\u0000"})
+
+    assert listing.status_code == 200
+    assert "in ops" not in listing.text
+
+
 def test_a_page_of_questions_takes_the_same_queries_however_many_questions_and_votes() -> None:
     client = logged_in()
 
