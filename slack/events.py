@@ -35,8 +35,22 @@ class Asked:
 
 
 def readable(body: dict[str, Any]) -> bool:
-    """Whether bolt can read the body: its own middleware takes an `event` for an object."""
-    return isinstance(body.get("event", {}), dict)
+    """Whether bolt can read the body: its own middleware and matchers take an `event` and a
+    `view` for objects, and `actions` for a list that starts with an action."""
+    return (
+        isinstance(body.get("event", {}), dict)
+        and isinstance(body.get("view", {}), dict)
+        and ("actions" not in body or _starts_with_an_action(body["actions"]))
+    )
+
+
+def _starts_with_an_action(actions: Any) -> bool:
+    return (
+        isinstance(actions, list)
+        and bool(actions)
+        and isinstance(actions[0], dict)
+        and "action_id" in actions[0]
+    )
 
 
 def kind_of(body: dict[str, Any], *, bot_user_id: str | None) -> EventKind:

@@ -259,6 +259,19 @@ async def test_a_request_signed_with_another_secret_is_refused(slack: FakeSlack)
             "application/json",
             id="authorizations-not-a-list",
         ),
+        pytest.param(
+            '{"type": "block_actions", "actions": null}', "application/json", id="actions-null"
+        ),
+        pytest.param(
+            '{"type": "block_actions", "actions": [{"value": "1"}]}',
+            "application/json",
+            id="action-without-an-id",
+        ),
+        pytest.param(
+            '{"type": "view_submission", "view": "callback_id"}',
+            "application/json",
+            id="view-not-an-object",
+        ),
     ],
 )
 async def test_signed_but_malformed_bodies_are_refused_and_nothing_is_stored(
