@@ -15,7 +15,7 @@ _ids = itertools.count(1)
 
 
 def signed_headers(
-    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | str | None = None
 ) -> dict[str, str]:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body) or ""

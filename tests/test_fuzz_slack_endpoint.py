@@ -1,10 +1,11 @@
 """Fuzzing `POST /slack/events` of the real service (uvicorn in a subprocess) with Slack-shaped
-bodies: random fields, types, sizes up to 1 MB, any Unicode, nesting; signed, unsigned, signed
-with another secret, or signed too long ago.
+bodies: events and feedback (clicks on its buttons, its comment form), with random fields, types,
+sizes up to 1 MB, any Unicode, nesting; signed, unsigned, signed with another secret, signed too
+long ago, or signed with a timestamp that is not one.
 
-Whatever arrives, the service never answers 5xx and never dies; nothing is stored for a request
-that is not validly signed; and a signed event ends ignored, or recorded and then answered or
-failed, never recorded and left half-done.
+Whatever arrives, the service never answers 5xx, never logs a traceback and never dies; nothing is
+stored for a request that is not validly signed; and a signed event ends ignored, or recorded and
+then answered or failed, never recorded and left half-done.
 """
 
 import asyncio
@@ -22,8 +23,9 @@ from hypothesis import strategies as st
 
 from application import recover_questions
 from data import models
-from slack import events
+from slack import events, listeners, rendering
 from tests import slack_payloads as payloads
+from tests.factories import QuestionFactory
 from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from tests.polling import until
 from tests.servers import bot_environment, served
@@ -32,6 +34,8 @@ EXAMPLES = 200
 REQUEST_TIMEOUT_S = 30
 SETTLE_TIMEOUT_S = 60
 MEGABYTE = 1_000_000
+# The question the feedback is on, when it names one: far above the ids the fuzzed events get.
+QUESTION_ID = 900_000_001
 
 _leaves = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50)
@@ -108,6 +112,58 @@ _callback = st.fixed_dictionaries(
     },
 ).flatmap(_mutated)
 
+_question_id = st.one_of(
+    st.just(str(QUESTION_ID)),
+    st.text(max_size=30),
+    st.integers().map(str),
+    st.floats().map(str),
+    st.just("9" * 40),
+)
+_someone = st.fixed_dictionaries({"id": st.sampled_from(["U0001", "U0002"])}).flatmap(_mutated)
+_click = st.fixed_dictionaries(
+    {
+        "type": st.just("button"),
+        "action_id": st.sampled_from([rendering.FEEDBACK_UP, rendering.FEEDBACK_DOWN]),
+        "block_id": st.just("feedback"),
+        "value": _question_id,
+    }
+).flatmap(_mutated)
+_feedback_click = st.fixed_dictionaries(
+    {
+        "type": st.just("block_actions"),
+        "team": st.just({"id": TEAM_ID}),
+        "user": _someone,
+        "trigger_id": st.just("13345224609.738474920.8088930838d88f008e0"),
+        "channel": st.fixed_dictionaries({"id": st.sampled_from(["C0001", "C0002"])}),
+        "actions": st.lists(_click, min_size=1, max_size=2),
+    }
+).flatmap(_mutated)
+_comment = st.fixed_dictionaries(
+    {"comment": st.fixed_dictionaries({"comment_text": st.fixed_dictionaries({"value": _text})})}
+)
+_feedback_comment = st.fixed_dictionaries(
+    {
+        "type": st.just("view_submission"),
+        "team": st.just({"id": TEAM_ID}),
+        "user": _someone,
+        "view": st.fixed_dictionaries(
+            {
+                "type": st.just("modal"),
+                "callback_id": st.just(listeners.FEEDBACK_MODAL),
+                "private_metadata": _question_id,
+                "state": st.fixed_dictionaries({"values": _comment | _json}),
+            }
+        ).flatmap(_mutated),
+    }
+).flatmap(_mutated)
+# A timestamp header that is not a number of seconds.
+_odd_timestamp = st.one_of(
+    st.just(""),
+    st.from_regex(r"[0-9]{1,10}[eE.+-][0-9]{0,6}", fullmatch=True),
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=30),
+    st.just("9" * 5_000),
+)
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -116,13 +172,25 @@ class Delivery:
     body: Any
     encoding: str
     signing: str
+    odd_timestamp: str
 
 
 _deliveries = st.builds(
     Delivery,
-    body=st.one_of(_callback, _callback, _callback, _json, st.binary(max_size=2_000)),
+    body=st.one_of(
+        _callback,
+        _callback,
+        _callback,
+        _feedback_click,
+        _feedback_comment,
+        _json,
+        st.binary(max_size=2_000),
+    ),
     encoding=st.sampled_from(["json", "form"]),
-    signing=st.sampled_from(["signed", "signed", "unsigned", "other secret", "stale"]),
+    signing=st.sampled_from(
+        ["signed", "signed", "unsigned", "other secret", "stale", "odd timestamp"]
+    ),
+    odd_timestamp=_odd_timestamp,
 )
 
 
@@ -147,6 +215,8 @@ def _encode(delivery: Delivery, *, event_id: str) -> tuple[bytes, dict[str, str]
             signature = payloads.signed_headers(text, secret="another-app's-secret")
         case "stale":
             signature = payloads.signed_headers(text, timestamp=int(time.time()) - 3_600)
+        case "odd timestamp":
+            signature = payloads.signed_headers(text, timestamp=delivery.odd_timestamp)
         case _:
             signature = {}
     return content, {"Content-Type": content_type, **signature}
@@ -167,6 +237,7 @@ def _fuzz(url: str) -> None:
     def send(delivery: Delivery) -> None:
         event_id = f"EvFUZZ{next(sent):06d}"
         content, headers = _encode(delivery, event_id=event_id)
+        feedback_before = models.Feedback.objects.count()
         with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S) as client:
             response = client.post(
                 "/slack/events", content=content, headers={"X-Forwarded-Proto": "https", **headers}
@@ -176,6 +247,7 @@ def _fuzz(url: str) -> None:
             assert response.status_code in {400, 401}, response.status_code
             assert not models.InboundEvent.objects.filter(event_id=event_id).exists()
             assert not models.Question.objects.filter(event_id=event_id).exists()
+            assert models.Feedback.objects.count() == feedback_before
 
     try:
         send()
@@ -208,6 +280,7 @@ async def _settled() -> bool:
 async def test_no_request_gets_a_5xx_or_stores_anything_unless_validly_signed(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
+    await QuestionFactory.acreate(id=QUESTION_ID, channel_id="C0001")
     environment = bot_environment(slack_api_url=slack.api_url)
     async with served("--no-migrate", environment=environment) as service:
         await asyncio.to_thread(_fuzz, service.url)
