@@ -13,6 +13,7 @@ import re
 import time
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -41,7 +42,7 @@ async def slack_events(request: HttpRequest) -> HttpResponse:
     started = time.perf_counter()
     try:
         body = request.body.decode("utf-8")
-    except UnicodeDecodeError:
+    except (RequestDataTooBig, UnicodeDecodeError):
         return _malformed()
     if not _signed_by_slack(body, request):
         return _refused(body)

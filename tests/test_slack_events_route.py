@@ -107,7 +107,7 @@ async def test_only_posts_are_taken(client: httpx.AsyncClient, slack: FakeSlack)
 
 
 async def test_a_body_beyond_djangos_limit_is_refused_not_failed(
-    client: httpx.AsyncClient, slack: FakeSlack, settings
+    client: httpx.AsyncClient, slack: FakeSlack, settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     body = payloads.event_callback(payloads.app_mention("x" * 2048))
@@ -120,6 +120,7 @@ async def test_a_body_beyond_djangos_limit_is_refused_not_failed(
 
     assert response.status_code == 400
     assert await models.InboundEvent.objects.acount() == 0
+    assert [record.getMessage() for record in caplog.records if record.exc_info] == []
 
 
 async def test_an_unexpected_error_is_a_500_as_django_makes_it(
