@@ -141,8 +141,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "servestatic",
     "django.contrib.staticfiles",
+    "procrastinate.contrib.django",
     "data",
 ]
+
+# procrastinate keeps its jobs in PostgreSQL only: on SQLite its migrations do not run.
+DATABASE_ROUTERS = ["kraken_bot.database_router.ProcrastinateOnPostgresqlOnly"]
 
 MIDDLEWARE = [
     # Slack's events go to their view from here, past the rest (kraken_bot/middleware.py).
@@ -216,4 +220,8 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
+    "loggers": {
+        # procrastinate says at start-up, in every process and command, that it has its tasks.
+        "procrastinate.blueprints": {"level": "WARNING"},
+    },
 }

@@ -9,9 +9,9 @@ autodiscovery does) registers every model with Django's default site; the dashbo
 
 from django.contrib import admin
 
-from kraken_bot.admin import documents, feedback, inbox, questions, release_notes
+from kraken_bot.admin import documents, feedback, inbox, jobs, questions, release_notes
 
-__all__ = ["documents", "feedback", "inbox", "questions", "release_notes"]
+__all__ = ["documents", "feedback", "inbox", "jobs", "questions", "release_notes"]
 
 admin.site.site_header = "Kraken Bot"
 admin.site.site_title = "Kraken Bot admin"
