@@ -221,7 +221,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
     "loggers": {
-        # procrastinate says at start-up, in every process and command, that it has its tasks.
+        # procrastinate says at start-up, in every process and command, that it has its tasks and
+        # their schedules.
         "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }

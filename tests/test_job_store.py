@@ -1,15 +1,10 @@
-"""Where procrastinate keeps its jobs: PostgreSQL's tables, shown in the admin; nothing on SQLite.
-
-procrastinate runs on PostgreSQL only. Each test of what it brings there has a counterpart saying
-what SQLite, the embedded default, has instead, so both databases run as many tests.
-"""
+"""Where procrastinate keeps its jobs: tables on PostgreSQL, shown in the admin; none on SQLite."""
 
 from django.db import connection
 
 from tests.admin_support import logged_in
+from tests.databases import ON_POSTGRESQL
 
-# `vendor` comes from the settings alone: reading it opens no connection.
-ON_POSTGRESQL = connection.vendor == "postgresql"
 JOBS_PAGE = "/admin/procrastinate/procrastinatejob/"
 
 
