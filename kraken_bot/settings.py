@@ -53,6 +53,7 @@ RECOVERY_AFTER_S = env.float("RECOVERY_AFTER_S", 300.0, validate=Range(min=1))
 SHUTDOWN_GRACE_S = env.float("SHUTDOWN_GRACE_S", 30.0, validate=Range(min=0))
 ANSWERS_AT_ONCE = env.int("ANSWERS_AT_ONCE", 50, validate=Range(min=1))
 ANSWER_PROCESS = env.bool("ANSWER_PROCESS", True)
+ANSWER_CONCURRENCY = env.int("ANSWER_CONCURRENCY", 100, validate=Range(min=1))
 
 GITHUB_API_URL = env.str("GITHUB_API_URL", "https://api.github.com", validate=_is_url)
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", "")

@@ -2,6 +2,7 @@ import asyncio
 import io
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -24,6 +25,22 @@ def test_an_async_command_runs_its_coroutine_to_completion() -> None:
     call_command(_Greet(), stdout=output)
 
     assert output.getvalue().strip() == "hello from a running loop: True"
+
+
+class _WhereIsTheLoop(AsyncCommand):
+    loop_in_main_thread = True
+
+    async def ahandle(self, *args: Any, **options: Any) -> None:
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        self.stdout.write(f"the loop runs in the main thread: {in_main_thread}")
+
+
+def test_an_async_command_that_stops_on_signals_runs_its_loop_in_the_main_thread() -> None:
+    output = io.StringIO()
+
+    call_command(_WhereIsTheLoop(), stdout=output)
+
+    assert output.getvalue().strip() == "the loop runs in the main thread: True"
 
 
 def test_an_async_command_without_ahandle_says_what_is_missing() -> None:

@@ -84,6 +84,7 @@ def _settings(**environment: str) -> Any:
             "DATABASE_URL",
             id="sqlite-file-in-a-missing-folder",
         ),
+        pytest.param({"ANSWER_CONCURRENCY": "0"}, "ANSWER_CONCURRENCY", id="no-concurrency"),
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_variable(

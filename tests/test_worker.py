@@ -1,7 +1,9 @@
-"""The retry of stalled jobs on PostgreSQL; on SQLite, where there are no jobs, a new database
-migrates without procrastinate's PostgreSQL SQL."""
+"""`manage.py worker` and the retry of stalled jobs on PostgreSQL; on SQLite, where there are no
+jobs, the worker's refusal and a new database that migrates without procrastinate's SQL."""
 
+import asyncio
 import datetime as dt
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,8 +12,15 @@ from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob, ProcrastinateWorker
 
 from kraken_bot import tasks
+from kraken_bot.management.commands.worker import NEEDS_POSTGRESQL
 from tests.databases import ON_POSTGRESQL
-from tests.servers import manage, subprocess_environment
+from tests.polling import PATIENCE_S, until
+from tests.servers import (
+    PROJECT_DIR,
+    database_url_shared_with_tests,
+    manage,
+    subprocess_environment,
+)
 
 A_QUEUE = "tests-stalled"
 
@@ -29,6 +38,33 @@ if ON_POSTGRESQL:
         settings.PROCRASTINATE_READONLY_MODELS = False
         await ProcrastinateJob.objects.all().adelete()
         await ProcrastinateWorker.objects.all().adelete()
+
+    async def test_a_worker_runs_a_deferred_job_and_stops_gracefully_on_sigterm() -> None:
+        job_id = await app.configure_task(tasks.retry_stalled_jobs.name).defer_async(timestamp=0)
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(PROJECT_DIR / "manage.py"),
+            "worker",
+            cwd=PROJECT_DIR,
+            env=subprocess_environment(DATABASE_URL=database_url_shared_with_tests()),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+
+            async def job_succeeded() -> bool:
+                return await _status(job_id) == "succeeded"
+
+            await until(job_succeeded, within_s=PATIENCE_S)
+            worker.terminate()
+            output, _ = await asyncio.wait_for(worker.communicate(), PATIENCE_S)
+        finally:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+
+        assert worker.returncode == 0, output.decode(errors="replace")
+        assert not await ProcrastinateWorker.objects.aexists()
 
     async def test_retrying_stalled_jobs_runs_again_only_the_jobs_of_dead_workers(
         settings,
@@ -51,6 +87,14 @@ if ON_POSTGRESQL:
         assert await _status(alive_workers_job) == "doing"
 
 else:
+
+    async def test_the_worker_refuses_to_start_on_sqlite_in_one_line() -> None:
+        environment = subprocess_environment(DATABASE_URL=database_url_shared_with_tests())
+
+        status, output = await manage("worker", environment=environment)
+
+        assert status == 1
+        assert output == f"CommandError: {NEEDS_POSTGRESQL}\n"
 
     async def test_a_new_sqlite_database_migrates_without_procrastinates_postgresql_sql(
         tmp_path,

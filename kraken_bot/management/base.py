@@ -3,8 +3,13 @@
 Django runs `handle` synchronously, outside any event loop, while the use cases are coroutines.
 `AsyncCommand` runs one coroutine, `ahandle`, with `async_to_sync`, so each command is a thin
 translation from its arguments to one awaited application call.
+
+`async_to_sync` runs the event loop in a thread of its own, and Python delivers signals to the
+main thread only: a command whose loop stops on SIGTERM through asyncio's signal handlers (the
+procrastinate worker's does) sets `loop_in_main_thread` and gets its loop there.
 """
 
+import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,11 +25,15 @@ NOT_MIGRATED = "The database is not migrated: run `python manage.py migrate` fir
 class AsyncCommand(BaseCommand):
     """A management command whose work is the coroutine `ahandle`."""
 
+    loop_in_main_thread = False
+
     async def ahandle(self, *args: Any, **options: Any) -> str | None:
         raise NotImplementedError("AsyncCommand subclasses must define `async def ahandle()`")
 
     def handle(self, *args: Any, **options: Any) -> str | None:
         _require_migrated_database()
+        if self.loop_in_main_thread:
+            return asyncio.run(self._handle_and_close(*args, **options))
         return async_to_sync(self._handle_and_close)(*args, **options)
 
     async def _handle_and_close(self, *args: Any, **options: Any) -> str | None:
