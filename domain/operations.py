@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
 from data import models
-from domain import _group_commit, _rows, _sqlite_writes, passages, queries, records, search_index
+from domain import _group_commit, _rows, passages, queries, records, search_index
 from domain._connections import gives_back_connection, gives_back_connection_in_thread
 
 
@@ -95,7 +95,7 @@ class _NewEvent:
 @gives_back_connection_in_thread
 def _insert_events(events: list[_NewEvent]) -> list[models.InboundEvent | IntegrityError]:
     rows = [models.InboundEvent(**asdict(event), claimed_at=event.received_at) for event in events]
-    return _sqlite_writes.promptly(lambda: _insert_all_or_each(rows))
+    return _insert_all_or_each(rows)
 
 
 def _insert_all_or_each(
@@ -112,7 +112,7 @@ def _insert_all_or_each(
 
 
 def _insert_or_refuse(row: models.InboundEvent) -> models.InboundEvent | IntegrityError:
-    # A try rolled back (a conflict, a lock found taken) may have numbered the row already.
+    # The bulk insert, rolled back for a conflict, may have numbered the row already.
     row.pk = None
     try:
         with transaction.atomic():
