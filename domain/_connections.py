@@ -17,21 +17,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def gives_back_connection_in_thread(call: Callable[P, R]) -> Callable[P, R]:
-    """The same for a synchronous call run in a thread (through `sync_to_async`), in that one round
-    trip: for calls on the path of Slack's ack, where each round trip waits its turn on the
-    loop."""
-
-    @functools.wraps(call)
-    def calling(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return call(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return calling
-
-
 def gives_back_connection(call: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Close (with a pool: return) the calling thread's connection when the call ends."""
 

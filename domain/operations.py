@@ -15,8 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
 from data import models
-from domain import _group_commit, _rows, passages, queries, records, search_index
-from domain._connections import gives_back_connection, gives_back_connection_in_thread
+from domain import _rows, passages, queries, records, search_index
+from domain._connections import gives_back_connection
 
 
 class EventAlreadyRecorded(Exception):
@@ -49,6 +49,7 @@ class FeedbackNotFound(Exception):
         self.user_id = user_id
 
 
+@gives_back_connection
 async def record_event(
     *,
     event_id: str,
@@ -58,71 +59,30 @@ async def record_event(
     received_at: dt.datetime,
     message_key: str | None = None,
 ) -> records.InboundEvent:
-    """Record a Slack event in the inbox, once per event id and once per message; the receiving
-    process holds its claim from `received_at`. Events recorded at the same time are written
-    together (`domain._group_commit`), on a thread of the shared pool, not a thread of the
-    request's own: Slack's ack waits for it, and the write takes and gives back its connection
-    within itself, so it can run on any thread.
+    """Record a Slack event in the inbox, in a transaction of its own, once per event id and once
+    per message; the receiving process holds its claim from `received_at`.
 
     Raises: EventAlreadyRecorded.
     """
+    row = models.InboundEvent(
+        event_id=event_id,
+        message_key=message_key,
+        team_id=team_id,
+        event_type=event_type,
+        payload=dict(payload),
+        received_at=received_at,
+        claimed_at=received_at,
+    )
     try:
-        row = await _inbox_writes.write(
-            _NewEvent(
-                event_id=event_id,
-                message_key=message_key,
-                team_id=team_id,
-                event_type=event_type,
-                payload=dict(payload),
-                received_at=received_at,
-            )
-        )
+        await sync_to_async(_insert_event)(row)
     except IntegrityError:
         raise EventAlreadyRecorded(event_id) from None
     return _rows.inbound_event(row)
 
 
-@dataclass(frozen=True, kw_only=True)
-class _NewEvent:
-    event_id: str
-    message_key: str | None
-    team_id: str
-    event_type: str
-    payload: dict[str, Any]
-    received_at: dt.datetime
-
-
-@gives_back_connection_in_thread
-def _insert_events(events: list[_NewEvent]) -> list[models.InboundEvent | IntegrityError]:
-    rows = [models.InboundEvent(**asdict(event), claimed_at=event.received_at) for event in events]
-    return _insert_all_or_each(rows)
-
-
-def _insert_all_or_each(
-    rows: list[models.InboundEvent],
-) -> list[models.InboundEvent | IntegrityError]:
-    """Insert the rows in one statement; when one was recorded before, each in a savepoint of its
-    own, so that only that one fails. Either way one transaction."""
-    try:
-        with transaction.atomic():
-            return list(models.InboundEvent.objects.bulk_create(rows))
-    except IntegrityError:
-        with transaction.atomic():
-            return [_insert_or_refuse(row) for row in rows]
-
-
-def _insert_or_refuse(row: models.InboundEvent) -> models.InboundEvent | IntegrityError:
-    # The bulk insert, rolled back for a conflict, may have numbered the row already.
-    row.pk = None
-    try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError as error:
-        return error
-    return row
-
-
-_inbox_writes = _group_commit.GroupCommit(_insert_events)
+@transaction.atomic
+def _insert_event(row: models.InboundEvent) -> None:
+    row.save(force_insert=True)
 
 
 @gives_back_connection
