@@ -150,8 +150,6 @@ INSTALLED_APPS = [
 DATABASE_ROUTERS = ["kraken_bot.database_router.ProcrastinateOnPostgresqlOnly"]
 
 MIDDLEWARE = [
-    # Slack's events go to their view from here, past the rest (kraken_bot/middleware.py).
-    "kraken_bot.middleware.SlackEventsFirst",
     "django.middleware.security.SecurityMiddleware",
     # Async-only static files for the admin: a sync middleware would push every request through
     # a thread and tie the view to a sync context.

@@ -14,5 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
-    path(events_view.ROUTE, events_view.slack_events, name="slack-events"),
+    path("slack/events", events_view.slack_events, name="slack-events"),
 ]

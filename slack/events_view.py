@@ -26,8 +26,6 @@ from slack import events
 
 logger = logging.getLogger(__name__)
 
-# Its route, without the leading slash (Django's `path()` form); the first middleware matches it.
-ROUTE = "slack/events"
 # Seconds since the epoch, as Slack sends them; a longer number would only be refused as stale.
 _TIMESTAMP = re.compile(r"[0-9]{1,20}")
 

@@ -1,5 +1,5 @@
 from django.db import connection
-from django.test import Client
+from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
 
 from data import models
@@ -7,6 +7,16 @@ from tests.admin_support import bot_owner, logged_in, staff_user
 from tests.factories import AnsweredQuestionFactory, FeedbackFactory, QuestionFactory
 
 QUESTIONS = "/admin/data/question/"
+
+
+async def test_the_admin_gets_sessions_csrf_and_the_security_headers() -> None:
+    response = await AsyncClient().get("/admin/login/")
+
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
+    assert "csrfmiddlewaretoken" in response.content.decode()
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Vary"] == "Cookie"
 
 
 def test_the_admin_sends_anonymous_visitors_to_the_login_page() -> None:

@@ -5,10 +5,13 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import AsyncClient
+from django.utils.module_loading import import_string
 
 from application import metrics, respond_to_user
 from data import models
+from slack import app as slack_app
 from slack import conversation, rendering
 from tests import slack_payloads as payloads
 from tests.fake_openai import FakeOpenAI
@@ -291,6 +294,104 @@ async def test_without_slack_settings_the_endpoint_says_what_to_set(settings) ->
 
     assert response.status_code == 503
     assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in response.content.decode()
+
+
+async def test_an_event_gets_the_security_headers_every_response_gets(
+    slack: FakeSlack, settings
+) -> None:
+    settings.SECURE_HSTS_SECONDS = 3600
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+
+    response = await post_signed(body, headers={"X-Forwarded-Proto": "https"})
+    await all_jobs_done()
+
+    assert response.status_code == 200
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=3600")
+
+
+async def test_an_event_is_acknowledged_without_a_session_or_a_cookie(slack: FakeSlack) -> None:
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+
+    response = await post_signed(body)
+    await all_jobs_done()
+
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "Vary" not in response.headers
+
+
+def test_every_middleware_runs_in_the_event_loop_so_the_async_view_does_too() -> None:
+    # A middleware that is only synchronous would make Django run what follows it, the events
+    # view included, through async_to_sync on another thread.
+    synchronous_only = [
+        name
+        for name in django_settings.MIDDLEWARE
+        if not getattr(import_string(name), "async_capable", False)
+    ]
+
+    assert synchronous_only == []
+
+
+async def test_an_event_over_plain_http_is_redirected_as_every_page_is(
+    slack: FakeSlack, settings
+) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+
+    response = await post_signed(body)
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://testserver/slack/events"
+    assert await models.InboundEvent.objects.acount() == 0
+
+
+async def test_an_event_for_a_host_not_allowed_is_refused(slack: FakeSlack) -> None:
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+
+    response = await post_signed(body, headers={"Host": "kraken.evil.example"})
+
+    assert response.status_code == 400
+    assert await models.InboundEvent.objects.acount() == 0
+
+
+async def test_only_posts_are_taken(slack: FakeSlack) -> None:
+    response = await AsyncClient().get("/slack/events")
+
+    assert response.status_code == 405
+
+
+async def test_a_body_beyond_djangos_limit_is_refused_not_failed(
+    slack: FakeSlack, settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = payloads.event_callback(payloads.app_mention("x" * 2048))
+
+    response = await post_signed(body)
+
+    assert response.status_code == 400
+    assert await models.InboundEvent.objects.acount() == 0
+    assert [record.getMessage() for record in caplog.records if record.exc_info] == []
+
+
+async def test_an_unexpected_error_is_a_500_so_slack_delivers_the_event_again(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing() -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(slack_app, "get_app", failing)
+    body = payloads.event_callback(payloads.app_mention("how do I deploy?"))
+
+    response = await AsyncClient(raise_request_exception=False).post(
+        "/slack/events",
+        data=body,
+        content_type="application/json",
+        headers=payloads.signed_headers(body),
+    )
+
+    assert response.status_code == 500
 
 
 async def test_feedback_buttons_store_one_verdict_per_person_and_a_thumbs_down_asks_why(
