@@ -3,14 +3,12 @@
 At start-up: one line in the log when Slack is not configured; the answer process (unless
 `ANSWER_PROCESS` is off), so that answers never hold up the acknowledgement of Slack's events;
 and the recovery sweep, so a restarted service finishes what a crashed one left without any cron
-job; then what is loaded is taken out of the garbage collector's full passes. At shutdown: the
-sweep stops, and answers still being written, here and in the answer process, get
-`SHUTDOWN_GRACE_S` to finish; any left over are finished by the next sweep. Then the Slack
-client's connections are closed.
+job. At shutdown: the sweep stops, and answers still being written, here and in the answer
+process, get `SHUTDOWN_GRACE_S` to finish; any left over are finished by the next sweep. Then the
+Slack client's connections are closed.
 """
 
 import asyncio
-import gc
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -51,9 +49,6 @@ class ServiceLifespan:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await self._start()
-                # What start-up loaded lives as long as the process; left in the collector's view,
-                # each full collection walked it all, pausing the loop (and the acks) for ~130 ms.
-                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._stop()

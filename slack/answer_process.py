@@ -18,7 +18,6 @@ answer process has started (at most one every `REPLACE_EVERY_S`).
 
 import asyncio
 import dataclasses
-import gc
 import json
 import logging
 import os
@@ -178,9 +177,6 @@ async def answer_handed_over() -> None:
         lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer
     )
     client = build_web_client()
-    # As the serving process does after start-up (`kraken_bot.lifespan`): full collections
-    # walk only what answers create.
-    gc.freeze()
     while line := await reader.readline():
         _start_answer(line, client=client)
     if os.getppid() != parent:
