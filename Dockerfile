@@ -1,6 +1,8 @@
 # Kraken Bot's image. Its steps are the Makefile's: uv installs exactly what uv.lock pins, and
 # `manage.py serve` (what `make run` runs) starts uvicorn. The replicas do not migrate as they
 # start, all at once: migrating is a step of its own, once per release (docs/operations.md).
+# One image, two process types on PostgreSQL: `web` is the default command below; `worker` runs
+# the jobs (answers, summaries) with the command `python manage.py worker`.
 
 FROM python:3.11-slim AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never

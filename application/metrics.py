@@ -7,14 +7,13 @@ with nothing to swap out, and a port would have to be handed to every entry poin
 
 Labels take values from small fixed sets (outcomes, step names, Slack method names, model names):
 never an id, a text or a token. For `serve`, `manage.py` sets `PROMETHEUS_MULTIPROC_DIR` before
-prometheus_client is imported, and each process it starts (workers, answer processes) writes its
-values there.
+prometheus_client is imported, and each uvicorn worker it starts (with the jobs it runs, on SQLite)
+writes its values there.
 """
 
-import os
 from collections.abc import Mapping
 
-from prometheus_client import Counter, Gauge, Histogram, multiprocess
+from prometheus_client import Counter, Histogram
 
 from domain import records
 
@@ -48,12 +47,6 @@ llm_tokens = Counter(
 llm_cost = Counter(
     "kraken_llm_cost_usd", "What the model's answers cost, where its price is known.", ["model"]
 )
-jobs_in_flight = Gauge(
-    "kraken_jobs_in_flight",
-    "Background jobs (answers, summaries) started and not finished, those waiting their turn "
-    "included: a number that keeps growing means the answers come slower than the questions.",
-    multiprocess_mode="livesum",
-)
 slack_api_calls = Counter(
     "kraken_slack_api_calls", "Slack Web API requests, retries included.", ["method"]
 )
@@ -86,9 +79,3 @@ def count_failed(*, reason: str, timings_ms: Mapping[str, float]) -> None:
     """Count a failed question; `reason` is one of a few fixed words (`model`, `reply`, …)."""
     questions.labels(outcome="failed", reason=reason).inc()
     time_steps(timings_ms)
-
-
-def process_ended(pid: int) -> None:
-    """Forget what an ended process said it had in flight: a live gauge would count it on."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # no hints

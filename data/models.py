@@ -95,8 +95,6 @@ class InboundEvent(models.Model):
     event_type = models.CharField(max_length=64)
     payload = models.JSONField()
     received_at = models.DateTimeField()
-    claimed_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=1)
     question = models.OneToOneField(
         Question,
         on_delete=models.SET_NULL,
@@ -107,14 +105,13 @@ class InboundEvent(models.Model):
     # The message the event's answer is shown in, from when it first appears in Slack: answering
     # the event again replaces it rather than adding a second reply.
     reply_ts = models.CharField(max_length=32, blank=True)
-    # When the bot finished with the event, whatever it did (an answer, a one-line hint): the
-    # recovery sweep never takes it again.
+    # When the bot finished with the event, whatever it did (an answer, a one-line hint): a job
+    # run again for it does nothing.
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["received_at"], name="inboundevent_received_idx"),
-            models.Index(fields=["claimed_at"], name="inboundevent_claimed_idx"),
         ]
 
     def __str__(self) -> str:

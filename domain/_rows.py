@@ -36,10 +36,9 @@ def inbound_event(row: models.InboundEvent) -> records.InboundEvent:
         event_type=row.event_type,
         payload=row.payload,
         received_at=row.received_at,
-        claimed_at=row.claimed_at,
-        attempts=row.attempts,
         question_id=row.question_id,
         reply_ts=row.reply_ts,
+        done_at=row.done_at,
     )
 
 

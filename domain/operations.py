@@ -6,13 +6,12 @@ through `sync_to_async`, because Django's transactions are not async.
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
 
 from data import models
 from domain import _rows, passages, queries, records, search_index
@@ -58,9 +57,11 @@ async def record_event(
     payload: Mapping[str, Any],
     received_at: dt.datetime,
     message_key: str | None = None,
+    in_the_same_transaction: Callable[[], object] = lambda: None,
 ) -> records.InboundEvent:
-    """Record a Slack event in the inbox, in a transaction of its own, once per event id and once
-    per message; the receiving process holds its claim from `received_at`.
+    """Record a Slack event in the inbox, once per event id and once per message, and run
+    `in_the_same_transaction` (the caller defers the event's job there) in the transaction that
+    records it: both happen, or neither does.
 
     Raises: EventAlreadyRecorded.
     """
@@ -71,32 +72,32 @@ async def record_event(
         event_type=event_type,
         payload=dict(payload),
         received_at=received_at,
-        claimed_at=received_at,
     )
     try:
-        await sync_to_async(_insert_event)(row)
+        await sync_to_async(_insert_event)(row, then=in_the_same_transaction)
     except IntegrityError:
         raise EventAlreadyRecorded(event_id) from None
     return _rows.inbound_event(row)
 
 
 @transaction.atomic
-def _insert_event(row: models.InboundEvent) -> None:
+def _insert_event(row: models.InboundEvent, *, then: Callable[[], object]) -> None:
     row.save(force_insert=True)
+    then()
 
 
 @gives_back_connection
 async def record_reply_shown(*, event_id: str, reply_ts: str) -> None:
     """Remember the Slack message an event's answer is being shown in, as soon as it appears, so
-    that a process answering the event again (its receiver died before storing the answer)
-    replaces that message instead of leaving the person a second reply."""
+    that a job answering the event again (its worker died before storing the answer) replaces
+    that message instead of leaving the person a second reply."""
     await models.InboundEvent.objects.filter(event_id=event_id).aupdate(reply_ts=reply_ts)
 
 
 @gives_back_connection
 async def record_event_done(*, event_id: str, done_at: dt.datetime) -> None:
     """Mark an event finished with, whatever the bot did with it (an answer, a one-line hint, a
-    note), so that the recovery sweep never takes it again."""
+    note), so that a job run again for it does nothing."""
     await models.InboundEvent.objects.filter(event_id=event_id).aupdate(done_at=done_at)
 
 
@@ -308,60 +309,9 @@ async def remove_documents(*, collection: str, paths: Collection[str]) -> int:
     return removed.get(models.Document._meta.label, 0)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ClaimCriteria:
-    """Which inbox events a recovery sweep may take over."""
-
-    event_types: tuple[str, ...]
-    claimed_before: dt.datetime
-    max_attempts: int
-
-
-@gives_back_connection
-async def claim_unanswered_events(
-    *, criteria: ClaimCriteria, now: dt.datetime, limit: int
-) -> list[records.InboundEvent]:
-    """Take over inbox events not done and whose question was never answered (the process that
-    received them died), so that exactly one sweeper answers each, however many run at once.
-
-    On PostgreSQL the candidates are locked with `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent
-    sweepers split them; on SQLite the claim's transaction holds the write lock. Either way the
-    claim itself is a conditional update on the previous claim time.
-    """
-    rows = await sync_to_async(_claim_unanswered_events)(criteria=criteria, now=now, limit=limit)
-    return [_rows.inbound_event(row) for row in rows]
-
-
-@transaction.atomic
-def _claim_unanswered_events(
-    *, criteria: ClaimCriteria, now: dt.datetime, limit: int
-) -> list[models.InboundEvent]:
-    unfinished = Q(question__isnull=True) | Q(
-        question__status__in=[models.QuestionStatus.RECEIVED, models.QuestionStatus.ANSWERING]
-    )
-    candidates = models.InboundEvent.objects.filter(
-        unfinished,
-        done_at__isnull=True,
-        event_type__in=criteria.event_types,
-        claimed_at__lt=criteria.claimed_before,
-        attempts__lt=criteria.max_attempts,
-    ).order_by("received_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    claimed = []
-    for row in candidates[:limit]:
-        taken = models.InboundEvent.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(
-            claimed_at=now, attempts=F("attempts") + 1
-        )
-        if taken:
-            row.claimed_at, row.attempts = now, row.attempts + 1
-            claimed.append(row)
-    return claimed
-
-
 @gives_back_connection
 async def start_answering(*, question_id: int) -> records.Question:
-    """Mark a stored question as being answered again (after a recovery claimed it).
+    """Mark a stored question as being answered again (its job ran again, or an owner asked).
 
     Raises: QuestionNotFound.
     """

@@ -35,6 +35,22 @@ async def get_question(*, question_id: int) -> records.Question:
 
 
 @gives_back_connection
+async def find_event(*, event_id: str) -> records.InboundEvent | None:
+    """Return the event recorded in the inbox under this id, if any."""
+    row = await models.InboundEvent.objects.filter(event_id=event_id).afirst()
+    return None if row is None else _rows.inbound_event(row)
+
+
+@gives_back_connection
+async def list_unfinished_events(*, event_types: tuple[str, ...]) -> list[records.InboundEvent]:
+    """Return the events of these types the bot has not finished with, oldest first."""
+    rows = models.InboundEvent.objects.filter(
+        event_type__in=event_types, done_at__isnull=True
+    ).order_by("received_at", "id")
+    return [_rows.inbound_event(row) async for row in rows]
+
+
+@gives_back_connection
 async def list_feedback(*, question_id: int) -> list[records.Feedback]:
     """Return the feedback on a question, oldest first."""
     rows = models.Feedback.objects.filter(question_id=question_id).order_by("created_at", "pk")

@@ -109,10 +109,9 @@ class InboundEvent:
     event_type: str
     payload: Mapping[str, Any]
     received_at: dt.datetime
-    claimed_at: dt.datetime
-    attempts: int = 1
     question_id: int | None = None
     reply_ts: str = ""
+    done_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

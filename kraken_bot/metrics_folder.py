@@ -2,7 +2,7 @@
 
 prometheus_client decides when it is imported where a process keeps its values: in memory, or in
 files in the folder `PROMETHEUS_MULTIPROC_DIR` names. `/metrics` adds up the files of all the
-processes (the serving process, uvicorn's workers, their answer processes), so `manage.py` sets
+processes (the serving process and uvicorn's workers), so `manage.py` sets
 the folder before anything imports prometheus_client, and the processes `serve` starts inherit
 it. This module imports nothing that imports prometheus_client.
 """

@@ -48,11 +48,7 @@ SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", "")
 SLACK_APP_TOKEN = env.str("SLACK_APP_TOKEN", "")
 SLACK_API_URL = env.str("SLACK_API_URL", "https://slack.com/api/", validate=URL(require_tld=False))
 SLACK_ALLOWED_CHANNELS: list[str] = env.list("SLACK_ALLOWED_CHANNELS", [])
-RECOVERY_INTERVAL_S = env.float("RECOVERY_INTERVAL_S", 60.0, validate=Range(min=0))
-RECOVERY_AFTER_S = env.float("RECOVERY_AFTER_S", 300.0, validate=Range(min=1))
 SHUTDOWN_GRACE_S = env.float("SHUTDOWN_GRACE_S", 30.0, validate=Range(min=0))
-ANSWERS_AT_ONCE = env.int("ANSWERS_AT_ONCE", 50, validate=Range(min=1))
-ANSWER_PROCESS = env.bool("ANSWER_PROCESS", True)
 ANSWER_CONCURRENCY = env.int("ANSWER_CONCURRENCY", 100, validate=Range(min=1))
 
 GITHUB_API_URL = env.str("GITHUB_API_URL", "https://api.github.com", validate=_is_url)
@@ -145,6 +141,9 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "data",
 ]
+
+# Modules with tasks that a worker imports as it starts, besides each app's `tasks` module.
+PROCRASTINATE_IMPORT_PATHS = ["slack.jobs"]
 
 # procrastinate keeps its jobs in PostgreSQL only: on SQLite its migrations do not run.
 DATABASE_ROUTERS = ["kraken_bot.database_router.ProcrastinateOnPostgresqlOnly"]

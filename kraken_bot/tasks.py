@@ -1,14 +1,20 @@
-"""The jobs that keep procrastinate's queues moving, run by `manage.py worker`.
+"""The jobs that keep procrastinate's queues moving.
 
 procrastinate's Django app imports this module (the `tasks` module of an installed app) when
-Django starts.
+Django starts. The Slack interface's tasks (`slack.jobs`) are imported by a worker as it starts
+(`PROCRASTINATE_IMPORT_PATHS`): importing our `slack` while Django starts would, under mypy's
+Django plugin, find slack_sdk's deprecated `slack` instead.
 """
 
 import logging
 
+from procrastinate import JobContext, builtin_tasks
 from procrastinate.contrib.django import app
 
 logger = logging.getLogger(__name__)
+
+# How long finished jobs stay in the admin's list of jobs; failed ones stay until deleted.
+KEEP_JOBS_HOURS = 7 * 24
 
 
 @app.periodic(cron="* * * * *")
@@ -22,3 +28,10 @@ async def retry_stalled_jobs(timestamp: int) -> None:
     for job in await app.job_manager.get_stalled_jobs():
         logger.warning("Job %s (%s) of a stalled worker is run again", job.id, job.task_name)
         await app.job_manager.retry_job(job)
+
+
+@app.periodic(cron="17 3 * * *")
+@app.task(name="remove_old_jobs", queueing_lock="remove_old_jobs", pass_context=True)
+async def remove_old_jobs(context: JobContext, timestamp: int) -> None:
+    """Keep the table of jobs small: succeeded jobs go after a week."""
+    await builtin_tasks.remove_old_jobs(context, max_hours=KEEP_JOBS_HOURS)

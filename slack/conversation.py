@@ -1,8 +1,9 @@
 """What the bot does with a question asked in Slack, after the event is acknowledged.
 
-Each function here runs as a background job and makes one application call, after the checks that
-need no application: an empty mention gets a one-line hint, a channel outside the allow-list a
-one-line note.
+`show_status` runs where the event is accepted, so the person sees the bot at work however many
+answers the workers are busy with. The other functions run as jobs (`slack.jobs`) and each makes
+one application call, after the checks that need no application: an empty mention gets a one-line
+hint, a channel outside the allow-list a one-line note.
 """
 
 import logging
@@ -37,6 +38,23 @@ def allowed(channel_id: str) -> bool:
     """Direct messages are always allowed; channels if there is no allow-list or they are on it."""
     allow_list = settings.SLACK_ALLOWED_CHANNELS
     return not allow_list or channel_id.startswith("D") or channel_id in allow_list
+
+
+async def show_status(asked: events.Asked, *, client: AsyncWebClient) -> None:
+    """The assistant status in the question's thread, where an answer will follow. The answer's job
+    sets the same status again (Slack shows one), and only the job posts a placeholder where Slack
+    refuses the status: at most one status for each question."""
+    origin = asked.origin
+    if not asked.text or not allowed(origin.channel_id):
+        return
+    try:
+        await client.assistant_threads_setStatus(
+            channel_id=origin.channel_id,
+            thread_ts=origin.thread_ts,
+            status=respond_to_user.STATUS_TEXT,
+        )
+    except chat.SLACK_FAILURES as error:
+        logger.info("Status not shown at once (%s)", chat.failure_reason(error))
 
 
 async def answer_in_thread(
@@ -168,6 +186,14 @@ async def answer_ephemerally(text: str, *, origin: records.SlackOrigin, response
         chat=ephemeral.EphemeralChatPort(response_url=response_url),
         now=timezone.now(),
     )
+
+
+async def tell_of_failure(origin: records.SlackOrigin, *, client: AsyncWebClient) -> None:
+    """Say in the thread that no answer is coming; Slack may be what failed, so only try."""
+    try:
+        await _reply(client, origin, respond_to_user.FAILURE_TEXT)
+    except chat.SLACK_FAILURES as error:
+        logger.warning("Unable to tell of the failure in Slack (%s)", chat.failure_reason(error))
 
 
 async def _reply(client: AsyncWebClient, origin: records.SlackOrigin, text: str) -> None:

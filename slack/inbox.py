@@ -1,11 +1,12 @@
 """Recording each Slack event before it is acknowledged, so nothing is answered twice or lost.
 
 A bolt middleware, after the signature check: an event the bot acts on is recorded in the inbox
-under its event id (and its message) before the listener runs and bolt answers 200. A retry of an
-event already recorded, here or by another process, is acknowledged and dropped; a retry of one
-that never reached us is recorded like a first delivery. When the event cannot be recorded (the
-database is down), Slack gets a 503 and delivers it again later. Events the bot ignores are
-acknowledged without being recorded.
+under its event id (and its message) before the listener runs and bolt answers 200; a question's
+answer job is deferred in the same transaction, so a question is never recorded without its job,
+nor its job queued twice. A retry of an event already recorded, here or by another process, is
+acknowledged and dropped; a retry of one that never reached us is recorded like a first delivery.
+When the event cannot be recorded (the database is down), Slack gets a 503 and delivers it again
+later. Events the bot ignores are acknowledged without being recorded.
 """
 
 import logging
@@ -19,7 +20,7 @@ from slack_bolt.response import BoltResponse
 
 from application import log_context, metrics
 from domain import operations
-from slack import events
+from slack import events, jobs
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ async def record_in_inbox(
         return BoltResponse(status=200, body="")
     event_id = str(body.get("event_id", ""))
     log_context.event_id.set(event_id)
+    bot_id = context.bot_id or ""
+
+    def defer_the_answer() -> None:
+        jobs.with_the_transaction(lambda: jobs.answer_event.defer(event_id=event_id, bot_id=bot_id))
+
     try:
         await operations.record_event(
             event_id=event_id,
@@ -44,6 +50,7 @@ async def record_in_inbox(
             payload=body,
             received_at=timezone.now(),
             message_key=events.message_key(body) if kind in _QUESTIONS else None,
+            in_the_same_transaction=defer_the_answer if kind in _QUESTIONS else lambda: None,
         )
     except operations.EventAlreadyRecorded:
         metrics.slack_events.labels(outcome="duplicate").inc()

@@ -1,9 +1,8 @@
-"""The bolt listeners: each turns a Slack payload into plain values and starts one job.
+"""The bolt listeners: each turns a Slack payload into plain values and makes one call.
 
-Events are acknowledged by bolt as soon as the inbox has recorded them; the work runs afterwards,
-questions in the answer process (`answer_process`), the rest as a background job in its own
-context. Actions, commands and shortcuts are acknowledged by the
-listener, within Slack's three seconds.
+A question's answer job is deferred by the inbox as it records the event; its listener, which bolt
+runs after the ack, only shows the status. Actions, commands and shortcuts are acknowledged by the
+listener, within Slack's three seconds, and their work deferred as a job.
 """
 
 import logging
@@ -20,10 +19,9 @@ from slack_bolt.async_app import (
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from application.background import jobs
+from application import respond_to_user
 from domain import operations, queries, records
-from slack import conversation, events, feedback, inbox, rendering, storable_payload
-from slack.answer_process import answer_process
+from slack import conversation, events, feedback, inbox, jobs, rendering, storable_payload
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +52,13 @@ def register(app: AsyncApp) -> None:
     app.shortcut(SUMMARISE_SHORTCUT)(on_summarise_shortcut)
 
 
-async def on_question(
-    body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
-    answer_process.answer(events.asked(body), client=client, bot_id=context.bot_id or "")
+async def on_question(body: dict[str, Any], client: AsyncWebClient) -> None:
+    await conversation.show_status(events.asked(body), client=client)
 
 
 async def on_summarise_shortcut(
-    ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
 ) -> None:
-    await ack()
     message = shortcut.get("message") or {}
     origin = records.SlackOrigin(
         team_id=str((shortcut.get("team") or {}).get("id", "")),
@@ -72,11 +67,8 @@ async def on_summarise_shortcut(
         thread_ts=str(message.get("thread_ts") or message.get("ts", "")),
         message_ts=str(message.get("ts", "")),
     )
-    bot_id = context.bot_id or ""
-    jobs.start(
-        f"summarise thread {origin.thread_ts}",
-        lambda: conversation.summarise_from_shortcut(origin, client=client, bot_id=bot_id),
-    )
+    await jobs.summarise_thread.defer_async(origin=jobs.plain(origin), bot_id=context.bot_id or "")
+    await ack()
 
 
 async def on_messages_tab_opened(set_suggested_prompts: AsyncSetSuggestedPrompts) -> None:
@@ -158,14 +150,12 @@ async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
     if not text or text.lower() == "help":
         await ack(text=conversation.USAGE, response_type="ephemeral")
         return
-    await ack(text="Finding a response…", response_type="ephemeral")
     origin = records.SlackOrigin(
         team_id=str(command.get("team_id", "")),
         channel_id=str(command.get("channel_id", "")),
         user_id=str(command.get("user_id", "")),
     )
-    response_url = str(command["response_url"])
-    jobs.start(
-        f"answer /kraken from {origin.user_id}",
-        lambda: conversation.answer_ephemerally(text, origin=origin, response_url=response_url),
+    await jobs.answer_command.defer_async(
+        text=text, origin=jobs.plain(origin), response_url=str(command["response_url"])
     )
+    await ack(text=respond_to_user.STATUS_TEXT, response_type="ephemeral")

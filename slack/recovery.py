@@ -1,24 +1,11 @@
-"""Answering a stored question again in its Slack thread: when its receiving process died, and
-when a bot owner asks for it from the admin."""
+"""Answering a stored question again in its Slack thread, when a bot owner asks for it from the
+admin."""
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from domain import records
 from slack import conversation, events
 from slack.web_client import build_web_client
-
-
-async def redeliver(event: records.InboundEvent) -> None:
-    """Answer the event's question from its stored payload, reusing the stored question, and the
-    reply message, if the dead process got that far."""
-    client, bot_id = await _connected()
-    await conversation.answer_in_thread(
-        events.asked(dict(event.payload)),
-        client=client,
-        bot_id=bot_id,
-        stored_id=event.question_id,
-        earlier_reply_ts=event.reply_ts or None,
-    )
 
 
 async def answer_again_in_thread(

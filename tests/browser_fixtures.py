@@ -84,7 +84,7 @@ async def admin_service() -> AsyncIterator[Served]:
     """The service as `make run` serves it (DEBUG on, so the admin's static files are served),
     on the test database."""
     environment = subprocess_environment(
-        DATABASE_URL=database_url_shared_with_tests(), DEBUG="true", RECOVERY_INTERVAL_S="0"
+        DATABASE_URL=database_url_shared_with_tests(), DEBUG="true"
     )
     async with served("--no-migrate", environment=environment) as service:
         yield service

@@ -19,7 +19,12 @@ from pydantic_ai import models as pydantic_ai_models
 
 from slack import web_client
 
-pytest_plugins = ["tests.slack_fixtures", "tests.llm_fixtures", "tests.browser_fixtures"]
+pytest_plugins = [
+    "tests.job_fixtures",
+    "tests.slack_fixtures",
+    "tests.llm_fixtures",
+    "tests.browser_fixtures",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -50,15 +50,14 @@ def database_url_shared_with_tests() -> str:
 
 
 def bot_environment(*, slack_api_url: str, **overrides: str) -> dict[str, str]:
-    """The environment of a bot served in a subprocess: the test's database, the fake Slack, no
-    recovery sweep (tests run recovery when they mean to), and the given variables."""
+    """The environment of a bot served in a subprocess: the test's database, the fake Slack, and
+    the given variables."""
     return subprocess_environment(
         **{
             "DATABASE_URL": database_url_shared_with_tests(),
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": slack_api_url,
-            "RECOVERY_INTERVAL_S": "0",
             **overrides,
         }
     )
@@ -81,23 +80,55 @@ async def manage(*arguments: str, environment: Mapping[str, str]) -> tuple[int, 
 
 
 @dataclass
-class Served:
-    """A running service: its URL, and a graceful stop (SIGTERM, as a deploy sends)."""
+class Process:
+    """A running `manage.py` command, and its output so far."""
 
-    url: str
     process: asyncio.subprocess.Process
     log: list[str] = field(default_factory=list)
     draining: asyncio.Task[None] | None = None
 
-    async def stop(self) -> bool:
-        """Stop the service the way a deploy does; True when it shut down gracefully (uvicorn
-        re-raises the signal after its shutdown, so the exit status is always -15)."""
+    async def end(self) -> None:
+        """Stop it the way a deploy does (SIGTERM), and wait for it to exit."""
         if self.process.returncode is None:
             self.process.terminate()
         await self.process.wait()
         if self.draining is not None:
             await self.draining
+
+
+@dataclass
+class Served(Process):
+    """A running service: its URL, and on PostgreSQL the job workers started with it."""
+
+    url: str = ""
+    job_workers: list[Process] = field(default_factory=list)
+
+    async def stop(self) -> bool:
+        """Stop the service, then its job workers, the way a deploy does; True when the service
+        shut down gracefully (uvicorn re-raises the signal after its shutdown, so its exit status
+        is always -15). A worker stopped while it still starts exits with -15 too: tests of a
+        worker's own shutdown look at its log."""
+        await self.end()
+        for worker in self.job_workers:
+            await worker.end()
         return any("Application shutdown complete" in line for line in self.log)
+
+    @property
+    def whole_log(self) -> list[str]:
+        """What the service and its job workers said."""
+        return [*self.log, *(line for worker in self.job_workers for line in worker.log)]
+
+
+async def _start(*arguments: str, environment: Mapping[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *arguments,
+        cwd=PROJECT_DIR,
+        env=dict(environment),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        limit=LOG_LINE_LIMIT,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -106,12 +137,13 @@ async def served(
     environment: Mapping[str, str],
     launcher: tuple[str, ...] = (str(PROJECT_DIR / "manage.py"),),
     workers: int = 1,
+    job_workers: int = 1,
 ) -> AsyncIterator[Served]:
-    """Run `manage.py serve` with the arguments on a free port, until stopped or left. Another
+    """Run `manage.py serve` with the arguments on a free port, until stopped or left, and on
+    PostgreSQL `job_workers` × `manage.py worker` (on SQLite the service runs its jobs). Another
     `launcher` (Python's arguments before `serve`) runs the command some other way."""
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
+    process = await _start(
         *launcher,
         "serve",
         "--port",
@@ -119,13 +151,9 @@ async def served(
         "--workers",
         str(workers),
         *arguments,
-        cwd=PROJECT_DIR,
-        env=dict(environment),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        limit=LOG_LINE_LIMIT,
+        environment=environment,
     )
-    service = Served(url=f"http://127.0.0.1:{port}", process=process)
+    service = Served(process=process, url=f"http://127.0.0.1:{port}")
     try:
         try:
             await asyncio.wait_for(
@@ -138,9 +166,21 @@ async def served(
             ) from None
         # Keep reading the server's log so a full pipe never blocks it.
         service.draining = asyncio.create_task(_drain(process, into=service.log))
+        # Workers start once `serve` has migrated the database.
+        if environment.get("DATABASE_URL", "").startswith("postgres"):
+            for _ in range(job_workers):
+                await start_job_worker(service, environment=environment)
         yield service
     finally:
         await service.stop()
+
+
+async def start_job_worker(service: Served, *, environment: Mapping[str, str]) -> None:
+    """Start another `manage.py worker` for the service; it stops with the service."""
+    process = await _start(str(PROJECT_DIR / "manage.py"), "worker", environment=environment)
+    worker = Process(process=process)
+    worker.draining = asyncio.create_task(_drain(process, into=worker.log))
+    service.job_workers.append(worker)
 
 
 async def _drain(process: asyncio.subprocess.Process, *, into: list[str]) -> None:

@@ -11,9 +11,8 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from application import index_documents
-from application.background import jobs
 from tests.fake_slack import FakeSlack, fake_slack_server
-from tests.polling import PATIENCE_S
+from tests.job_fixtures import all_jobs_done
 from tests.slack_payloads import SIGNING_SECRET, signed_headers
 
 ROTATION_DOC = """# Database runbook
@@ -25,14 +24,19 @@ Rotate the database password with `vault rotate db`, then restart the workers.
 
 
 @pytest.fixture
-async def slack(settings) -> AsyncIterator[FakeSlack]:
+async def slack(
+    settings, jobs_run: None, request: pytest.FixtureRequest
+) -> AsyncIterator[FakeSlack]:
+    """The fake Slack Web API; the jobs the test defers run, and are finished before it stops
+    (in a test marked `served`, the served processes run them, and the test waits for them)."""
     async with fake_slack_server() as fake:
         settings.SLACK_API_URL = fake.api_url
         settings.SLACK_BOT_TOKEN = "xoxb-test-token"
         settings.SLACK_SIGNING_SECRET = SIGNING_SECRET
         settings.SLACK_ALLOWED_CHANNELS = []
         yield fake
-        assert await jobs.wait(timeout_s=PATIENCE_S) == 0
+        if not request.node.get_closest_marker("served"):
+            await all_jobs_done()
 
 
 @pytest.fixture
@@ -59,5 +63,4 @@ async def post_signed(
     return cast(HttpResponse, response)
 
 
-async def all_jobs_done() -> None:
-    assert await jobs.wait(timeout_s=PATIENCE_S) == 0
+__all__ = ["all_jobs_done", "indexed_docs", "post_signed", "slack"]

@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from django.db import connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application import recover_questions
 from data import models
-from slack import events, listeners, rendering
+from slack import events, jobs, listeners, rendering
 from tests import slack_payloads as payloads
 from tests.factories import QuestionFactory
 from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
@@ -257,7 +257,7 @@ def _fuzz(url: str) -> None:
 
 def _should_be_a_question(event: models.InboundEvent) -> bool:
     """A recorded mention or direct message with words in it becomes a stored question."""
-    if event.event_type not in recover_questions.QUESTION_EVENTS:
+    if event.event_type not in jobs.QUESTION_EVENTS:
         return False
     return bool(events.asked(event.payload).text)
 
@@ -277,6 +277,7 @@ async def _settled() -> bool:
     return not await _half_done()
 
 
+@pytest.mark.served
 async def test_no_request_gets_a_5xx_or_stores_anything_unless_validly_signed(
     slack: FakeSlack, indexed_docs: None
 ) -> None:

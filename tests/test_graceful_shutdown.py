@@ -1,5 +1,6 @@
-"""SIGTERM (a deploy) while answers are being written: the service waits for them, up to
-`SHUTDOWN_GRACE_S`, before it exits; what the grace period cannot finish is left to recovery."""
+"""SIGTERM (a deploy) while answers are being written: what runs the jobs (the service on SQLite,
+its workers on PostgreSQL) waits for them, up to `SHUTDOWN_GRACE_S`, before it exits; what the
+grace period cannot finish is stopped and left to run again."""
 
 import contextlib
 import json
@@ -7,6 +8,7 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 
 from data import models
 from tests import slack_payloads as payloads
@@ -15,8 +17,13 @@ from tests.llm_fixtures import served_docs_model
 from tests.polling import PATIENCE_S, until
 from tests.servers import Served, bot_environment, served
 
+# The served processes run the jobs: `manage.py worker` on PostgreSQL.
+pytestmark = pytest.mark.served
+
 QUESTIONS = 3
 WAIT_S = 30
+# What procrastinate's worker says of the jobs it stops at the end of the grace period.
+STILL_RUNNING = "jobs still running after graceful timeout"
 
 
 @contextlib.asynccontextmanager
@@ -70,10 +77,10 @@ async def test_sigterm_waits_for_the_answers_being_written_then_exits(
     assert graceful
     assert await _statuses(event_ids) == [models.QuestionStatus.ANSWERED] * QUESTIONS
     assert len(slack.calls_to("chat.stopStream")) == QUESTIONS
-    assert not any("still being written" in line for line in service.log)
+    assert not any(STILL_RUNNING in line for line in service.whole_log)
 
 
-async def test_answers_slower_than_the_grace_period_are_left_for_the_recovery_sweep(
+async def test_answers_slower_than_the_grace_period_are_stopped_and_left_to_run_again(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
     async with _answering(slack, answer_s=WAIT_S, grace_s=1) as (service, event_ids):
@@ -83,8 +90,8 @@ async def test_answers_slower_than_the_grace_period_are_left_for_the_recovery_sw
 
     assert graceful
     assert stopped_after_s < WAIT_S / 2
-    assert any(
-        f"Stopping with {QUESTIONS} answers still being written" in line for line in service.log
-    )
-    assert await _statuses(event_ids) == [models.QuestionStatus.RECEIVED] * QUESTIONS
+    assert any(f"{QUESTIONS} {STILL_RUNNING}" in line for line in service.whole_log)
+    assert models.QuestionStatus.ANSWERED not in await _statuses(event_ids)
+    unfinished = models.InboundEvent.objects.filter(event_id__in=event_ids, done_at__isnull=True)
+    assert await unfinished.acount() == QUESTIONS
     assert slack.calls_to("chat.stopStream") == []

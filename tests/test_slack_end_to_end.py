@@ -3,18 +3,26 @@ called back, the question stored in the database the test shares with the server
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
+from application import respond_to_user
 from data import models
 from tests import slack_payloads as payloads
 from tests.fake_slack import FakeSlack
-from tests.polling import PATIENCE_S
+from tests.polling import PATIENCE_S, until
 from tests.servers import Served, bot_environment, served
 from tests.slack_support import streamed_text
+
+# The served processes run the jobs: `manage.py worker` on PostgreSQL.
+pytestmark = pytest.mark.served
+
+# Questions at once, for the test that each is answered once.
+MANY = 100
 
 
 @dataclass
@@ -55,8 +63,12 @@ async def test_a_signed_mention_is_acknowledged_at_once_then_answered_in_its_thr
 
     assert response.status_code == 200
     assert ack_s < 3
-    [status] = slack.calls_to("assistant.threads.setStatus")
-    assert (status.args["channel_id"], status.args["thread_ts"]) == ("C0001", event["ts"])
+    # Set where the event is accepted, and again by the answer's job: one status in Slack.
+    statuses = {
+        (call.args["channel_id"], call.args["thread_ts"], call.args["status"])
+        for call in slack.calls_to("assistant.threads.setStatus")
+    }
+    assert statuses == {("C0001", event["ts"], respond_to_user.STATUS_TEXT)}
     [start] = slack.calls_to("chat.startStream")
     assert (start.args["channel"], start.args["thread_ts"]) == ("C0001", event["ts"])
     assert "vault rotate db" in streamed_text(slack)
@@ -91,3 +103,35 @@ async def test_an_event_delivered_three_times_is_answered_once(bot: Bot, slack: 
     assert len(slack.calls_to("chat.startStream")) == 1
     assert await models.Question.objects.filter(message_ts=event["ts"]).acount() == 1
     assert await models.InboundEvent.objects.acount() == 1
+
+
+async def test_a_hundred_questions_each_delivered_twice_at_once_are_each_answered_once(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    bodies = [
+        payloads.event_callback(payloads.app_mention(f"how do I rotate the password? ({n})"))
+        for n in range(MANY)
+    ]
+    environment = bot_environment(slack_api_url=slack.api_url)
+    async with (
+        served("--no-migrate", environment=environment, job_workers=2) as service,
+        # How fast each is acknowledged is the benchmark's to measure, on a quiet machine.
+        httpx.AsyncClient(
+            base_url=service.url, headers={"X-Forwarded-Proto": "https"}, timeout=PATIENCE_S
+        ) as client,
+    ):
+        bot = Bot(client=client, service=service)
+        sent = await asyncio.gather(*(_send(bot, body) for body in bodies for _ in range(2)))
+
+        async def all_answered() -> bool:
+            answered = models.Question.objects.filter(status=models.QuestionStatus.ANSWERED)
+            return await answered.acount() == MANY
+
+        await until(all_answered, within_s=PATIENCE_S)
+        assert await service.stop()
+
+    assert {response.status_code for response in sent} == {200}
+    streams = Counter(call.args["thread_ts"] for call in slack.calls_to("chat.startStream"))
+    assert len(streams) == MANY
+    assert set(streams.values()) == {1}
+    assert await models.Question.objects.acount() == MANY

@@ -8,12 +8,9 @@ jobs of a worker that died are run again by the periodic `retry_stalled_jobs` (`
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection
-from procrastinate import PsycopgConnector
-from procrastinate.contrib.django import app, connector_params
 
+from kraken_bot import job_worker
 from kraken_bot.management.base import AsyncCommand
 
 NEEDS_POSTGRESQL = (
@@ -31,16 +28,11 @@ class Command(AsyncCommand):
     loop_in_main_thread = True
 
     def handle(self, *args: Any, **options: Any) -> str | None:
-        if connection.vendor != "postgresql":
+        if job_worker.in_process():
             raise CommandError(NEEDS_POSTGRESQL)
         return super().handle(*args, **options)
 
     async def ahandle(self, *args: Any, **options: Any) -> None:
-        # Django's own connections suit deferring jobs; a worker listens for new jobs, which
-        # needs procrastinate's connector (with a pool of its own) on the same database.
-        with app.replace_connector(PsycopgConnector(kwargs=connector_params())):
-            async with app.open_async():
-                await app.run_worker_async(
-                    concurrency=settings.ANSWER_CONCURRENCY,
-                    shutdown_graceful_timeout=settings.SHUTDOWN_GRACE_S,
-                )
+        worker_app = job_worker.database_worker_app()
+        async with worker_app.open_async():
+            await worker_app.run_worker_async(**job_worker.worker_options())

@@ -1,0 +1,153 @@
+"""The Slack interface's work that outlives a request, as procrastinate tasks.
+
+A job's arguments are plain JSON (an event id, where to answer), so any worker on any host can run
+it, and run it again: the answer to an event reads the event from the inbox and does nothing once
+the event is done, and a reply already shown is replaced, never repeated. A job that fails for a
+passing reason (Slack or the database unreachable) is run again a few times, further apart each
+time; after the last attempt the person is told, so nobody is left with a status and no answer.
+"""
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from procrastinate import JobContext, RetryDecision, RetryStrategy
+from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.exceptions import JobAborted
+from procrastinate.jobs import Job
+from slack_sdk.web.async_client import AsyncWebClient
+
+from application import log_context, respond_to_user
+from domain import operations, queries, records
+from slack import chat, conversation, events
+from slack.web_client import build_web_client
+
+logger = logging.getLogger(__name__)
+
+# What a later attempt may get past: Slack or the database out of reach for a while.
+PASSING_FAILURES = (*chat.SLACK_FAILURES, DatabaseError, respond_to_user.QuestionNotStored)
+# Run again at most this many times, after 5, 25 and 125 s.
+RETRIES = 3
+
+
+class _RetryPassingFailures(RetryStrategy):
+    """Run again a job that failed for a passing reason, and one its worker stopped part-way at
+    shutdown (a deploy: procrastinate cancels what outlasts `SHUTDOWN_GRACE_S`)."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, asyncio.CancelledError):
+            exception = JobAborted()
+        return super().get_retry_decision(exception=exception, job=job)
+
+
+RETRY = _RetryPassingFailures(
+    max_attempts=RETRIES, exponential_wait=5, retry_exceptions=(*PASSING_FAILURES, JobAborted)
+)
+
+
+# The events whose job answers a question.
+QUESTION_EVENTS = ("app_mention", "message")
+
+
+@app.task(name="answer_slack_event", retry=RETRY, pass_context=True)
+async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") -> None:
+    """Answer the question of a recorded event (a mention or a direct message) in its thread.
+    Without `bot_id` (the bot's own messages in the thread are told apart by it), Slack is asked."""
+    log_context.event_id.set(event_id)
+    event = await queries.find_event(event_id=event_id)
+    if event is None:
+        logger.warning("Slack event %s is not in the inbox: nothing to answer", event_id)
+        return
+    if event.done_at is not None:
+        logger.info("Slack event %s was already answered: not answered again", event_id)
+        return
+    asked = events.asked(dict(event.payload))
+    client = build_web_client()
+    try:
+        await conversation.answer_in_thread(
+            asked,
+            client=client,
+            bot_id=bot_id or str((await client.auth_test()).get("bot_id") or ""),
+            stored_id=event.question_id,
+            earlier_reply_ts=event.reply_ts or None,
+        )
+    except PASSING_FAILURES as error:
+        if _last_attempt(context):
+            await _give_up(event_id, asked.origin, client=client, error=error)
+        raise
+
+
+@app.task(name="summarise_slack_thread", retry=RETRY, pass_context=True)
+async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_id: str) -> None:
+    """Summarise a thread in it, for the message shortcut."""
+    where = records.SlackOrigin(**origin)
+    client = build_web_client()
+    try:
+        await conversation.summarise_from_shortcut(where, client=client, bot_id=bot_id)
+    except PASSING_FAILURES:
+        if _last_attempt(context):
+            await conversation.tell_of_failure(where, client=client)
+        raise
+
+
+@app.task(name="answer_slack_command", retry=RETRY)
+async def answer_command(*, text: str, origin: dict[str, Any], response_url: str) -> None:
+    """Answer `/kraken <question>` where only the person who asked sees it."""
+    await conversation.answer_ephemerally(
+        text, origin=records.SlackOrigin(**origin), response_url=response_url
+    )
+
+
+async def answer_unfinished_events() -> int:
+    """Defer again the answer of every question event not done: where jobs are kept in memory
+    (SQLite), those of a process that stopped are gone. Returns how many."""
+    unfinished = await queries.list_unfinished_events(event_types=QUESTION_EVENTS)
+    for event in unfinished:
+        await answer_event.defer_async(event_id=event.event_id)
+    if unfinished:
+        logger.info("Answering %s questions a stopped process left unanswered", len(unfinished))
+    return len(unfinished)
+
+
+def with_the_transaction(defer: Callable[[], object]) -> None:
+    """Defer a job with the data it needs, called in the transaction that writes that data. Jobs
+    kept in the database are written in that transaction: both are kept, or neither. Jobs kept in
+    memory (on SQLite, where the serving process runs them) are deferred once it commits, so that
+    the job finds what the transaction wrote."""
+    if isinstance(app.connector, DjangoConnector):
+        defer()
+    else:
+        transaction.on_commit(defer)
+
+
+def plain(origin: records.SlackOrigin) -> dict[str, Any]:
+    """Where to answer, as a job's JSON argument."""
+    return dataclasses.asdict(origin)
+
+
+def _last_attempt(context: JobContext) -> bool:
+    return context.job.attempts >= RETRIES
+
+
+async def _give_up(
+    event_id: str, origin: records.SlackOrigin, *, client: AsyncWebClient, error: Exception
+) -> None:
+    """Tell the person, and mark the question failed and the event done, where the database
+    lets us: it may be what keeps failing."""
+    reason = f"Gave up after {RETRIES + 1} attempts: {type(error).__name__}"
+    logger.error("Slack event %s: %s", event_id, reason)
+    await conversation.tell_of_failure(origin, client=client)
+    try:
+        event = await queries.find_event(event_id=event_id)
+        if event is not None and event.question_id is not None:
+            await operations.record_failure(
+                question_id=event.question_id, error=reason, timings_ms={}
+            )
+        await operations.record_event_done(event_id=event_id, done_at=timezone.now())
+    except DatabaseError:
+        logger.warning("Unable to record that Slack event %s failed", event_id, exc_info=True)

@@ -1,0 +1,180 @@
+"""The answer job: run again for any reason, it gives each question exactly one visible answer."""
+
+import json
+
+import pytest
+from procrastinate import JobContext
+from procrastinate.contrib.django import app
+from procrastinate.jobs import Job
+
+from application import respond_to_user
+from data import models
+from slack import conversation, jobs
+from tests import slack_payloads as payloads
+from tests.factories import InboundEventFactory, QuestionFactory
+from tests.fake_slack import FakeSlack
+from tests.slack_fixtures import all_jobs_done, post_signed
+from tests.slack_support import markdown_of, streamed_text
+
+QUESTION = "how do I rotate the database password?"
+
+
+async def _event_left_unanswered(*, stored: bool, reply_ts: str = "") -> models.InboundEvent:
+    """An event in the inbox whose job stopped part-way (its worker was killed)."""
+    event = payloads.app_mention(QUESTION)
+    body = json.loads(payloads.event_callback(event))
+    question = (
+        await QuestionFactory.acreate(
+            event_id=body["event_id"],
+            message_ts=event["ts"],
+            thread_ts=event["ts"],
+            channel_id="C0001",
+            text=QUESTION,
+        )
+        if stored
+        else None
+    )
+    left: models.InboundEvent = await InboundEventFactory.acreate(
+        event_id=body["event_id"], payload=body, question=question, reply_ts=reply_ts
+    )
+    return left
+
+
+async def test_a_job_run_again_answers_the_question_it_had_stored_once(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True)
+
+    await jobs.answer_event.defer_async(event_id=left.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert "vault rotate db" in streamed_text(slack)
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert await models.Question.objects.acount() == 1
+
+
+async def test_a_job_run_again_answers_an_event_whose_question_was_never_stored(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=False)
+
+    await jobs.answer_event.defer_async(event_id=left.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+    linked = await models.InboundEvent.objects.aget(pk=left.pk)
+    assert linked.question_id == question.pk
+
+
+async def test_a_job_run_again_replaces_the_reply_it_had_begun_instead_of_adding_one(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True, reply_ts="1767600000.000001")
+
+    await jobs.answer_event.defer_async(event_id=left.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert slack.calls_to("chat.startStream") == []
+    assert slack.calls_to("chat.postMessage") == []
+    updates = slack.calls_to("chat.update")
+    assert {call.args["ts"] for call in updates} == {"1767600000.000001"}
+    assert "vault rotate db" in markdown_of(updates[-1].args)
+    assert "Sources" in markdown_of(updates[-1].args)
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert question.reply_ts == "1767600000.000001"
+
+
+async def test_a_job_without_the_bots_id_asks_slack_for_it(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=False)
+
+    await jobs.answer_event.defer_async(event_id=left.event_id)
+    await all_jobs_done()
+
+    assert slack.calls_to("auth.test")
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+
+
+async def test_the_job_of_an_event_already_answered_does_nothing(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    await post_signed(payloads.event_callback(payloads.app_mention(QUESTION)))
+    await all_jobs_done()
+    event = await models.InboundEvent.objects.aget()
+    calls_before = len(slack.calls)
+
+    await jobs.answer_event.defer_async(event_id=event.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert len(slack.calls) == calls_before
+    assert await models.Question.objects.acount() == 1
+
+
+async def test_the_job_of_an_event_not_in_the_inbox_does_nothing_and_says_so(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    await jobs.answer_event.defer_async(event_id="EvGone", bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert slack.calls == []
+    assert "Slack event EvGone is not in the inbox" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("event", "reply"),
+    [
+        pytest.param(payloads.app_mention(""), conversation.EMPTY_MENTION_HINT, id="empty"),
+        pytest.param(
+            payloads.app_mention("how do I deploy?", channel="COTHER"),
+            conversation.NOT_ALLOWED_NOTE,
+            id="not-allowed",
+        ),
+    ],
+)
+async def test_a_mention_given_a_one_line_reply_is_done_and_its_job_run_again_says_nothing(
+    slack: FakeSlack, settings, event: dict[str, object], reply: str
+) -> None:
+    settings.SLACK_ALLOWED_CHANNELS = ["CALLOWED"]
+    await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+    recorded = await models.InboundEvent.objects.aget()
+
+    await jobs.answer_event.defer_async(event_id=recorded.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert recorded.done_at is not None
+    assert [call.args["text"] for call in slack.calls_to("chat.postMessage")] == [reply]
+
+
+async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done(
+    slack: FakeSlack,
+) -> None:
+    left = await _event_left_unanswered(stored=False)
+    left.payload["event"]["text"] = "<@UKRAKEN>"
+    await left.asave()
+    slack.refuse("chat.postMessage", "internal_error")
+    last_attempt = JobContext(
+        app=app,
+        job=Job(
+            id=1,
+            queue="default",
+            lock=None,
+            queueing_lock=None,
+            task_name=jobs.answer_event.name,
+            attempts=jobs.RETRIES,
+        ),
+        start_timestamp=0.0,
+        abort_reason=lambda: None,
+    )
+
+    with pytest.raises(jobs.PASSING_FAILURES):
+        await jobs.answer_event(last_attempt, event_id=left.event_id, bot_id="BKRAKEN")
+
+    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
+    assert told == [conversation.EMPTY_MENTION_HINT, respond_to_user.FAILURE_TEXT]
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
