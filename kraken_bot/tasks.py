@@ -1,4 +1,4 @@
-"""The jobs that keep procrastinate's queues moving.
+"""The jobs of the entry points: those that keep procrastinate's queues moving, and the admin's.
 
 procrastinate's Django app imports this module (the `tasks` module of an installed app) when
 Django starts. The Slack interface's tasks (`slack.jobs`) are imported by a worker as it starts
@@ -6,10 +6,16 @@ Django starts. The Slack interface's tasks (`slack.jobs`) are imported by a work
 Django plugin, find slack_sdk's deprecated `slack` instead.
 """
 
+import io
 import logging
 
+from django.utils import timezone
 from procrastinate import JobContext, builtin_tasks
 from procrastinate.contrib.django import app
+
+from application import respond_to_user
+from domain import queries
+from kraken_bot.console import ConsolePort
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +41,24 @@ async def retry_stalled_jobs(timestamp: int) -> None:
 async def remove_old_jobs(context: JobContext, timestamp: int) -> None:
     """Keep the table of jobs small: succeeded jobs go after a week."""
     await builtin_tasks.remove_old_jobs(context, max_hours=KEEP_JOBS_HOURS)
+
+
+@app.task(name="answer_question_again")
+async def answer_again(*, question_id: int) -> None:
+    """Answer a stored question again, for a bot owner in the admin, and store the new answer in
+    place of the old one; nothing is posted anywhere."""
+    try:
+        question = await queries.get_question(question_id=question_id)
+    except queries.QuestionNotFound:
+        logger.warning("Question %s is gone: not answered again", question_id)
+        return
+    await respond_to_user.respond_to_user(
+        question=respond_to_user.IncomingQuestion(
+            text=question.text,
+            source=question.source,
+            slack=question.slack,
+            stored_id=question.id,
+        ),
+        chat=ConsolePort(out=io.StringIO(), err=io.StringIO(), show_answer=False),
+        now=timezone.now(),
+    )

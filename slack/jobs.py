@@ -95,6 +95,27 @@ async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_i
         raise
 
 
+@app.task(name="answer_question_again_in_thread", retry=RETRY)
+async def answer_again_in_thread(*, question_id: int) -> None:
+    """Answer a stored question again, for a bot owner in the admin: the answer goes to the thread
+    it was asked in, and replaces the old one on the question."""
+    try:
+        question = await queries.get_question(question_id=question_id)
+    except queries.QuestionNotFound:
+        logger.warning("Question %s is gone: not answered again", question_id)
+        return
+    if question.slack is None:
+        logger.warning("Question %s was not asked in Slack: not posted", question_id)
+        return
+    client = build_web_client()
+    await conversation.answer_in_thread(
+        events.Asked(text=question.text, origin=question.slack, wants_summary=False),
+        client=client,
+        bot_id=str((await client.auth_test()).get("bot_id") or ""),
+        stored_id=question.id,
+    )
+
+
 @app.task(name="answer_slack_command", retry=RETRY)
 async def answer_command(*, text: str, origin: dict[str, Any], response_url: str) -> None:
     """Answer `/kraken <question>` where only the person who asked sees it."""

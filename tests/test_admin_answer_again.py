@@ -3,6 +3,7 @@ from kraken_bot.admin import question_actions
 from tests.admin_support import alogged_in
 from tests.factories import QuestionFactory
 from tests.fake_slack import FakeSlack
+from tests.job_fixtures import all_jobs_done
 
 QUESTIONS = "/admin/data/question/"
 
@@ -34,6 +35,7 @@ async def test_answering_again_stores_the_new_answer_on_the_question_and_posts_n
     question = await _failed_slack_question()
 
     page = await _run("answer_again", [question.pk])
+    await all_jobs_done()
 
     await question.arefresh_from_db()
     assert question.status == models.QuestionStatus.ANSWERED
@@ -43,7 +45,7 @@ async def test_answering_again_stores_the_new_answer_on_the_question_and_posts_n
     assert question.total_ms is not None
     assert await models.Question.objects.acount() == 1
     assert slack.calls == []
-    assert "Answered again (not posted to Slack): 1 answered." in page
+    assert "Answering 1 again (not posted to Slack)" in page
 
 
 async def test_answering_again_and_posting_answers_in_the_thread_the_question_was_asked_in(
@@ -54,6 +56,7 @@ async def test_answering_again_and_posting_answers_in_the_thread_the_question_wa
     )
 
     page = await _run("answer_again_and_post", [question.pk])
+    await all_jobs_done()
 
     await question.arefresh_from_db()
     [start] = slack.calls_to("chat.startStream")
@@ -61,10 +64,10 @@ async def test_answering_again_and_posting_answers_in_the_thread_the_question_wa
     assert question.status == models.QuestionStatus.ANSWERED
     assert "vault rotate db" in question.answer
     assert question.reply_ts.startswith("1767700000.")  # a message the fake Slack posted
-    assert "Answered again and posted to their threads: 1 answered." in page
+    assert "Answering 1 again and post to their threads" in page
 
 
-async def test_a_question_not_asked_in_slack_is_answered_again_but_not_posted(
+async def test_a_question_not_asked_in_slack_is_not_answered_again_to_post_and_the_page_says_so(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
     question = await _failed_slack_question(
@@ -72,10 +75,12 @@ async def test_a_question_not_asked_in_slack_is_answered_again_but_not_posted(
     )
 
     page = await _run("answer_again_and_post", [question.pk])
+    await all_jobs_done()
 
     await question.arefresh_from_db()
     assert question.status == models.QuestionStatus.FAILED
     assert slack.calls == []
+    assert "Answering 0 again and post to their threads" in page
     assert "1 not asked in Slack" in page
 
 
@@ -85,6 +90,7 @@ async def test_too_many_questions_at_once_are_refused_before_any_is_answered(
     questions = await QuestionFactory.acreate_batch(question_actions.MOST_AT_ONCE + 1)
 
     page = await _run("answer_again", [question.pk for question in questions])
+    await all_jobs_done()
 
     assert f"Select at most {question_actions.MOST_AT_ONCE} questions" in page
     assert not await models.Question.objects.exclude(

@@ -1,14 +1,17 @@
 """The answer job: run again for any reason, it gives each question exactly one visible answer."""
 
 import json
+from typing import Any
 
 import pytest
 from procrastinate import JobContext
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Job
+from procrastinate.tasks import Task
 
 from application import respond_to_user
 from data import models
+from kraken_bot import tasks
 from slack import conversation, jobs
 from tests import slack_payloads as payloads
 from tests.factories import InboundEventFactory, QuestionFactory
@@ -178,3 +181,16 @@ async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done
     told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
     assert told == [conversation.EMPTY_MENTION_HINT, respond_to_user.FAILURE_TEXT]
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+@pytest.mark.parametrize(
+    "again", [jobs.answer_again_in_thread, tasks.answer_again], ids=["posted", "not-posted"]
+)
+async def test_a_question_deleted_before_its_answer_again_runs_is_left_and_the_log_says_so(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture, again: Task[Any, Any, Any]
+) -> None:
+    await again.defer_async(question_id=999_999)
+    await all_jobs_done()
+
+    assert slack.calls == []
+    assert "Question 999999 is gone: not answered again" in caplog.text
