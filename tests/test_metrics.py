@@ -9,11 +9,18 @@ import pytest
 from django.test import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
 from tests import slack_payloads as payloads
 from tests.databases import ON_POSTGRESQL
 from tests.fake_slack import FakeSlack
 from tests.polling import PATIENCE_S
-from tests.servers import bot_environment, served
+from tests.servers import (
+    bot_environment,
+    database_url_shared_with_tests,
+    manage,
+    served,
+    subprocess_environment,
+)
 from tests.slack_fixtures import all_jobs_done, post_signed
 
 TOKEN = "metrics-token-for-tests"
@@ -97,41 +104,55 @@ async def test_a_rate_limited_slack_call_is_counted(
     )
 
 
-@pytest.mark.served
-async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
-    slack: FakeSlack, indexed_docs: None
-) -> None:
-    environment = bot_environment(
-        slack_api_url=slack.api_url,
-        METRICS_TOKEN=TOKEN,
-    )
-    bodies = [payloads.event_callback(payloads.app_mention(f"rotate db {n}")) for n in range(6)]
+if ON_POSTGRESQL:
 
-    async with (
-        served("--no-migrate", environment=environment, workers=2) as service,
-        httpx.AsyncClient(base_url=service.url, headers={"X-Forwarded-Proto": "https"}) as client,
-    ):
-        for body in bodies:
-            # A new connection each time, so the kernel spreads them over both workers.
-            async with httpx.AsyncClient(
+    @pytest.mark.served
+    async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
+        slack: FakeSlack, indexed_docs: None
+    ) -> None:
+        environment = bot_environment(
+            slack_api_url=slack.api_url,
+            METRICS_TOKEN=TOKEN,
+        )
+        bodies = [payloads.event_callback(payloads.app_mention(f"rotate db {n}")) for n in range(6)]
+
+        async with (
+            served("--no-migrate", environment=environment, workers=2) as service,
+            httpx.AsyncClient(
                 base_url=service.url, headers={"X-Forwarded-Proto": "https"}
-            ) as sender:
-                sent = await sender.post(
-                    "/slack/events",
-                    content=body,
-                    headers=payloads.event_headers(body),
-                )
-                assert sent.status_code == 200
-        async with asyncio.timeout(PATIENCE_S):
-            await slack.wait_for("chat.stopStream", len(bodies))
-        scrapes = [
-            (await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text
-            for _ in range(4)
-        ]
+            ) as client,
+        ):
+            for body in bodies:
+                # A new connection each time, so the kernel spreads them over both workers.
+                async with httpx.AsyncClient(
+                    base_url=service.url, headers={"X-Forwarded-Proto": "https"}
+                ) as sender:
+                    sent = await sender.post(
+                        "/slack/events",
+                        content=body,
+                        headers=payloads.event_headers(body),
+                    )
+                    assert sent.status_code == 200
+            async with asyncio.timeout(PATIENCE_S):
+                await slack.wait_for("chat.stopStream", len(bodies))
+            scrapes = [
+                (await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text
+                for _ in range(4)
+            ]
 
-    assert sum("Started server process" in line for line in service.log) == 2
-    for scrape in scrapes:
-        assert sample(scrape, "kraken_slack_events_total", outcome="recorded") == len(bodies)
+        assert sum("Started server process" in line for line in service.log) == 2
+        for scrape in scrapes:
+            assert sample(scrape, "kraken_slack_events_total", outcome="recorded") == len(bodies)
+
+else:
+
+    async def test_on_sqlite_serve_refuses_more_than_one_process_in_one_line() -> None:
+        environment = subprocess_environment(DATABASE_URL=database_url_shared_with_tests())
+
+        status, output = await manage("serve", "--workers", "2", environment=environment)
+
+        assert status == 1
+        assert output == f"CommandError: {ONE_PROCESS_ON_SQLITE}\n"
 
 
 @pytest.mark.served

@@ -14,7 +14,16 @@ from typing import Any
 import uvicorn
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kraken_bot import job_worker
+
+# Each process would run its own queue of jobs, and answer again at start-up what the others are
+# still answering.
+ONE_PROCESS_ON_SQLITE = (
+    "on SQLite the service runs its jobs in its one process: use --workers 1, "
+    "or PostgreSQL (DATABASE_URL=postgres://…) with `manage.py worker` to scale out"
+)
 
 
 class Command(BaseCommand):
@@ -29,6 +38,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["workers"] > 1 and job_worker.in_process():
+            raise CommandError(ONE_PROCESS_ON_SQLITE)
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=1)
         uvicorn.run(
