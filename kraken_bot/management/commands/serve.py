@@ -21,7 +21,8 @@ from kraken_bot import job_worker
 # Each process would run its own queue of jobs, and answer again at start-up what the others are
 # still answering.
 ONE_PROCESS_ON_SQLITE = (
-    "on SQLite the service runs its jobs in its one process: use --workers 1, "
+    "on SQLite the service runs its jobs in its one process: use --workers 1 "
+    "(WEB_CONCURRENCY=1 in the image), "
     "or PostgreSQL (DATABASE_URL=postgres://…) with `manage.py worker` to scale out"
 )
 
