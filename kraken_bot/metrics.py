@@ -3,17 +3,22 @@
 Served only when `METRICS_TOKEN` is set, and only to a request that carries it
 (`Authorization: Bearer …`); otherwise the URL does not exist. The metrics hold counts and timings
 under fixed labels, never a setting, an id or a text. Under `manage.py serve` every process writes
-its values to `PROMETHEUS_MULTIPROC_DIR`, and every scrape adds up those of all of them.
+its values to `PROMETHEUS_MULTIPROC_DIR`, and every scrape adds up those of all of them. The
+queue of jobs is counted as it is scraped, where the jobs are kept: in the database, which every
+process shares, or (SQLite) in this process.
 """
 
 import asyncio
 import hmac
 import os
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
+from procrastinate.contrib.django import app
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, REGISTRY, CollectorRegistry, multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 
 
@@ -23,9 +28,33 @@ async def metrics(request: HttpRequest) -> HttpResponse:
         raise Http404
     if not _carries_token(request):
         return HttpResponse(status=401, headers={"WWW-Authenticate": "Bearer"})
+    jobs = _Collected(await _jobs())
     # Collecting reads files (the other workers' values, /proc): off the event loop.
     body = await asyncio.to_thread(generate_latest, _registry())
-    return HttpResponse(body, content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    return HttpResponse(body + generate_latest(jobs), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+async def _jobs() -> GaugeMetricFamily:
+    jobs = GaugeMetricFamily(
+        "kraken_jobs",
+        "Jobs waiting (todo) and running (doing), of all workers: a queue that keeps growing "
+        "means the questions come faster than the workers answer them.",
+        labels=["status"],
+    )
+    queues = list(await app.job_manager.list_queues_async())
+    for status in ("todo", "doing"):
+        jobs.add_metric([status], sum(queue[status] for queue in queues))
+    return jobs
+
+
+class _Collected:
+    """Metrics counted for one scrape."""
+
+    def __init__(self, *families: Metric) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families
 
 
 def _carries_token(request: HttpRequest) -> bool:

@@ -7,9 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 from django.test import AsyncClient
+from procrastinate.contrib.django import app
 from prometheus_client.parser import text_string_to_metric_families
 
 from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
+from slack import jobs
 from tests import slack_payloads as payloads
 from tests.databases import ON_POSTGRESQL
 from tests.fake_slack import FakeSlack
@@ -102,6 +104,18 @@ async def test_a_rate_limited_slack_call_is_counted(
         - sample(before, limited, method="chat.startStream")
         == 1
     )
+
+
+async def test_the_jobs_waiting_are_counted_where_they_are_kept(settings, jobs_run: None) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    later = jobs.answer_event.configure(schedule_in={"hours": 1})
+    job_id = await later.defer_async(event_id="EvLater", bot_id="BKRAKEN")
+
+    waiting = sample(await _scrape(), "kraken_jobs", status="todo")
+    await app.job_manager.cancel_job_by_id_async(job_id)
+    after = sample(await _scrape(), "kraken_jobs", status="todo")
+
+    assert (waiting, after) == (1, 0)
 
 
 if ON_POSTGRESQL:
