@@ -72,7 +72,7 @@ async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") 
         await conversation.answer_in_thread(
             asked,
             client=client,
-            bot_id=bot_id or str((await client.auth_test()).get("bot_id") or ""),
+            bot_id=bot_id or await _bot_id(client),
             stored_id=event.question_id,
             earlier_reply_ts=event.reply_ts or None,
         )
@@ -111,7 +111,7 @@ async def answer_again_in_thread(*, question_id: int) -> None:
     await conversation.answer_in_thread(
         events.Asked(text=question.text, origin=question.slack, wants_summary=False),
         client=client,
-        bot_id=str((await client.auth_test()).get("bot_id") or ""),
+        bot_id=await _bot_id(client),
         stored_id=question.id,
     )
 
@@ -149,6 +149,11 @@ def with_the_transaction(defer: Callable[[], object]) -> None:
 def plain(origin: records.SlackOrigin) -> dict[str, Any]:
     """Where to answer, as a job's JSON argument."""
     return dataclasses.asdict(origin)
+
+
+async def _bot_id(client: AsyncWebClient) -> str:
+    """The bot's own id, from Slack, for a job not given it."""
+    return str((await client.auth_test()).get("bot_id") or "")
 
 
 def _last_attempt(context: JobContext) -> bool:
