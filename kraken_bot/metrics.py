@@ -37,13 +37,13 @@ async def metrics(request: HttpRequest) -> HttpResponse:
 async def _jobs() -> GaugeMetricFamily:
     jobs = GaugeMetricFamily(
         "kraken_jobs",
-        "Jobs waiting (todo) and running (doing), of all workers: a queue that keeps growing "
-        "means the questions come faster than the workers answer them.",
-        labels=["status"],
+        "Jobs waiting (todo) and running (doing), of all workers, by task: a queue that keeps "
+        "growing means the questions come faster than the workers answer them.",
+        labels=["task", "status"],
     )
-    queues = list(await app.job_manager.list_queues_async())
-    for status in ("todo", "doing"):
-        jobs.add_metric([status], sum(queue[status] for queue in queues))
+    for task in await app.job_manager.list_tasks_async():
+        for status in ("todo", "doing"):
+            jobs.add_metric([task["name"], status], task[status])
     return jobs
 
 

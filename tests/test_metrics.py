@@ -111,9 +111,9 @@ async def test_the_jobs_waiting_are_counted_where_they_are_kept(settings, jobs_r
     later = jobs.answer_event.configure(schedule_in={"hours": 1})
     job_id = await later.defer_async(event_id="EvLater", bot_id="BKRAKEN")
 
-    waiting = sample(await _scrape(), "kraken_jobs", status="todo")
+    waiting = sample(await _scrape(), "kraken_jobs", task=jobs.answer_event.name, status="todo")
     await app.job_manager.cancel_job_by_id_async(job_id)
-    after = sample(await _scrape(), "kraken_jobs", status="todo")
+    after = sample(await _scrape(), "kraken_jobs", task=jobs.answer_event.name, status="todo")
 
     assert (waiting, after) == (1, 0)
 
