@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from bench.search_quality import fresh_database, use_database
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PARTS = ["ack", "fan_out", "in_flight", "scale_out", "search"]
+PARTS = ["people", "fan_out", "in_flight", "scale_out", "search"]
 
 
 def main() -> None:
@@ -55,7 +55,7 @@ async def _measure(database_url: str, *, scale: float, chosen: list[str]) -> dic
     from asgiref.sync import sync_to_async
     from django.db import connection, connections
 
-    from bench import ack_latency, fan_out, in_flight, scale_out, search_speed
+    from bench import fan_out, in_flight, people, scale_out, search_speed
     from bench.edge import fake_edge
 
     vendor = connection.vendor
@@ -65,13 +65,12 @@ async def _measure(database_url: str, *, scale: float, chosen: list[str]) -> dic
     }
     async with fake_edge() as edge:
         parts: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
-            "ack": lambda: ack_latency.measure(edge, database_url, scale=scale),
+            "people": lambda: people.measure(edge, database_url, scale=scale),
             "fan_out": lambda: fan_out.measure(edge, database_url, scale=scale),
             "in_flight": lambda: in_flight.measure(edge, database_url, scale=scale),
+            "scale_out": lambda: scale_out.measure(edge, database_url, scale=scale),
+            "search": lambda: search_speed.measure(scale=scale),
         }
-        if vendor == "postgresql":
-            parts["scale_out"] = lambda: scale_out.measure(edge, database_url, scale=scale)
-        parts["search"] = lambda: search_speed.measure(scale=scale)
         for name, part in parts.items():
             if name not in chosen:
                 continue

@@ -66,6 +66,15 @@ TYPICAL = Latencies(
     answer_first_piece_s=0.2,
     answer_stream_s=0.4,
 )
+# The people at once: the model takes 2 s to answer (its search call 0.5 s, then the answer
+# from 0.5 s to 1.5 s) and 2 s to classify, beside it.
+TWO_SECOND_MODEL = Latencies(
+    slack_s=0.15,
+    classify_s=2.0,
+    search_call_s=0.5,
+    answer_first_piece_s=0.5,
+    answer_stream_s=1.0,
+)
 # A slow model: every model request takes 2 s (the answer streamed over its second half).
 SLOW_MODEL = Latencies(
     slack_s=0.15,

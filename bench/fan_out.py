@@ -1,7 +1,9 @@
 """Part 2, fan-out gain: event-to-reply time of the real flow (status, store, classify and answer
 at once) against the same steps awaited one after another (`bench.sequential`), on the typical
-edge: Slack 150 ms a call, the model 300 ms to classify and 800 ms to answer. Both variants are
-served at once, and take turns: a block of questions to one, then a block to the other.
+edge: Slack 150 ms a call, the model 300 ms to classify and 800 ms to answer. One service serves
+both variants, which take turns: a block of questions to one, then a block to the other. The
+sequential variant answers the questions asked in a channel of its own, where the answers are
+written: in the serving process on SQLite, in the job worker on PostgreSQL (`bench.sequential`).
 
 Event-to-reply runs from sending the event to the fake Slack receiving the call that finishes the
 reply (`chat.stopStream`). The bot's own overhead is what is left of it after the slowest of the
@@ -16,6 +18,7 @@ from typing import Any
 from bench import edge as edges
 from bench.bot import Bot, Replies, Sent, count_answers, running_bot, stored_questions, warm_up
 from bench.figures import distribution, percentile
+from bench.sequential import SEQUENTIAL_CHANNEL
 
 QUESTIONS = 30
 # Questions arrive at this pace whatever the replies, as people ask in Slack: both variants get
@@ -23,8 +26,8 @@ QUESTIONS = 30
 # alone. Senders that wait for each reply would send the faster variant more questions a second
 # and time it under more load.
 EVERY_S = 0.2
-# Both variants run side by side and take turns, a block of questions each: a stretch of time in
-# which the machine is slower (a virtual machine's neighbours) then slows both, not one.
+# Both variants take turns, a block of questions each: a stretch of time in which the machine is
+# slower (a virtual machine's neighbours) then slows both, not one.
 BLOCK = 10
 REPLY_TIMEOUT_S = 60
 STEPS = ("status", "store", "classify", "answer")
@@ -34,10 +37,8 @@ async def measure(edge: edges.Edge, database_url: str, *, scale: float = 1.0) ->
     edge.set_latencies(edges.TYPICAL)
     blocks = max(1, round(QUESTIONS * scale / BLOCK))
     replies = Replies(edge)
-    async with (
-        running_bot(edge, database_url) as fan_out_bot,
-        running_bot(edge, database_url, sequential=True) as sequential_bot,
-    ):
+    async with running_bot(edge, database_url, sequential=True) as fan_out_bot:
+        sequential_bot = dataclasses.replace(fan_out_bot, channel=SEQUENTIAL_CHANNEL)
         await warm_up(fan_out_bot, replies)
         await warm_up(sequential_bot, replies)
         fan_out_sent: list[Sent] = []
