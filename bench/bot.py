@@ -299,7 +299,9 @@ def _finishes(call: SlackCall) -> bool:
 def cpu_used(bot: Bot) -> dict[str, float]:
     """CPU time used so far (s): by the service (all its processes; its serving process alone),
     by this process (the fake Slack and model, the benchmark's HTTP client), by the PostgreSQL
-    server (every database's), and by the whole machine (everyone's work, other engineers' too)."""
+    server, and by the whole machine (everyone's work, other engineers' too). PostgreSQL's is only
+    a hint: it counts every database's connections, and only those still open, so a difference
+    loses the time of connections closed in between (it can even fall below zero)."""
     return {
         "service": bot.cpu_s(),
         "web": bot.web_cpu_s(),
