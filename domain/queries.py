@@ -42,6 +42,15 @@ async def find_event(*, event_id: str) -> records.InboundEvent | None:
 
 
 @gives_back_connection
+async def list_recorded_replies(*, reply_ts: list[str]) -> set[str]:
+    """Return those of these Slack messages that are recorded as the reply to some event."""
+    rows = models.InboundEvent.objects.filter(reply_ts__in=reply_ts).values_list(
+        "reply_ts", flat=True
+    )
+    return {ts async for ts in rows}
+
+
+@gives_back_connection
 async def list_unfinished_events(*, event_types: tuple[str, ...]) -> list[records.InboundEvent]:
     """Return the events of these types the bot has not finished with, oldest first."""
     rows = models.InboundEvent.objects.filter(

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from application import log_context, respond_to_user
 from domain import operations, queries, records
-from slack import chat, conversation, events
+from slack import chat, conversation, events, lost_reply
 from slack.web_client import build_web_client
 
 logger = logging.getLogger(__name__)
@@ -69,12 +69,13 @@ async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") 
     asked = events.asked(dict(event.payload))
     client = build_web_client()
     try:
+        bot_id = bot_id or await _bot_id(client)
         await conversation.answer_in_thread(
             asked,
             client=client,
-            bot_id=bot_id or await _bot_id(client),
+            bot_id=bot_id,
             stored_id=event.question_id,
-            earlier_reply_ts=event.reply_ts or None,
+            earlier_reply_ts=await _earlier_reply(event, asked, bot_id=bot_id, context=context),
         )
     except PASSING_FAILURES as error:
         if _last_attempt(context):
@@ -154,6 +155,18 @@ def plain(origin: records.SlackOrigin) -> dict[str, Any]:
 async def _bot_id(client: AsyncWebClient) -> str:
     """The bot's own id, from Slack, for a job not given it."""
     return str((await client.auth_test()).get("bot_id") or "")
+
+
+async def _earlier_reply(
+    event: records.InboundEvent, asked: events.Asked, *, bot_id: str, context: JobContext
+) -> str | None:
+    """The reply an earlier run for the event showed: the one it recorded, else, where a run got
+    far enough to begin one (it ran before, or stored the question), one it did not record."""
+    if event.reply_ts:
+        return event.reply_ts
+    if context.job.attempts == 0 and event.question_id is None:
+        return None
+    return await lost_reply.find_lost_reply(asked.origin, bot_id=bot_id)
 
 
 def _last_attempt(context: JobContext) -> bool:

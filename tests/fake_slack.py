@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -25,6 +24,15 @@ from tests.faults import RandomFaults
 BOT_USER_ID = "UKRAKEN"
 BOT_ID = "BKRAKEN"
 TEAM_ID = "T0001"
+
+_last_ts = 0.0
+
+
+def slack_ts() -> str:
+    """A message timestamp as Slack gives them: the time, to the microsecond, unique and rising."""
+    global _last_ts
+    _last_ts = max(time.time(), _last_ts + 0.000001)
+    return f"{_last_ts:.6f}"
 
 
 @dataclass(frozen=True)
@@ -51,11 +59,11 @@ class FakeSlack:
     calls: list[SlackCall] = field(default_factory=list)
     threads: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     posted: dict[str, SlackCall] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
     _behaviours: dict[str, list[_Behaviour]] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
     faults: RandomFaults | None = None
     rate_limited: list[SlackCall] = field(default_factory=list)
-    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def response_url(self, key: str) -> str:
@@ -108,6 +116,19 @@ class FakeSlack:
         created = self.posted.get(str(call.args.get("ts", "")))
         return self.thread_of(created) if created is not None else None
 
+    def replies_in(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """A thread's messages, oldest first: those seeded in `threads`, and the bot's own replies
+        there that are not deleted."""
+        own = [
+            {"ts": ts, "bot_id": BOT_ID, "text": str(call.args.get("text") or "")}
+            for ts, call in self.posted.items()
+            if call.args.get("channel") == channel
+            and call.args.get("thread_ts") == thread_ts
+            and ts not in self.deleted
+        ]
+        seeded = self.threads.get((channel, thread_ts), [])
+        return sorted([*seeded, *own], key=lambda message: float(message["ts"]))
+
     def _queue(self, method: str, times: int, behaviour: _Behaviour) -> None:
         self._behaviours.setdefault(method, []).extend([behaviour] * times)
 
@@ -153,19 +174,22 @@ class FakeSlack:
     def _success(self, call: SlackCall) -> dict[str, Any]:
         args = call.args
         channel = args.get("channel", "")
-        ts = f"1767700000.{next(self._ts):06d}"
+        ts = slack_ts()
         match call.method:
             case "auth.test":
                 return {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID}
             case "chat.postMessage" | "chat.startStream":
                 self.posted[ts] = call
                 return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, **args}}
-            case "chat.update" | "chat.appendStream" | "chat.stopStream" | "chat.delete":
+            case "chat.delete":
+                self.deleted.add(str(args.get("ts")))
+                return {"ok": True, "channel": channel, "ts": args.get("ts", ts)}
+            case "chat.update" | "chat.appendStream" | "chat.stopStream":
                 return {"ok": True, "channel": channel, "ts": args.get("ts", ts)}
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             case "conversations.replies":
-                messages = self.threads.get((channel, str(args.get("ts", ""))), [])
+                messages = self.replies_in(channel, str(args.get("ts", "")))
                 return {"ok": True, "messages": messages, "has_more": False}
             case "views.open":
                 return {"ok": True, "view": {"id": f"V{ts}"}}

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID
+from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, slack_ts
 
 SIGNING_SECRET = "test-signing-secret"
 _ids = itertools.count(1)
@@ -43,7 +43,7 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str
 
 
 def _ts() -> str:
-    return f"{int(time.time())}.{next(_ids):06d}"
+    return slack_ts()
 
 
 def app_mention(

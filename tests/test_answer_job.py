@@ -15,7 +15,7 @@ from kraken_bot import tasks
 from slack import conversation, jobs
 from tests import slack_payloads as payloads
 from tests.factories import InboundEventFactory, QuestionFactory
-from tests.fake_slack import FakeSlack
+from tests.fake_slack import FakeSlack, slack_ts
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
 
@@ -88,6 +88,69 @@ async def test_a_job_run_again_replaces_the_reply_it_had_begun_instead_of_adding
     question = await models.Question.objects.aget(event_id=left.event_id)
     assert question.status == models.QuestionStatus.ANSWERED
     assert question.reply_ts == "1767600000.000001"
+
+
+async def test_a_job_run_again_replaces_the_reply_it_had_begun_but_not_recorded(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True)
+    begun = _bot_message_in_the_thread_of(left, slack)
+
+    await jobs.answer_event.defer_async(event_id=left.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert slack.calls_to("chat.startStream") == []
+    assert {call.args["ts"] for call in slack.calls_to("chat.update")} == {begun}
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert question.reply_ts == begun
+
+
+async def test_a_bots_message_after_someone_elses_is_not_taken_for_the_reply_begun(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True)
+    thread = slack.threads.setdefault(("C0001", left.payload["event"]["ts"]), [])
+    thread.append({"ts": slack_ts(), "user": "U0002", "text": "Me too: and the API key?"})
+    _bot_message_in_the_thread_of(left, slack)
+
+    await jobs.answer_event.defer_async(event_id=left.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert slack.calls_to("conversations.replies")
+    assert len(slack.calls_to("chat.startStream")) == 1
+    assert slack.calls_to("chat.update") == []
+
+
+async def test_a_bots_message_recorded_as_another_events_reply_is_not_taken_for_this_one(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True)
+    await InboundEventFactory.acreate(reply_ts=_bot_message_in_the_thread_of(left, slack))
+
+    await jobs.answer_event.defer_async(event_id=left.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    assert len(slack.calls_to("chat.startStream")) == 1
+    assert slack.calls_to("chat.update") == []
+
+
+async def test_the_first_run_of_a_job_does_not_look_for_a_reply_begun(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    await post_signed(payloads.event_callback(payloads.app_mention(QUESTION)))
+    await all_jobs_done()
+
+    assert len(slack.calls_to("chat.startStream")) == 1
+    assert slack.calls_to("conversations.replies") == []
+
+
+def _bot_message_in_the_thread_of(event: models.InboundEvent, slack: FakeSlack) -> str:
+    """A message of the bot's after the event's question, as a run killed early leaves it."""
+    ts = slack_ts()
+    thread = slack.threads.setdefault(("C0001", event.payload["event"]["ts"]), [])
+    thread.append({"ts": ts, "bot_id": "BKRAKEN", "text": "Rotate the pass"})
+    return ts
 
 
 async def test_a_job_without_the_bots_id_asks_slack_for_it(
