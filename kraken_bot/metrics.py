@@ -5,7 +5,8 @@ Served only when `METRICS_TOKEN` is set, and only to a request that carries it
 under fixed labels, never a setting, an id or a text. Under `manage.py serve` every process writes
 its values to `PROMETHEUS_MULTIPROC_DIR`, and every scrape adds up those of all of them. The
 queue of jobs is counted as it is scraped, where the jobs are kept: in the database, which every
-process shares, or (SQLite) in this process.
+process shares, or (SQLite) in this process. How long the oldest job due has waited is read from
+the database's record of when each job was deferred, which only PostgreSQL's queue keeps.
 """
 
 import asyncio
@@ -14,9 +15,14 @@ import os
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db.models import DateTimeField, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.contrib.django.models import ProcrastinateEvent, ProcrastinateJob
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
@@ -28,7 +34,7 @@ async def metrics(request: HttpRequest) -> HttpResponse:
         raise Http404
     if not _carries_token(request):
         return HttpResponse(status=401, headers={"WWW-Authenticate": "Bearer"})
-    jobs = _Collected(await _jobs())
+    jobs = _Collected(await _jobs(), *await _oldest_waiting())
     # Collecting reads files (the other workers' values, /proc): off the event loop.
     body = await asyncio.to_thread(generate_latest, _registry())
     return HttpResponse(body + generate_latest(jobs), content_type=CONTENT_TYPE_PLAIN_0_0_4)
@@ -45,6 +51,33 @@ async def _jobs() -> GaugeMetricFamily:
         for status in ("todo", "doing"):
             jobs.add_metric([task["name"], status], task[status])
     return jobs
+
+
+async def _oldest_waiting() -> list[GaugeMetricFamily]:
+    """How long the job due longest ago has waited for a worker: from its deferral, or from when
+    it was due again after a failure."""
+    if not isinstance(app.connector, DjangoConnector):
+        return []
+    now = timezone.now()
+    deferred_at = ProcrastinateEvent.objects.filter(job=OuterRef("pk"), type="deferred").values(
+        "at"
+    )[:1]
+    waiting = (
+        ProcrastinateJob.objects.filter(status="todo")
+        .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+        .annotate(
+            since=Coalesce("scheduled_at", Subquery(deferred_at), output_field=DateTimeField())
+        )
+    )
+    oldest = (await waiting.aaggregate(oldest=Min("since")))["oldest"]
+    return [
+        GaugeMetricFamily(
+            "kraken_job_oldest_waiting_seconds",
+            "How long the job due longest ago has waited to start, 0 when none waits: one that "
+            "keeps growing means no worker takes jobs (stopped, or all busy).",
+            value=(now - oldest).total_seconds() if oldest is not None else 0.0,
+        )
+    ]
 
 
 class _Collected:

@@ -2,12 +2,15 @@
 the counts of every process of the service: uvicorn's workers and their answer processes."""
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import httpx
 import pytest
 from django.test import AsyncClient
+from django.utils import timezone
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateEvent
 from prometheus_client.parser import text_string_to_metric_families
 
 from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
@@ -119,6 +122,25 @@ async def test_the_jobs_waiting_are_counted_where_they_are_kept(settings, jobs_r
 
 
 if ON_POSTGRESQL:
+
+    async def test_how_long_the_oldest_job_due_has_waited_is_read_from_the_database(
+        settings,
+    ) -> None:
+        settings.METRICS_TOKEN = TOKEN
+        settings.PROCRASTINATE_READONLY_MODELS = False
+        none_waiting = sample(await _scrape(), "kraken_job_oldest_waiting_seconds")
+        later = jobs.answer_event.configure(schedule_in={"hours": 1})
+        not_due = await later.defer_async(event_id="EvLater", bot_id="BKRAKEN")
+        due = await jobs.answer_event.defer_async(event_id="EvDue", bot_id="BKRAKEN")
+        deferred = ProcrastinateEvent.objects.filter(job_id=due, type="deferred")
+        await deferred.aupdate(at=timezone.now() - dt.timedelta(minutes=5))
+
+        waited = sample(await _scrape(), "kraken_job_oldest_waiting_seconds")
+        for job_id in (not_due, due):
+            await app.job_manager.cancel_job_by_id_async(job_id)
+
+        assert none_waiting == 0
+        assert 300 <= waited < 300 + PATIENCE_S
 
     @pytest.mark.served
     async def test_with_two_workers_a_scrape_adds_up_the_counts_of_both(
