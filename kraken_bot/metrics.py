@@ -32,7 +32,7 @@ from prometheus_client.exposition import generate_latest
 async def metrics(request: HttpRequest) -> HttpResponse:
     if not settings.METRICS_TOKEN:
         raise Http404
-    if not _carries_token(request):
+    if not carries_token(request.headers.get("Authorization", "")):
         return HttpResponse(status=401, headers={"WWW-Authenticate": "Bearer"})
     jobs = _Collected(await _jobs(), *await _oldest_waiting())
     # Collecting reads files (the other workers' values, /proc): off the event loop.
@@ -90,8 +90,9 @@ class _Collected:
         return self._families
 
 
-def _carries_token(request: HttpRequest) -> bool:
-    offered = request.headers.get("Authorization", "").removeprefix("Bearer ")
+def carries_token(authorization: str) -> bool:
+    """Whether a request's `Authorization` header carries `METRICS_TOKEN` as its bearer token."""
+    offered = authorization.removeprefix("Bearer ")
     return hmac.compare_digest(offered.encode(), settings.METRICS_TOKEN.encode())
 
 

@@ -36,6 +36,7 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", [])
 LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=lambda level: OneOf(_LOG_LEVELS)(level.upper()))
 LOG_FORMAT = env.str("LOG_FORMAT", "text", validate=OneOf(["text", "json"]))
 METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", 0, validate=Range(min=0, max=65535))
 
 DATABASES = {
     "default": env.dj_db_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0)

@@ -18,10 +18,11 @@ from slack import jobs
 from tests import slack_payloads as payloads
 from tests.databases import ON_POSTGRESQL
 from tests.fake_slack import FakeSlack
-from tests.polling import PATIENCE_S
+from tests.polling import PATIENCE_S, until
 from tests.servers import (
     bot_environment,
     database_url_shared_with_tests,
+    free_port,
     manage,
     served,
     subprocess_environment,
@@ -179,6 +180,45 @@ if ON_POSTGRESQL:
         assert sum("Started server process" in line for line in service.log) == 2
         for scrape in scrapes:
             assert sample(scrape, "kraken_slack_events_total", outcome="recorded") == len(bodies)
+
+    @pytest.mark.served
+    async def test_a_job_worker_serves_the_counts_of_the_answers_it_wrote_to_the_bearer(
+        slack: FakeSlack, indexed_docs: None
+    ) -> None:
+        port = free_port()
+        environment = bot_environment(
+            slack_api_url=slack.api_url, METRICS_TOKEN=TOKEN, WORKER_METRICS_PORT=str(port)
+        )
+        body = payloads.event_callback(payloads.app_mention("how do I rotate the db?"))
+
+        async with served("--no-migrate", environment=environment) as service:
+            worker = service.job_workers[0]
+
+            async def serving_metrics() -> bool:
+                return any("Metrics served at" in line for line in worker.log)
+
+            await until(serving_metrics, within_s=PATIENCE_S)
+            async with httpx.AsyncClient(
+                base_url=service.url, headers={"X-Forwarded-Proto": "https"}
+            ) as client:
+                sent = await client.post(
+                    "/slack/events", content=body, headers=payloads.event_headers(body)
+                )
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as scraper:
+                refused = await scraper.get("/metrics")
+
+                async def answer_counted() -> bool:
+                    scrape = await scraper.get(
+                        "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+                    )
+                    return sample(scrape.text, "kraken_questions_total", outcome="answered") == 1
+
+                await until(answer_counted, within_s=PATIENCE_S)
+                scrape = await scraper.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+
+        assert sent.status_code == 200
+        assert refused.status_code == 401
+        assert sample(scrape.text, "kraken_slack_api_calls_total", method="chat.startStream") == 1
 
 else:
 

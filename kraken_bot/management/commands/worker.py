@@ -4,13 +4,14 @@ Any number of workers, on any number of hosts, share the jobs through the databa
 `ANSWER_CONCURRENCY` jobs at once. On SIGTERM (a deploy) it takes no new job and gives the running
 ones `SHUTDOWN_GRACE_S` to finish, then aborts the rest; a second SIGTERM stops it at once. The
 jobs of a worker that died are run again by the periodic `retry_stalled_jobs` (`kraken_bot.tasks`).
+With `WORKER_METRICS_PORT` and `METRICS_TOKEN` set, it serves its own `/metrics`.
 """
 
 from typing import Any
 
 from django.core.management.base import CommandError
 
-from kraken_bot import job_worker
+from kraken_bot import job_worker, worker_metrics
 from kraken_bot.management.base import AsyncCommand
 
 NEEDS_POSTGRESQL = (
@@ -34,5 +35,5 @@ class Command(AsyncCommand):
 
     async def ahandle(self, *args: Any, **options: Any) -> None:
         worker_app = job_worker.database_worker_app()
-        async with worker_app.open_async():
+        async with worker_app.open_async(), worker_metrics.metrics_served():
             await worker_app.run_worker_async(**job_worker.worker_options())
