@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from bench.search_quality import fresh_database, use_database
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PARTS = ["people", "fan_out", "in_flight", "scale_out", "search"]
+PARTS = ["people", "fan_out", "in_flight", "scale_out", "search", "steps"]
 
 
 def main() -> None:
@@ -55,7 +55,7 @@ async def _measure(database_url: str, *, scale: float, chosen: list[str]) -> dic
     from asgiref.sync import sync_to_async
     from django.db import connection, connections
 
-    from bench import fan_out, in_flight, people, scale_out, search_speed
+    from bench import fan_out, in_flight, people, scale_out, search_speed, steps
     from bench.edge import fake_edge
 
     vendor = connection.vendor
@@ -70,6 +70,7 @@ async def _measure(database_url: str, *, scale: float, chosen: list[str]) -> dic
             "in_flight": lambda: in_flight.measure(edge, database_url, scale=scale),
             "scale_out": lambda: scale_out.measure(edge, database_url, scale=scale),
             "search": lambda: search_speed.measure(scale=scale),
+            "steps": lambda: steps.measure(edge, database_url, scale=scale),
         }
         for name, part in parts.items():
             if name not in chosen:

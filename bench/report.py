@@ -138,6 +138,16 @@ TARGETS: dict[str, Target] = {
         "CPU per question, all the service's processes (ms)",
         _people(100, "server_cpu_ms_per_question"),
     ),
+    **{
+        f"cpu_ms_step_{step}": Target(
+            f"CPU by step, alone: {step} (ms)",
+            lambda result, step=step: result["steps"]["cpu_ms"][step],
+        )
+        for step in ("status", "store", "classify", "search", "answer", "reply", "record_answer")
+    },
+    "cpu_ms_steps_at_once": Target(
+        "CPU of the use case, steps at once (ms)", lambda result: result["steps"]["whole_ms"]
+    ),
     "fanout_speedup": Target(
         "fan-out speed-up (p50)",
         lambda result: result["fan_out"]["speedup_p50"],
