@@ -28,6 +28,10 @@ def _people(level: int, *path: str) -> Callable[[dict[str, Any]], Any]:
     return lambda result: _at(result["people"]["levels"][str(level)], path)
 
 
+def _step_cpu_ms(step: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda result: result["steps"]["cpu_ms"][step]
+
+
 def _at(figures: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         figures = figures[key]
@@ -141,7 +145,7 @@ TARGETS: dict[str, Target] = {
     **{
         f"cpu_ms_step_{step}": Target(
             f"CPU by step, alone: {step} (ms)",
-            lambda result, step=step: result["steps"]["cpu_ms"][step],
+            _step_cpu_ms(step),
         )
         for step in ("status", "store", "classify", "search", "answer", "reply", "record_answer")
     },
