@@ -103,6 +103,13 @@ class IndexReport:
     passages: int = 0
     skipped: tuple[SkippedFile, ...] = ()
 
+    def counts(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
+            f"{self.passages} passages written"
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class _Contents:

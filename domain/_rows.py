@@ -94,3 +94,15 @@ def release_note(row: models.ReleaseNote) -> records.ReleaseNote:
         posted_ts=row.posted_ts,
         created_at=row.created_at,
     )
+
+
+def indexing_run(row: models.IndexingRun) -> records.IndexingRun:
+    return records.IndexingRun(
+        id=row.pk,
+        collection=row.collection,
+        folder=row.folder,
+        base_url=row.base_url,
+        prune=row.prune,
+        outcome=records.IndexingOutcome(row.outcome),
+        summary=row.summary,
+    )

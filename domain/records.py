@@ -21,6 +21,13 @@ class QuestionStatus(StrEnum):
     FAILED = "failed"
 
 
+class IndexingOutcome(StrEnum):
+    WAITING = "waiting"
+    DONE = "done"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, kw_only=True)
 class SlackOrigin:
     """Where in Slack a question was asked, so the answer can go back to the same thread."""
@@ -190,3 +197,16 @@ class ReleaseNote:
     posted_channel: str
     posted_ts: str
     created_at: dt.datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexingRun:
+    """A re-indexing asked for in the admin: which collection, from where, and how it ended."""
+
+    id: int
+    collection: str
+    folder: str
+    base_url: str
+    prune: bool
+    outcome: IndexingOutcome
+    summary: str

@@ -130,3 +130,13 @@ class ReleaseNoteFactory(AsyncDjangoModelFactory):
     commit_count = 12
     markdown = "## Features\n- Answers now cite their sources."
     created_at = factory.Sequence(_minutes_after_epoch)
+
+
+class IndexingRunFactory(AsyncDjangoModelFactory):
+    class Meta:
+        model = models.IndexingRun
+
+    collection = "handbook"
+    folder = "/srv/handbook"
+    requested_by = "owner"
+    requested_at = factory.Sequence(_minutes_after_epoch)

@@ -1,14 +1,19 @@
 import asyncio
 from pathlib import Path
+from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from application import index_documents
 from data import models
+from kraken_bot import tasks
 from tests.admin_support import alogged_in
-from tests.factories import DocumentFactory
+from tests.factories import DocumentFactory, IndexingRunFactory
+from tests.job_fixtures import all_jobs_done
 
 DOCUMENTS = "/admin/data/document/"
+RUNS = "/admin/data/indexingrun/"
 
 
 async def _indexed(folder: Path, files: dict[str, str]) -> None:
@@ -38,8 +43,8 @@ async def test_documents_are_listed_with_their_collection_passages_and_indexed_t
     assert '<td class="field-collection">handbook</td>' in passages.content.decode()
 
 
-async def test_re_indexing_a_collection_asks_for_its_folder_then_brings_it_up_to_date(
-    tmp_path: Path,
+async def test_re_indexing_a_collection_asks_for_its_folder_then_brings_it_up_to_date_as_a_job(
+    tmp_path: Path, jobs_run: None
 ) -> None:
     await _indexed(tmp_path, {"runbook.md": "# Runbook\n\nRotate.", "old.md": "# Old\n\nGone."})
     await asyncio.to_thread((tmp_path / "old.md").unlink)
@@ -49,42 +54,46 @@ async def test_re_indexing_a_collection_asks_for_its_folder_then_brings_it_up_to
     action = {"action": "reindex_collection", "_selected_action": selected}
 
     form = await client.post(DOCUMENTS, action)
-    done = await client.post(
+    requested = await client.post(
         DOCUMENTS,
         {**action, "apply": "yes", "folder": str(tmp_path), "base_url": "https://docs.example.com"},
         follow=True,
     )
+    await all_jobs_done()
+    run = await models.IndexingRun.objects.aget()
+    shown = await client.get(f"{RUNS}{run.pk}/change/")
 
     assert 'value="https://docs.example.com"' in form.content.decode()  # the base URL, guessed
     assert "Re-index the collection handbook" in form.content.decode()
-    assert (
-        "Re-indexed handbook: 1 added, 0 updated, 1 removed, 1 unchanged" in done.content.decode()
-    )
+    assert f"Re-indexing handbook from {tmp_path}" in requested.content.decode()
+    assert f'href="{RUNS}{run.pk}/change/"' in requested.content.decode()
+    assert (run.outcome, run.requested_by, run.finished_at is not None) == ("done", "owner", True)
+    assert run.summary.startswith("1 added, 0 updated, 1 removed, 1 unchanged, 0 skipped")
+    assert "1 added, 0 updated, 1 removed" in shown.content.decode()
     paths = [path async for path in models.Document.objects.values_list("path", flat=True)]
     assert sorted(paths) == ["runbook.md", "vpn.md"]
 
 
-async def test_re_indexing_a_missing_folder_says_so_and_changes_nothing(tmp_path: Path) -> None:
+async def test_re_indexing_a_missing_folder_or_a_base_url_not_http_is_refused_on_the_form(
+    tmp_path: Path,
+) -> None:
     document = await DocumentFactory.acreate()
     client = await alogged_in()
+    action = {"action": "reindex_collection", "_selected_action": [str(document.pk)], "apply": "y"}
 
-    done = await client.post(
-        DOCUMENTS,
-        {
-            "action": "reindex_collection",
-            "_selected_action": [str(document.pk)],
-            "apply": "yes",
-            "folder": str(tmp_path / "nowhere"),
-        },
-        follow=True,
+    missing = await client.post(DOCUMENTS, {**action, "folder": str(tmp_path / "nowhere")})
+    not_http = await client.post(
+        DOCUMENTS, {**action, "folder": str(tmp_path), "base_url": "docs.example.com"}
     )
 
-    assert "No folder to index at" in done.content.decode()
+    assert f"No folder to index at {tmp_path / 'nowhere'}" in missing.content.decode()
+    assert "The base URL must start with http:// or https://" in not_http.content.decode()
+    assert not await models.IndexingRun.objects.aexists()
     assert await models.Document.objects.filter(pk=document.pk).aexists()
 
 
 async def test_re_indexing_from_an_empty_folder_is_refused_unless_removing_is_ticked(
-    tmp_path: Path,
+    tmp_path: Path, jobs_run: None
 ) -> None:
     await asyncio.to_thread((tmp_path / "handbook").mkdir)
     await _indexed(tmp_path / "handbook", {"runbook.md": "# Runbook\n\nRotate."})
@@ -98,13 +107,18 @@ async def test_re_indexing_from_an_empty_folder_is_refused_unless_removing_is_ti
         "folder": str(tmp_path / "empty"),
     }
 
-    refused = await client.post(DOCUMENTS, action, follow=True)
+    await client.post(DOCUMENTS, action, follow=True)
+    await all_jobs_done()
     kept = await models.Document.objects.filter(pk=document.pk).aexists()
-    pruned = await client.post(DOCUMENTS, {**action, "prune": "on"}, follow=True)
+    await client.post(DOCUMENTS, {**action, "prune": "on"}, follow=True)
+    await all_jobs_done()
+    refused, pruned = [run async for run in models.IndexingRun.objects.order_by("pk")]
 
-    assert "Refused to remove 1 of the 1 documents" in refused.content.decode()
+    assert refused.outcome == "refused"
+    assert refused.summary.startswith("Refused to remove 1 of the 1 documents")
     assert kept
-    assert "Re-indexed handbook: 0 added, 0 updated, 1 removed" in pruned.content.decode()
+    assert pruned.outcome == "done"
+    assert pruned.summary.startswith("0 added, 0 updated, 1 removed")
     assert not await models.Document.objects.filter(pk=document.pk).aexists()
 
 
@@ -120,3 +134,38 @@ async def test_documents_of_two_collections_are_not_re_indexed_together() -> Non
     )
 
     assert "Select documents of one collection to re-index it." in done.content.decode()
+
+
+async def test_a_folder_gone_before_its_re_indexing_runs_is_said_on_the_run(tmp_path: Path) -> None:
+    run = await IndexingRunFactory.acreate(folder=str(tmp_path / "gone"))
+
+    await tasks.reindex_collection(run_id=run.pk)
+
+    await run.arefresh_from_db()
+    assert run.outcome == "refused"
+    assert run.summary == f"No folder to index at {tmp_path / 'gone'}"
+
+
+async def test_a_re_indexing_that_fails_unexpectedly_says_so_on_its_run_and_fails_its_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(**arguments: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(index_documents, "index_documents", broken)
+    run = await IndexingRunFactory.acreate(folder=str(tmp_path))
+
+    with pytest.raises(RuntimeError):
+        await tasks.reindex_collection(run_id=run.pk)
+
+    await run.arefresh_from_db()
+    assert (run.outcome, run.summary) == ("failed", "Unexpected error: RuntimeError")
+    assert run.finished_at is not None
+
+
+async def test_a_re_indexing_whose_run_is_gone_does_nothing_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await tasks.reindex_collection(run_id=404)
+
+    assert "Re-indexing 404 is gone: not run" in caplog.text

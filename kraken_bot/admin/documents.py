@@ -1,21 +1,26 @@
 """Indexed documentation in the admin: documents and their passages, and re-indexing a collection
-from its folder."""
+from its folder. Re-indexing a large folder takes longer than a request should, so it runs as a
+job (`kraken_bot.tasks.reindex_collection`); its run records how it ended, listed under "Indexing
+runs"."""
 
 from pathlib import Path
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from application import index_documents
 from data import models
+from kraken_bot import tasks
 from kraken_bot.admin import counts
+from kraken_bot.admin.read_only import RecordAdmin
 
 
 class ReindexForm(forms.Form):
@@ -34,6 +39,18 @@ class ReindexForm(forms.Form):
         help_text="Without it, a folder that holds less than half of the collection's documents "
         "(an empty folder, another one) is refused.",
     )
+
+    def clean_folder(self) -> str:
+        folder = str(self.cleaned_data["folder"])
+        if not Path(folder).is_dir():
+            raise forms.ValidationError(f"No folder to index at {folder}")
+        return folder
+
+    def clean_base_url(self) -> str:
+        base_url = str(self.cleaned_data["base_url"])
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise forms.ValidationError("The base URL must start with http:// or https://")
+        return base_url
 
 
 @admin.action(description="Re-index the collection from its folder", permissions=["change"])
@@ -79,28 +96,29 @@ def _reindex(
     base_url: str,
     prune: bool,
 ) -> None:
-    try:
-        report = async_to_sync(index_documents.index_documents)(
-            root=Path(folder),
+    # Imported here, not with the admin: mypy's Django plugin loads the admin with site-packages
+    # first on the path, where slack_sdk's deprecated `slack` would be found.
+    from slack import jobs
+
+    with transaction.atomic():
+        run = models.IndexingRun.objects.create(
             collection=collection,
+            folder=folder,
             base_url=base_url,
             prune=prune,
-            now=timezone.now(),
+            requested_by=request.user.get_username(),
+            requested_at=timezone.now(),
         )
-    except (
-        index_documents.FolderNotFound,
-        index_documents.InvalidBaseUrl,
-        index_documents.WouldRemoveDocuments,
-    ) as error:
-        modeladmin.message_user(request, str(error), messages.ERROR)
-        return
-    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        jobs.with_the_transaction(lambda: tasks.reindex_collection.defer(run_id=run.pk))
     modeladmin.message_user(
         request,
-        f"Re-indexed {collection}: {report.added} added, {report.updated} updated, "
-        f"{report.removed} removed, {report.unchanged} unchanged{skipped}; "
-        f"{report.passages} passages written.",
-        messages.WARNING if report.skipped else messages.SUCCESS,
+        format_html(
+            'Re-indexing {} from {}: <a href="{}">its run</a> says how it ends.',
+            collection,
+            folder,
+            reverse("admin:data_indexingrun_change", args=[run.pk]),
+        ),
+        messages.SUCCESS,
     )
 
 
@@ -148,3 +166,29 @@ class PassageAdmin(admin.ModelAdmin[models.Passage]):
     @admin.display(description="collection", ordering="document__collection")
     def collection(self, passage: models.Passage) -> str:
         return passage.document.collection
+
+
+@admin.register(models.IndexingRun)
+class IndexingRunAdmin(RecordAdmin, admin.ModelAdmin[models.IndexingRun]):
+    list_display = (
+        "collection",
+        "folder",
+        "outcome",
+        "requested_by",
+        "requested_at",
+        "finished_at",
+    )
+    list_filter = ("outcome", "collection")
+    ordering = ("-requested_at", "-id")
+    fields = (
+        "collection",
+        "folder",
+        "base_url",
+        "prune",
+        "requested_by",
+        "requested_at",
+        "outcome",
+        "finished_at",
+        "summary",
+    )
+    readonly_fields = fields

@@ -58,11 +58,7 @@ class Command(AsyncCommand):
                 "again with --prune to remove them."
             ) from None
         self._show_skipped(report.skipped)
-        self.stdout.write(
-            f"Indexed {options['path']} into {collection!r}: {report.added} added, "
-            f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged, "
-            f"{len(report.skipped)} skipped; {report.passages} passages written."
-        )
+        self.stdout.write(f"Indexed {options['path']} into {collection!r}: {report.counts()}.")
 
     def _show_skipped(self, skipped: tuple[index_documents.SkippedFile, ...]) -> None:
         for file in skipped:
