@@ -28,9 +28,9 @@ import httpx
 from bench import processes
 from bench.edge import Edge
 from data import models
+from fakes.slack import SlackCall
 from slack import rendering
 from tests import slack_payloads as payloads
-from tests.fake_slack import SlackCall
 from tests.servers import (
     PROJECT_DIR,
     Process,

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests import fake_openai
-from tests.fake_openai import FakeOpenAI, Step, fake_openai_server
-from tests.fake_slack import FakeSlack, fake_slack_server
+from fakes import openai as fake_openai
+from fakes.openai import FakeOpenAI, Step, fake_openai_server
+from fakes.slack import FakeSlack, fake_slack_server
 
 # Every Web API method the bot calls while answering.
 SLACK_METHODS = (

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic_ai.models import override_allow_model_requests
 
-from tests.fake_openai import FakeOpenAI, Step, fake_openai_server
+from fakes.openai import FakeOpenAI, Step, fake_openai_server
 
 
 @dataclasses.dataclass

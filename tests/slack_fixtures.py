@@ -11,7 +11,7 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from application import index_documents
-from tests.fake_slack import FakeSlack, fake_slack_server
+from fakes.slack import FakeSlack, fake_slack_server
 from tests.job_fixtures import all_jobs_done
 from tests.slack_payloads import SIGNING_SECRET, signed_headers
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, slack_ts
+from fakes.slack import BOT_ID, BOT_USER_ID, TEAM_ID, slack_ts
 
 SIGNING_SECRET = "test-signing-secret"
 _ids = itertools.count(1)

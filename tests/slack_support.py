@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from tests.fake_slack import FakeSlack
+from fakes.slack import FakeSlack
 
 STREAM_METHODS = ("chat.startStream", "chat.appendStream", "chat.stopStream")
 

@@ -1,8 +1,8 @@
 from data import models
+from fakes.slack import FakeSlack
 from kraken_bot.admin import question_actions
 from tests.admin_support import alogged_in
 from tests.factories import QuestionFactory
-from tests.fake_slack import FakeSlack
 from tests.job_fixtures import all_jobs_done
 
 QUESTIONS = "/admin/data/question/"

@@ -5,8 +5,8 @@ import asyncio
 import pytest
 
 from agents import docs_answerer, errors
+from fakes.openai import FakeOpenAI
 from tests.agents_support import FixedSearch, hit
-from tests.fake_openai import FakeOpenAI
 
 NEVER_HANG_S = 20
 ROTATION = hit(11, title="Database runbook", text="Rotate with `vault rotate db`.")

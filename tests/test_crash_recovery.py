@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from data import models
+from fakes.slack import FakeSlack
 from tests import slack_payloads as payloads
 from tests.databases import ON_POSTGRESQL
-from tests.fake_slack import FakeSlack
 from tests.llm_fixtures import served_docs_model
 from tests.polling import PATIENCE_S, until
 from tests.servers import Served, bot_environment, served

@@ -11,8 +11,8 @@ import httpx
 import psycopg
 import pytest
 
+from fakes.slack import FakeSlack
 from tests import slack_payloads as payloads
-from tests.fake_slack import FakeSlack
 from tests.own_postgres import Cluster, own_postgres
 from tests.polling import PATIENCE_S, until
 from tests.servers import served, start_job_worker, subprocess_environment

@@ -3,8 +3,8 @@
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from fakes.slack import FakeSlack
 from slack.web_client import build_web_client
-from tests.fake_slack import FakeSlack
 
 
 async def test_calls_are_recorded_with_their_arguments_and_token(slack: FakeSlack) -> None:

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data import models
+from fakes.slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from slack import events, jobs, listeners, rendering
 from tests import slack_payloads as payloads
 from tests.factories import QuestionFactory
-from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from tests.polling import until
 from tests.servers import bot_environment, served
 

@@ -11,9 +11,9 @@ import pytest
 
 from application import log_context
 from data import models
+from fakes.slack import FakeSlack
 from kraken_bot.logs import JsonFormatter
 from tests import slack_payloads as payloads
-from tests.fake_slack import FakeSlack
 from tests.polling import PATIENCE_S
 from tests.servers import bot_environment, served
 

@@ -13,11 +13,11 @@ from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateEvent
 from prometheus_client.parser import text_string_to_metric_families
 
+from fakes.slack import FakeSlack
 from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
 from slack import jobs
 from tests import slack_payloads as payloads
 from tests.databases import ON_POSTGRESQL
-from tests.fake_slack import FakeSlack
 from tests.polling import PATIENCE_S, until
 from tests.servers import (
     bot_environment,

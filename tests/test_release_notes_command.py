@@ -16,10 +16,10 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from agents import release_notes as writer
 from agents import transcript
 from data import models
+from fakes.slack import fake_slack_server
 from tests import git_repos, json_schema
 from tests.background_loop import served_in_background
 from tests.fake_github import fake_github_server
-from tests.fake_slack import fake_slack_server
 
 SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "release-notes.schema.json"
 

@@ -7,9 +7,9 @@ import pytest
 
 from application import release_notes_document, release_notes_ports
 from domain import history
+from fakes.slack import fake_slack_server
 from kraken_bot.adapters import terminal
 from slack import release_notes_poster
-from tests.fake_slack import fake_slack_server
 
 
 def test_short_notes_are_one_message() -> None:

@@ -20,9 +20,9 @@ from agents import classifier, docs_answerer
 from application import answer_relay
 from application import respond_to_user as use_case
 from domain import queries, records
+from fakes.openai import fake_openai_server
 from tests.agents_support import FixedSearch, hit
 from tests.fake_chat import FakeChat
-from tests.fake_openai import fake_openai_server
 from tests.polling import PATIENCE_S
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)

@@ -2,9 +2,9 @@
 
 from application import ports
 from domain import records
+from fakes.slack import FakeSlack
 from slack import chat, rendering
 from slack.web_client import build_web_client
-from tests.fake_slack import FakeSlack
 from tests.slack_support import action_ids, markdown_of, streamed_text
 
 THREAD = chat.SlackThread(

@@ -12,8 +12,8 @@ import pytest
 
 from application import respond_to_user
 from data import models
+from fakes.slack import FakeSlack
 from tests import slack_payloads as payloads
-from tests.fake_slack import FakeSlack
 from tests.polling import PATIENCE_S, until
 from tests.servers import Served, bot_environment, served
 from tests.slack_support import streamed_text

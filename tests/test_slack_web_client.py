@@ -2,8 +2,8 @@
 
 import asyncio
 
+from fakes.slack import FakeSlack
 from slack import web_client
-from tests.fake_slack import FakeSlack
 
 
 async def test_calls_of_different_clients_reuse_one_connection(slack: FakeSlack) -> None:

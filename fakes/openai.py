@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.faults import RandomFaults
+from fakes.faults import RandomFaults
 
 
 @dataclass(frozen=True, kw_only=True)

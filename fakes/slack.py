@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.faults import RandomFaults
+from fakes.faults import RandomFaults
 
 BOT_USER_ID = "UKRAKEN"
 BOT_ID = "BKRAKEN"
