@@ -28,10 +28,8 @@ import httpx
 from bench import processes
 from bench.edge import Edge
 from data import models
-from fakes.slack import SlackCall
-from slack import rendering
-from tests import slack_payloads as payloads
-from tests.servers import (
+from fakes import slack_payloads as payloads
+from fakes.servers import (
     PROJECT_DIR,
     Process,
     Served,
@@ -39,6 +37,8 @@ from tests.servers import (
     served,
     subprocess_environment,
 )
+from fakes.slack import SlackCall
+from slack import rendering
 
 QUESTIONS = (
     "how do I rotate the database password?",

@@ -21,7 +21,7 @@ from typing import Any
 from application import index_documents
 from bench.figures import distribution
 from domain import search
-from tests.servers import PROJECT_DIR
+from fakes.servers import PROJECT_DIR
 
 FILES = 1000
 SECTIONS_PER_FILE = 20

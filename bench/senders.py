@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tests.servers import PROJECT_DIR, free_port, until_listening
+from fakes.servers import PROJECT_DIR, free_port, until_listening
 
 HEADERS_END = b"\r\n\r\n"
 FLOOR_SENDERS = 50

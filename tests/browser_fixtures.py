@@ -15,7 +15,7 @@ import pytest
 from blockbuster import BlockBuster
 from playwright.async_api import Browser, async_playwright
 
-from tests.servers import (
+from fakes.servers import (
     PROJECT_DIR,
     Served,
     database_url_shared_with_tests,

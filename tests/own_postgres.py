@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import free_port
+from fakes.servers import free_port
 
 COMMAND_TIMEOUT_S = 60
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from application import index_documents
 from fakes.slack import FakeSlack, fake_slack_server
+from fakes.slack_payloads import SIGNING_SECRET, signed_headers
 from tests.job_fixtures import all_jobs_done
-from tests.slack_payloads import SIGNING_SECRET, signed_headers
 
 ROTATION_DOC = """# Database runbook
 

@@ -15,9 +15,9 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from playwright.async_api import Browser, Page, expect
 
 from data import models
+from fakes.servers import Served
 from tests.browser_fixtures import SCREENSHOTS
 from tests.factories import AnsweredQuestionFactory, FeedbackFactory, QuestionFactory
-from tests.servers import Served
 
 pytestmark = pytest.mark.browser
 

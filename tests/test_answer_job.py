@@ -11,10 +11,10 @@ from procrastinate.tasks import Task
 
 from application import respond_to_user
 from data import models
+from fakes import slack_payloads as payloads
 from fakes.slack import FakeSlack, slack_ts
 from kraken_bot import tasks
 from slack import conversation, jobs
-from tests import slack_payloads as payloads
 from tests.factories import InboundEventFactory, QuestionFactory
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text

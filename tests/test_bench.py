@@ -27,12 +27,12 @@ from bench.bot import (
 )
 from bench.edge import Latencies, fake_edge
 from domain import records
+from fakes import slack_payloads as payloads
+from fakes.servers import database_url_shared_with_tests
 from slack import rendering
-from tests import slack_payloads as payloads
 from tests.agents_support import FixedSearch, hit
 from tests.fake_chat import FakeChat
 from tests.polling import PATIENCE_S
-from tests.servers import database_url_shared_with_tests
 
 STEP_DELAY_S = 0.05
 # Quick enough for a test, slow enough that steps awaited in turn take visibly longer.

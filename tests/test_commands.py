@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from fakes.servers import PROJECT_DIR, subprocess_environment
 from kraken_bot.management.base import NOT_MIGRATED, AsyncCommand
-from tests.servers import PROJECT_DIR, subprocess_environment
 
 
 class _Greet(AsyncCommand):

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakes.servers import PROJECT_DIR, subprocess_environment
 from tests.polling import PATIENCE_S
-from tests.servers import PROJECT_DIR, subprocess_environment
 
 PRODUCTION = {
     "DEBUG": "false",

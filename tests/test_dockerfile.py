@@ -3,7 +3,7 @@ What its commands do is tested where they run anyway (settings, `serve`, `releas
 
 import re
 
-from tests.servers import PROJECT_DIR
+from fakes.servers import PROJECT_DIR
 
 DOCKERFILE = (PROJECT_DIR / "Dockerfile").read_text()
 MAKEFILE = (PROJECT_DIR / "Makefile").read_text()

@@ -6,9 +6,9 @@ from collections import Counter
 
 from application import respond_to_user
 from data import models
+from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.slack import FakeSlack
-from tests import slack_payloads as payloads
 from tests.llm_fixtures import DocsModel
 from tests.slack_fixtures import all_jobs_done, post_signed
 

@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data import models
+from fakes import slack_payloads as payloads
+from fakes.servers import bot_environment, served
 from fakes.slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from slack import events, jobs, listeners, rendering
-from tests import slack_payloads as payloads
 from tests.factories import QuestionFactory
 from tests.polling import until
-from tests.servers import bot_environment, served
 
 EXAMPLES = 200
 REQUEST_TIMEOUT_S = 30

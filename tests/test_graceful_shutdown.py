@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from data import models
+from fakes import slack_payloads as payloads
+from fakes.servers import Served, bot_environment, served
 from fakes.slack import FakeSlack
-from tests import slack_payloads as payloads
 from tests.llm_fixtures import served_docs_model
 from tests.polling import PATIENCE_S, until
-from tests.servers import Served, bot_environment, served
 
 # The served processes run the jobs: `manage.py worker` on PostgreSQL.
 pytestmark = pytest.mark.served

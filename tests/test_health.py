@@ -4,7 +4,7 @@ import httpx
 import pytest
 from django.test import AsyncClient
 
-from tests.servers import database_url_shared_with_tests, served, subprocess_environment
+from fakes.servers import database_url_shared_with_tests, served, subprocess_environment
 
 
 async def test_the_health_check_answers_ok_after_a_database_round_trip() -> None:

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from application import index_documents
 from data import models
-from tests.servers import PROJECT_DIR, database_url_shared_with_tests, subprocess_environment
+from fakes.servers import PROJECT_DIR, database_url_shared_with_tests, subprocess_environment
 
 # Root reads every file whatever its permissions; without these capabilities it is refused as
 # any other user is.

@@ -11,11 +11,11 @@ import pytest
 
 from application import log_context
 from data import models
+from fakes import slack_payloads as payloads
+from fakes.servers import bot_environment, served
 from fakes.slack import FakeSlack
 from kraken_bot.logs import JsonFormatter
-from tests import slack_payloads as payloads
 from tests.polling import PATIENCE_S
-from tests.servers import bot_environment, served
 
 
 def _record(message: str, *, exc_info: bool = False) -> logging.LogRecord:

@@ -13,13 +13,8 @@ from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateEvent
 from prometheus_client.parser import text_string_to_metric_families
 
-from fakes.slack import FakeSlack
-from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
-from slack import jobs
-from tests import slack_payloads as payloads
-from tests.databases import ON_POSTGRESQL
-from tests.polling import PATIENCE_S, until
-from tests.servers import (
+from fakes import slack_payloads as payloads
+from fakes.servers import (
     bot_environment,
     database_url_shared_with_tests,
     free_port,
@@ -27,6 +22,11 @@ from tests.servers import (
     served,
     subprocess_environment,
 )
+from fakes.slack import FakeSlack
+from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
+from slack import jobs
+from tests.databases import ON_POSTGRESQL
+from tests.polling import PATIENCE_S, until
 from tests.slack_fixtures import all_jobs_done, post_signed
 
 TOKEN = "metrics-token-for-tests"

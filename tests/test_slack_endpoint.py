@@ -11,11 +11,11 @@ from django.utils.module_loading import import_string
 
 from application import metrics, respond_to_user
 from data import models
+from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.slack import FakeSlack
 from slack import app as slack_app
 from slack import conversation, rendering
-from tests import slack_payloads as payloads
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from tests.slack_payloads import SIGNING_SECRET
+from fakes.slack_payloads import SIGNING_SECRET
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Generous: on a machine whose cores are busy with other work, starting Django and uvicorn (and
