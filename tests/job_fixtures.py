@@ -19,9 +19,9 @@ from procrastinate.contrib.django.models import (
     ProcrastinateWorker,
 )
 
+from fakes.polling import PATIENCE_S, until
 from kraken_bot import job_worker
 from tests.databases import ON_POSTGRESQL
-from tests.polling import PATIENCE_S, until
 
 # The jobs a worker defers for itself every so often.
 PERIODIC = {"retry_stalled_jobs", "remove_old_jobs"}

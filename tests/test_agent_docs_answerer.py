@@ -5,7 +5,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agents import docs_answerer, errors, transcript
-from tests.agents_support import FixedSearch, hit
+from fakes.search import FixedSearch, hit
 
 ROTATION = hit(
     11,

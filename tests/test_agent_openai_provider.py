@@ -6,7 +6,7 @@ import pytest
 
 from agents import docs_answerer, errors
 from fakes.openai import FakeOpenAI
-from tests.agents_support import FixedSearch, hit
+from fakes.search import FixedSearch, hit
 
 NEVER_HANG_S = 20
 ROTATION = hit(11, title="Database runbook", text="Rotate with `vault rotate db`.")

@@ -28,11 +28,11 @@ from bench.bot import (
 from bench.edge import Latencies, fake_edge
 from domain import records
 from fakes import slack_payloads as payloads
+from fakes.chat import FakeChat
+from fakes.polling import PATIENCE_S
+from fakes.search import FixedSearch, hit
 from fakes.servers import database_url_shared_with_tests
 from slack import rendering
-from tests.agents_support import FixedSearch, hit
-from tests.fake_chat import FakeChat
-from tests.polling import PATIENCE_S
 
 STEP_DELAY_S = 0.05
 # Quick enough for a test, slow enough that steps awaited in turn take visibly longer.

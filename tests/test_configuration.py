@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakes.polling import PATIENCE_S
 from fakes.servers import PROJECT_DIR, subprocess_environment
-from tests.polling import PATIENCE_S
 
 PRODUCTION = {
     "DEBUG": "false",

@@ -12,11 +12,11 @@ import pytest
 
 from data import models
 from fakes import slack_payloads as payloads
+from fakes.polling import PATIENCE_S, until
 from fakes.servers import Served, bot_environment, served
 from fakes.slack import FakeSlack
 from tests.databases import ON_POSTGRESQL
 from tests.llm_fixtures import served_docs_model
-from tests.polling import PATIENCE_S, until
 
 # The served processes run the jobs: `manage.py worker` on PostgreSQL.
 pytestmark = pytest.mark.served

@@ -12,10 +12,10 @@ import psycopg
 import pytest
 
 from fakes import slack_payloads as payloads
+from fakes.polling import PATIENCE_S, until
 from fakes.servers import served, start_job_worker, subprocess_environment
 from fakes.slack import FakeSlack
 from tests.own_postgres import Cluster, own_postgres
-from tests.polling import PATIENCE_S, until
 
 # The served processes run the jobs: `manage.py worker` on PostgreSQL.
 pytestmark = pytest.mark.served

@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 
 from data import models
 from fakes import slack_payloads as payloads
+from fakes.polling import until
 from fakes.servers import bot_environment, served
 from fakes.slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from slack import events, jobs, listeners, rendering
 from tests.factories import QuestionFactory
-from tests.polling import until
 
 EXAMPLES = 200
 REQUEST_TIMEOUT_S = 30

@@ -12,10 +12,10 @@ import pytest
 from application import log_context
 from data import models
 from fakes import slack_payloads as payloads
+from fakes.polling import PATIENCE_S
 from fakes.servers import bot_environment, served
 from fakes.slack import FakeSlack
 from kraken_bot.logs import JsonFormatter
-from tests.polling import PATIENCE_S
 
 
 def _record(message: str, *, exc_info: bool = False) -> logging.LogRecord:

@@ -14,6 +14,7 @@ from procrastinate.contrib.django.models import ProcrastinateEvent
 from prometheus_client.parser import text_string_to_metric_families
 
 from fakes import slack_payloads as payloads
+from fakes.polling import PATIENCE_S, until
 from fakes.servers import (
     bot_environment,
     database_url_shared_with_tests,
@@ -26,7 +27,6 @@ from fakes.slack import FakeSlack
 from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
 from slack import jobs
 from tests.databases import ON_POSTGRESQL
-from tests.polling import PATIENCE_S, until
 from tests.slack_fixtures import all_jobs_done, post_signed
 
 TOKEN = "metrics-token-for-tests"

@@ -20,10 +20,10 @@ from agents import classifier, docs_answerer
 from application import answer_relay
 from application import respond_to_user as use_case
 from domain import queries, records
+from fakes.chat import FakeChat
 from fakes.openai import fake_openai_server
-from tests.agents_support import FixedSearch, hit
-from tests.fake_chat import FakeChat
-from tests.polling import PATIENCE_S
+from fakes.polling import PATIENCE_S
+from fakes.search import FixedSearch, hit
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
 ROTATION = hit(11, title="Database runbook", heading="Passwords", text="Run `vault rotate db`.")

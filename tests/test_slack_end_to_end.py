@@ -13,9 +13,9 @@ import pytest
 from application import respond_to_user
 from data import models
 from fakes import slack_payloads as payloads
+from fakes.polling import PATIENCE_S, until
 from fakes.servers import Served, bot_environment, served
 from fakes.slack import FakeSlack
-from tests.polling import PATIENCE_S, until
 from tests.slack_support import streamed_text
 
 # The served processes run the jobs: `manage.py worker` on PostgreSQL.

@@ -11,6 +11,7 @@ from django.utils import timezone
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob, ProcrastinateWorker
 
+from fakes.polling import PATIENCE_S, until
 from fakes.servers import (
     PROJECT_DIR,
     database_url_shared_with_tests,
@@ -20,7 +21,6 @@ from fakes.servers import (
 from kraken_bot import tasks
 from kraken_bot.management.commands.worker import NEEDS_POSTGRESQL
 from tests.databases import ON_POSTGRESQL
-from tests.polling import PATIENCE_S, until
 
 A_QUEUE = "tests-stalled"
 

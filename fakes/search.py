@@ -1,4 +1,4 @@
-"""Helpers for agent tests: a search function over a fixed list of passages."""
+"""A fake search: the same passages for any query, for the tests of the agents and the use cases."""
 
 import asyncio
 from dataclasses import dataclass, field
