@@ -1,4 +1,5 @@
-"""Fixtures and rules that hold for every test.
+"""Fixtures and rules that hold for every test of the repository: the suite's, in tests/ (whose
+conftest.py adds the suite's fixtures), and the benchmark's own, in bench/tests/.
 
 - Every test gets the database with `transaction=True`: async code runs its queries on other
   threads' connections, which cannot see inside a test's wrapping transaction.
@@ -6,25 +7,30 @@
   none is left checked out of PostgreSQL's pool when the test database is dropped.
 - The Slack client's session, one per event loop, is closed after each test (each has its loop).
 - A blockbuster guard fails any test in which a blocking call runs inside the event loop.
+- `indexed_docs`: a runbook in the search index, for the answers to cite.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
 from blockbuster import BlockBuster, blockbuster_ctx
 from django.db import connections
 from django.urls import get_resolver
+from django.utils import timezone
 from pydantic_ai import models as pydantic_ai_models
 
+from application import index_documents
 from slack import web_client
 
-pytest_plugins = [
-    "tests.job_fixtures",
-    "tests.slack_fixtures",
-    "tests.llm_fixtures",
-    "tests.browser_fixtures",
-]
+ROTATION_DOC = """# Database runbook
+
+## Rotating the password
+
+Rotate the database password with `vault rotate db`, then restart the workers.
+"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -61,6 +67,17 @@ async def _close_slack_session() -> AsyncIterator[None]:
     """Each test has a loop of its own, and the Slack client a session in it."""
     yield
     await web_client.close_session()
+
+
+@pytest.fixture
+async def indexed_docs(tmp_path: Path) -> None:
+    await asyncio.to_thread((tmp_path / "runbook.md").write_text, ROTATION_DOC)
+    await index_documents.index_documents(
+        root=tmp_path,
+        collection="handbook",
+        base_url="https://docs.example.com",
+        now=timezone.now(),
+    )
 
 
 # Tests never reach a real model; the provider tests allow requests to their local fake server.

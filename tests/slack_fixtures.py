@@ -1,26 +1,15 @@
-"""Fixtures for tests of the Slack endpoint: a fake Slack Web API, indexed docs, signed posts."""
+"""Fixtures for tests of the Slack endpoint: a fake Slack Web API, signed posts."""
 
-import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import cast
 
 import pytest
 from django.http import HttpResponse
 from django.test import AsyncClient
-from django.utils import timezone
 
-from application import index_documents
 from fakes.slack import FakeSlack, fake_slack_server
 from fakes.slack_payloads import SIGNING_SECRET, signed_headers
 from tests.job_fixtures import all_jobs_done
-
-ROTATION_DOC = """# Database runbook
-
-## Rotating the password
-
-Rotate the database password with `vault rotate db`, then restart the workers.
-"""
 
 
 @pytest.fixture
@@ -39,17 +28,6 @@ async def slack(
             await all_jobs_done()
 
 
-@pytest.fixture
-async def indexed_docs(tmp_path: Path) -> None:
-    await asyncio.to_thread((tmp_path / "runbook.md").write_text, ROTATION_DOC)
-    await index_documents.index_documents(
-        root=tmp_path,
-        collection="handbook",
-        base_url="https://docs.example.com",
-        now=timezone.now(),
-    )
-
-
 async def post_signed(
     body: str, *, content_type: str = "application/json", headers: dict[str, str] | None = None
 ) -> HttpResponse:
@@ -63,4 +41,4 @@ async def post_signed(
     return cast(HttpResponse, response)
 
 
-__all__ = ["all_jobs_done", "indexed_docs", "post_signed", "slack"]
+__all__ = ["all_jobs_done", "post_signed", "slack"]
