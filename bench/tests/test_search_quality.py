@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-_BENCH = Path(__file__).resolve().parent.parent / "bench" / "search_quality.py"
+_BENCH = Path(__file__).resolve().parent.parent / "search_quality.py"
 
 
 def test_the_search_quality_bench_measures_any_folder_and_question_file(tmp_path: Path) -> None:
