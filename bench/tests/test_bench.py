@@ -14,7 +14,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agents import classifier
 from application import respond_to_user as use_case
-from bench import report, senders, sequential
+from bench import report, senders, sequential, steps
 from bench.bot import (
     JOB_WORKERS,
     Replies,
@@ -286,3 +286,26 @@ def test_the_summary_reads_each_figure_where_its_part_put_it_and_none_where_it_d
     assert summary["inflight_peak_rss_mb"] == {"sqlite": None, "postgresql": None}
     # A kill that hit none of the questions tested nothing.
     assert without_a_kill["killed_worker_answered_once"]["postgresql"] is None
+
+
+async def test_each_step_is_measured_alone_in_a_process_of_its_own_and_the_use_case_whole(
+    indexed_docs: None,
+) -> None:
+    async with fake_edge() as edge:
+        figures = await steps.measure(edge, database_url_shared_with_tests(), scale=0.1)
+
+    assert figures["questions"] == 3
+    assert list(figures["cpu_ms"]) == [
+        "status",
+        "store",
+        "classify",
+        "search",
+        "answer",
+        "reply",
+        "record_answer",
+    ]
+    assert all(cpu_ms > 0 for cpu_ms in figures["cpu_ms"].values())
+    assert figures["whole_ms"] > 0
+    # Each step ran against the fakes: the status, the streamed replies, the model's requests.
+    assert len(edge.slack.calls_to("assistant.threads.setStatus")) >= 4
+    assert len(edge.slack.calls_to("chat.startStream")) >= 4
