@@ -1,10 +1,13 @@
 """Answering one question: the bot's main use case.
 
 The four steps are independent, so they run at once with `asyncio.TaskGroup`: tell the person the
-bot is working, store the question, classify it, answer it. The total time is the slowest step's,
-not the sum. Each step's failure is caught inside its own task, so a failed status update never
-cancels the answer and a failed agent never loses the stored question. The answer's text reaches
-the chat through a relay, so a slow chat never slows the model's stream down.
+bot is working, store the question, classify it, answer it. The reply is finished as soon as the
+answer is ready, the status shown and the question stored (its id goes on the feedback buttons):
+the category is for the admin's statistics, so a slow classifier never holds the reply back; it
+is awaited only to be stored with the answer. Each step's failure is caught inside its own task,
+so a failed status update never cancels the answer and a failed agent never loses the stored
+question. The answer's text reaches the chat through a relay, so a slow chat never slows the
+model's stream down.
 """
 
 import asyncio
@@ -84,11 +87,9 @@ async def respond_to_user(
 
     Raises: QuestionNotStored.
     """
-    started = time.perf_counter()
     writer = answer_relay.RelayedWriter(chat.answer_writer(), every_s=answer_relay.APPEND_EVERY_S)
-    steps = await _fan_out(question, chat=chat, writer=writer, now=now)
-    delivered = await _deliver(steps, writer=writer)
-    timings = steps.timings() | {"reply": delivered.elapsed_ms, "total": _elapsed_ms(started)}
+    steps, delivered, total_ms = await _fan_out(question, chat=chat, writer=writer, now=now)
+    timings = steps.timings() | {"reply": delivered.elapsed_ms, "total": total_ms}
     if steps.stored.value is None:
         metrics.count_failed(reason="store", timings_ms=timings)
         raise QuestionNotStored("The question was replied to but could not be stored")
@@ -108,7 +109,9 @@ async def _fan_out(
     chat: ports.ChatPort,
     writer: ports.AnswerWriter,
     now: dt.datetime,
-) -> _FanOut:
+) -> tuple[_FanOut, _Outcome[str], float]:
+    """The four steps' outcomes, the reply's, and the time until the reply was finished (ms)."""
+    started = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         status = group.create_task(_timed(chat.show_status(text=STATUS_TEXT)))
         stored = group.create_task(_timed(_store(question, now=now)))
@@ -120,6 +123,10 @@ async def _fan_out(
             )
         )
         answered = group.create_task(_timed(_answer(question, writer=writer)))
+        # A status shown after the reply would stay under it: the reply waits for the status too.
+        await status
+        delivered = await _deliver(await answered, await stored, writer=writer)
+        total_ms = _elapsed_ms(started)
     steps = _FanOut(
         status=status.result(),
         stored=stored.result(),
@@ -133,7 +140,7 @@ async def _fan_out(
     ):
         if outcome.error is not None:
             logger.warning("Unable to %s: %s", name, _describe(outcome.error))
-    return steps
+    return steps, delivered, total_ms
 
 
 async def _answer(
@@ -170,12 +177,17 @@ def _sink(writer: ports.AnswerWriter) -> docs_answerer.TextSink:
     return append
 
 
-async def _deliver(steps: _FanOut, *, writer: ports.AnswerWriter) -> _Outcome[str]:
-    answer = steps.answered.value
+async def _deliver(
+    answered: _Outcome[docs_answerer.AnsweredQuestion],
+    stored: _Outcome[records.Question],
+    *,
+    writer: ports.AnswerWriter,
+) -> _Outcome[str]:
+    answer = answered.value
     if answer is None:
         return await _timed(_send_failure(writer))
     reply = ports.Reply(
-        question_id=steps.stored.value.id if steps.stored.value else None,
+        question_id=stored.value.id if stored.value else None,
         text=answer.text,
         citations=answer.citations,
     )

@@ -34,13 +34,17 @@ async def one_after_another(
     chat: "ports.ChatPort",
     writer: "ports.AnswerWriter",
     now: dt.datetime,
-) -> "use_case._FanOut":
-    """The steps of `respond_to_user._fan_out`, in the order it starts them, awaited in turn."""
+) -> "tuple[use_case._FanOut, use_case._Outcome[str], float]":
+    """The steps of `respond_to_user._fan_out`, in the order it starts them, awaited in turn, and
+    then the reply."""
+    import time
+
     from django.conf import settings
 
     from agents import classifier
     from application import respond_to_user as use_case
 
+    started = time.perf_counter()
     status = await use_case._timed(chat.show_status(text=use_case.STATUS_TEXT))
     stored = await use_case._timed(use_case._store(question, now=now))
     classified = await use_case._timed(
@@ -49,7 +53,9 @@ async def one_after_another(
         )
     )
     answered = await use_case._timed(use_case._answer(question, writer=writer))
-    return use_case._FanOut(status=status, stored=stored, classified=classified, answered=answered)
+    delivered = await use_case._deliver(answered, stored, writer=writer)
+    steps = use_case._FanOut(status=status, stored=stored, classified=classified, answered=answered)
+    return steps, delivered, use_case._elapsed_ms(started)
 
 
 def put_in_place() -> None:
@@ -65,7 +71,7 @@ def put_in_place() -> None:
         chat: "ports.ChatPort",
         writer: "ports.AnswerWriter",
         now: dt.datetime,
-    ) -> "use_case._FanOut":
+    ) -> "tuple[use_case._FanOut, use_case._Outcome[str], float]":
         sequential = question.slack is not None and question.slack.channel_id == SEQUENTIAL_CHANNEL
         variant = one_after_another if sequential else fan_out
         return await variant(question, chat=chat, writer=writer, now=now)

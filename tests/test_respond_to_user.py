@@ -22,7 +22,7 @@ from application import respond_to_user as use_case
 from domain import queries, records
 from fakes.chat import FakeChat
 from fakes.openai import fake_openai_server
-from fakes.polling import PATIENCE_S
+from fakes.polling import PATIENCE_S, until
 from fakes.search import FixedSearch, hit
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
@@ -82,6 +82,38 @@ async def test_the_four_steps_run_at_the_same_time(search: FixedSearch) -> None:
             question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
 
     assert question.status is records.QuestionStatus.ANSWERED
+
+
+async def test_the_reply_is_finished_without_waiting_for_the_classifier(
+    search: FixedSearch,
+) -> None:
+    chat = FakeChat()
+    classifier_released = asyncio.Event()
+
+    async def slow_classifier(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        await classifier_released.wait()
+        return ModelResponse(
+            parts=[ToolCallPart(info.output_tools[0].name, {"category": "how-to"})]
+        )
+
+    async def replied() -> bool:
+        return bool(chat.replies)
+
+    with classifier.classifier.override(model=FunctionModel(slow_classifier, model_name="slow")):
+        answering = asyncio.create_task(
+            use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+        )
+        await until(replied, within_s=PATIENCE_S)
+        stored_before_classified = await queries.get_question(
+            question_id=chat.replies[0].question_id or 0
+        )
+        classifier_released.set()
+        question = await answering
+
+    assert stored_before_classified.status is records.QuestionStatus.RECEIVED  # stored after
+    assert question.status is records.QuestionStatus.ANSWERED
+    assert question.category == "how-to"
+    assert question.timings_ms["total"] <= question.timings_ms["classify"]
 
 
 async def test_a_failed_status_update_still_gives_the_answer(search: FixedSearch) -> None:
