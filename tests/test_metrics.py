@@ -13,6 +13,7 @@ from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateEvent
 from prometheus_client.parser import text_string_to_metric_families
 
+from application import metrics as application_metrics
 from fakes import slack_payloads as payloads
 from fakes.polling import PATIENCE_S, until
 from fakes.servers import (
@@ -24,6 +25,7 @@ from fakes.servers import (
     subprocess_environment,
 )
 from fakes.slack import FakeSlack
+from kraken_bot import worker_metrics
 from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
 from slack import jobs
 from tests.databases import ON_POSTGRESQL
@@ -229,6 +231,36 @@ else:
 
         assert status == 1
         assert output == f"CommandError: {ONE_PROCESS_ON_SQLITE}\n"
+
+    async def test_on_sqlite_no_job_age_is_served_the_queue_in_memory_keeps_no_deferral_times(
+        settings, jobs_run: None
+    ) -> None:
+        settings.METRICS_TOKEN = TOKEN
+
+        scrape = await _scrape()
+
+        assert "kraken_jobs" in scrape
+        assert "kraken_job_oldest_waiting_seconds" not in scrape
+
+    async def test_the_metrics_a_worker_serves_are_its_process_counts_to_the_bearer_only(
+        settings,
+    ) -> None:
+        # No worker runs on SQLite: its metrics server is tried in this process.
+        port = free_port()
+        settings.METRICS_TOKEN = TOKEN
+        settings.WORKER_METRICS_PORT = port
+        application_metrics.slack_api_calls.labels(method="chat.startStream").inc()
+
+        async with (
+            worker_metrics.metrics_served(),
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as scraper,
+        ):
+            refused = await scraper.get("/metrics")
+            wrong = await scraper.get("/metrics", headers={"Authorization": "Bearer nope"})
+            scrape = await scraper.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+
+        assert (refused.status_code, wrong.status_code, scrape.status_code) == (401, 401, 200)
+        assert sample(scrape.text, "kraken_slack_api_calls_total", method="chat.startStream") >= 1
 
 
 @pytest.mark.served
