@@ -11,6 +11,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
 from agents import errors, models, transcript, usage
+from agents.limits import run_limits
 from domain import records
 
 DEFAULT_CATEGORIES = ("how-to", "troubleshooting", "access-request", "release", "other")
@@ -71,14 +72,17 @@ async def classify_question(*, question: str, categories: Sequence[str]) -> Clas
 
     Raises: UnableToAnswer.
     """
-    async with errors.model_failures_as("Unable to classify the question"):
+    limits = run_limits("classify")
+    async with errors.model_failures_as(
+        "Unable to classify the question", within_s=limits.deadline_s
+    ):
         result = await classifier.run(
             question,
             deps=ClassifierDeps(categories=tuple(categories)),
             model=models.select_model(
                 offline=models.offline_model(partial(_offline_reply, categories=categories))
             ),
-            model_settings=models.model_settings(),
+            model_settings=models.model_settings(limits),
             usage_limits=models.USAGE_LIMITS,
         )
     return ClassifiedQuestion(category=result.output.category, usage=usage.usage_of(result))

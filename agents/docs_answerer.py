@@ -28,6 +28,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo
 
 from agents import errors, models, transcript, usage
+from agents.limits import run_limits
 from domain import records
 
 SEARCH_LIMIT = 6
@@ -130,13 +131,16 @@ async def answer_question(
     Raises: UnableToAnswer.
     """
     deps = AnswererDeps(search=search)
-    async with errors.model_failures_as("Unable to answer the question"):
+    limits = run_limits("answer")
+    async with errors.model_failures_as(
+        "Unable to answer the question", within_s=limits.deadline_s
+    ):
         result = await docs_answerer.run(
             question,
             deps=deps,
             message_history=_as_model_messages(history) or None,
             model=models.select_model(offline=OFFLINE_MODEL),
-            model_settings=models.model_settings(),
+            model_settings=models.model_settings(limits),
             usage_limits=models.USAGE_LIMITS,
             event_stream_handler=_AnswerTextStream(on_text) if on_text else None,
         )

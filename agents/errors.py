@@ -1,5 +1,6 @@
 """What the agents raise when a model could not give an answer."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,13 +12,21 @@ class UnableToAnswer(Exception):
 
 
 @asynccontextmanager
-async def model_failures_as(what: str) -> AsyncIterator[None]:
-    """Turn the model's failures (HTTP errors, timeouts, malformed or looping replies) into
-    `UnableToAnswer` naming what could not be done."""
+async def model_failures_as(what: str, *, within_s: float) -> AsyncIterator[None]:
+    """Bound the run to `within_s`, and turn the model's failures (HTTP errors, timeouts,
+    malformed or looping replies, the deadline) into `UnableToAnswer` naming what could not be
+    done."""
+    deadline = asyncio.timeout(within_s)
     try:
-        yield
+        async with deadline:
+            yield
     except TimeoutError:
-        raise UnableToAnswer(f"{what}: the model did not answer in time") from None
+        late = (
+            f"did not finish within {within_s:g} s"
+            if deadline.expired()
+            else "did not answer in time"
+        )
+        raise UnableToAnswer(f"{what}: the model {late}") from None
     except AgentRunError as error:
         raise UnableToAnswer(f"{what}: {_first_line(error)}") from error
 

@@ -21,6 +21,8 @@ from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import UsageLimits
 
+from agents.limits import RunLimits
+
 OFFLINE_MODEL_NAME = "offline"
 
 # Transient failures (timeouts, 429, 5xx) are retried by the provider's SDK this many times.
@@ -80,9 +82,12 @@ def select_model(*, offline: FunctionModel) -> Model:
     return _configured_model(settings.LLM_MODEL, settings.LLM_BASE_URL)
 
 
-def model_settings() -> ModelSettings:
-    """Settings for every model request: the time limit and the SDK's retries."""
-    return ModelSettings(timeout=settings.LLM_TIMEOUT_S, max_retries=MAX_RETRIES)
+def model_settings(limits: RunLimits) -> ModelSettings:
+    """Settings for every model request of a run: the time limit of each request, the SDK's
+    retries, and the run's limit on output tokens."""
+    return ModelSettings(
+        timeout=settings.LLM_TIMEOUT_S, max_retries=MAX_RETRIES, max_tokens=limits.max_tokens
+    )
 
 
 def check_configuration() -> None:

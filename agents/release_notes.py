@@ -19,6 +19,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
 from agents import errors, models, transcript, usage
+from agents.limits import run_limits
 from domain import records
 
 SectionTitle = Literal[
@@ -181,12 +182,15 @@ async def write_release_notes(
         not_shown={section.title: len(section.items) for section in remaining.sections},
     )
     deps = WriterDeps(references=tuple(change["reference"] for change in shown))
-    async with errors.model_failures_as("Unable to write the release notes"):
+    limits = run_limits("release_notes")
+    async with errors.model_failures_as(
+        "Unable to write the release notes", within_s=limits.deadline_s
+    ):
         result = await release_notes_writer.run(
             json.dumps(prompt, ensure_ascii=False),
             deps=deps,
             model=models.select_model(offline=OFFLINE_MODEL),
-            model_settings=models.model_settings(),
+            model_settings=models.model_settings(limits),
             usage_limits=models.USAGE_LIMITS,
         )
     notes = _joined(result.output, remaining, contributors=_contributors(commits))

@@ -11,6 +11,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
 from agents import errors, models, transcript, usage
+from agents.limits import run_limits
 from domain import records
 
 _DECISION = re.compile(r"\b(decided|agreed|we will|we'll|let's|going with|approved)\b", re.I)
@@ -51,11 +52,14 @@ async def summarise_thread(*, messages: Sequence[records.ThreadMessage]) -> Summ
     thread = json.dumps(
         [{"author": m.author, "text": m.text} for m in messages], ensure_ascii=False
     )
-    async with errors.model_failures_as("Unable to summarise the thread"):
+    limits = run_limits("summarise")
+    async with errors.model_failures_as(
+        "Unable to summarise the thread", within_s=limits.deadline_s
+    ):
         result = await summariser.run(
             thread,
             model=models.select_model(offline=OFFLINE_MODEL),
-            model_settings=models.model_settings(),
+            model_settings=models.model_settings(limits),
             usage_limits=models.USAGE_LIMITS,
         )
     return SummarisedThread(summary=result.output, usage=usage.usage_of(result))

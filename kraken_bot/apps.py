@@ -5,6 +5,7 @@ import logging
 from django.apps import AppConfig
 from django.conf import settings
 
+from agents import limits
 from kraken_bot.configuration import ConfigurationError
 
 
@@ -20,6 +21,10 @@ class KrakenBotConfig(AppConfig):
         """
         if settings.LOG_FORMAT == "json":
             logging.captureWarnings(True)
+        try:
+            limits.check_run_limits()
+        except limits.InvalidRunLimits as error:
+            raise ConfigurationError(str(error)) from None
         if not settings.LLM_MODEL:
             return
         from agents import models

@@ -59,6 +59,7 @@ GITHUB_TIMEOUT_S = env.float("GITHUB_TIMEOUT_S", 10.0, validate=Range(min=0, min
 LLM_MODEL = env.str("LLM_MODEL", "")
 LLM_BASE_URL = env.str("LLM_BASE_URL", "", validate=lambda url: not url or _is_url(url))
 LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", 60.0, validate=Range(min=0, min_inclusive=False))
+LLM_RUN_LIMITS = env.str("LLM_RUN_LIMITS", "")
 QUESTION_CATEGORIES: list[str] = [
     category.strip()
     for category in env.list(

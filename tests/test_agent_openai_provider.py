@@ -1,10 +1,11 @@
 """The agents through pydantic-ai's real OpenAI provider, against a fake server on 127.0.0.1."""
 
 import asyncio
+import time
 
 import pytest
 
-from agents import docs_answerer, errors
+from agents import docs_answerer, errors, limits
 from fakes.openai import FakeOpenAI
 from fakes.search import FixedSearch, hit
 
@@ -72,3 +73,45 @@ async def test_a_transient_server_error_is_retried_and_the_answer_arrives(llm: F
     answer = await _answer()
 
     assert answer.text == "Rotate it [1]."
+
+
+async def test_each_request_asks_for_no_more_tokens_than_the_agents_limit(llm: FakeOpenAI) -> None:
+    llm.tool_call("search_docs", {"query": "rotate password"})
+    llm.tool_call("final_result", {"text": "Run `vault rotate db` [1].", "passage_ids": [11]})
+
+    await _answer()
+
+    limit = limits.RUN_LIMITS["answer"].max_tokens
+    assert [request.get("max_completion_tokens") for request in llm.requests] == [limit, limit]
+
+
+async def test_a_model_that_never_stops_talking_is_cut_at_the_runs_deadline(
+    llm: FakeOpenAI, settings
+) -> None:
+    settings.LLM_RUN_LIMITS = "answer=1/2000"
+    endless = {"text": "Rotate it again. " * 2_000, "passage_ids": [11]}
+    llm.tool_call("search_docs", {"query": "rotate password"})
+    # Each piece well inside the wait allowed for one (LLM_TIMEOUT_S), the whole far past 1 s.
+    llm.tool_call("final_result", endless, piece_delay_s=0.02)
+    shown: list[str] = []
+
+    async def show(text: str) -> None:
+        shown.append(text)
+
+    started = time.monotonic()
+    with pytest.raises(errors.UnableToAnswer, match="did not finish within 1 s"):
+        async with asyncio.timeout(NEVER_HANG_S):
+            await docs_answerer.answer_question(
+                question="How do I rotate it?", search=FixedSearch([ROTATION]), on_text=show
+            )
+
+    assert time.monotonic() - started < NEVER_HANG_S / 2
+    assert shown  # it was talking when it was cut
+
+
+def test_the_run_limits_setting_overrides_only_the_agents_it_names(settings) -> None:
+    settings.LLM_RUN_LIMITS = "answer=60/1000, classify=5/16"
+
+    assert limits.run_limits("answer") == limits.RunLimits(deadline_s=60, max_tokens=1_000)
+    assert limits.run_limits("classify") == limits.RunLimits(deadline_s=5, max_tokens=16)
+    assert limits.run_limits("summarise") == limits.RUN_LIMITS["summarise"]

@@ -85,6 +85,9 @@ def _settings(**environment: str) -> Any:
             id="sqlite-file-in-a-missing-folder",
         ),
         pytest.param({"ANSWER_CONCURRENCY": "0"}, "ANSWER_CONCURRENCY", id="no-concurrency"),
+        pytest.param({"LLM_RUN_LIMITS": "answer=soon"}, "LLM_RUN_LIMITS", id="limits-unparsed"),
+        pytest.param({"LLM_RUN_LIMITS": "chat=10/100"}, "LLM_RUN_LIMITS", id="limits-no-agent"),
+        pytest.param({"LLM_RUN_LIMITS": "answer=0/100"}, "LLM_RUN_LIMITS", id="limits-zero"),
     ],
 )
 def test_bad_configuration_stops_with_one_line_naming_the_variable(
