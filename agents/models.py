@@ -16,8 +16,10 @@ from pydantic_ai.exceptions import UserError
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models import Model, infer_model
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
-from pydantic_ai.providers import Provider, infer_provider
+from pydantic_ai.providers import Provider
+from pydantic_ai.providers.ollama import OllamaProvider
 from pydantic_ai.providers.openai import OpenAIProvider
+from pydantic_ai.providers.vllm import VLLMProvider
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import UsageLimits
 
@@ -99,26 +101,36 @@ def check_configuration() -> None:
         _configured_model(settings.LLM_MODEL, settings.LLM_BASE_URL)
 
 
+# The providers that reach a server at `LLM_BASE_URL`: each speaks the Chat Completions API, and
+# pydantic-ai tunes the requests of Ollama's and vLLM's to those servers' model families.
+SERVER_PROVIDERS: dict[str, Callable[[str], Provider[Any]]] = {
+    "openai-chat": lambda base_url: OpenAIProvider(base_url=base_url, api_key=_key("OPENAI")),
+    "ollama": lambda base_url: OllamaProvider(base_url=base_url, api_key=_key("OLLAMA")),
+    "vllm": lambda base_url: VLLMProvider(base_url=base_url, api_key=_key("VLLM")),
+}
+
+
 @lru_cache(maxsize=8)
 def _configured_model(name: str, base_url: str) -> Model:
     try:
         if not base_url:
             return infer_model(name)
         provider_name, _, model_name = name.partition(":")
-        if provider_name not in {"openai", "openai-chat"}:
+        if provider_name == "openai":
+            provider_name = "openai-chat"
+        if provider_name not in SERVER_PROVIDERS:
             raise InvalidModelConfiguration(
-                f"LLM_BASE_URL works with openai: models, not {provider_name!r}"
+                f"LLM_BASE_URL works with openai:, ollama: and vllm: models, not {provider_name!r}"
             )
         return infer_model(
-            f"openai-chat:{model_name}",
-            provider_factory=lambda provider: _compatible_provider(provider, base_url),
+            f"{provider_name}:{model_name}",
+            provider_factory=lambda provider: SERVER_PROVIDERS[provider](base_url),
         )
     except UserError as error:
         raise InvalidModelConfiguration(f"LLM_MODEL {name!r}: {error}") from None
 
 
-def _compatible_provider(provider_name: str, base_url: str) -> Provider[Any]:
-    if provider_name != "openai-chat":
-        return infer_provider(provider_name)
-    # Local servers (Ollama, vLLM) accept any key; the SDK refuses to start without one.
-    return OpenAIProvider(base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "unused")
+def _key(provider: str) -> str:
+    """The provider's API key where one is set; local servers accept any, and the SDK refuses to
+    start without one."""
+    return os.environ.get(f"{provider}_API_KEY") or "unused"

@@ -115,3 +115,17 @@ def test_the_run_limits_setting_overrides_only_the_agents_it_names(settings) -> 
     assert limits.run_limits("answer") == limits.RunLimits(deadline_s=60, max_tokens=1_000)
     assert limits.run_limits("classify") == limits.RunLimits(deadline_s=5, max_tokens=16)
     assert limits.run_limits("summarise") == limits.RUN_LIMITS["summarise"]
+
+
+@pytest.mark.parametrize("provider", ["ollama", "vllm"])
+async def test_ollama_and_vllm_models_answer_through_the_server_at_the_base_url(
+    llm: FakeOpenAI, settings, provider: str
+) -> None:
+    settings.LLM_MODEL = f"{provider}:small-model"
+    llm.tool_call("search_docs", {"query": "rotate password"})
+    llm.tool_call("final_result", {"text": "Run `vault rotate db` [1].", "passage_ids": [11]})
+
+    answer = await _answer()
+
+    assert answer.text == "Run `vault rotate db` [1]."
+    assert [request["model"] for request in llm.requests] == ["small-model", "small-model"]
