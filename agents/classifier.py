@@ -1,5 +1,7 @@
-"""The classifier: a question in, one category from a configurable list out."""
+"""The classifier: a question in, one category from a configurable list out. The category is for
+the admin's statistics, so when the model fails the keyword rules of the offline model decide."""
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +15,8 @@ from pydantic_ai.models.function import AgentInfo
 from agents import errors, models, transcript, usage
 from agents.limits import run_limits
 from domain import records
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CATEGORIES = ("how-to", "troubleshooting", "access-request", "release", "other")
 
@@ -68,10 +72,15 @@ def _is_a_listed_category(
 
 
 async def classify_question(*, question: str, categories: Sequence[str]) -> ClassifiedQuestion:
-    """Put the question into one of the categories.
+    """Put the question into one of the categories: by the model, or by keywords where it fails."""
+    try:
+        return await _classify(question, categories=categories)
+    except errors.UnableToAnswer as error:
+        logger.warning("%s; classified by keywords instead", error)
+        return ClassifiedQuestion(category=by_keywords(question, categories), usage=records.Usage())
 
-    Raises: UnableToAnswer.
-    """
+
+async def _classify(question: str, *, categories: Sequence[str]) -> ClassifiedQuestion:
     limits = run_limits("classify")
     async with errors.model_failures_as(
         "Unable to classify the question", within_s=limits.deadline_s
@@ -88,17 +97,23 @@ async def classify_question(*, question: str, categories: Sequence[str]) -> Clas
     return ClassifiedQuestion(category=result.output.category, usage=usage.usage_of(result))
 
 
-def _offline_reply(
-    messages: list[ModelMessage], info: AgentInfo, *, categories: Sequence[str]
-) -> ModelResponse:
-    """Keyword rules: the first rule whose category is listed and whose words appear wins."""
-    question = transcript.last_user_prompt(messages).lower()
-    category = next(
+def by_keywords(question: str, categories: Sequence[str]) -> str:
+    """The first rule whose category is listed and whose words appear wins; else the last
+    category."""
+    lowered = question.lower()
+    return next(
         (
             name
             for name, pattern in _OFFLINE_RULES
-            if name in categories and re.search(pattern, question)
+            if name in categories and re.search(pattern, lowered)
         ),
         categories[-1],
     )
+
+
+def _offline_reply(
+    messages: list[ModelMessage], info: AgentInfo, *, categories: Sequence[str]
+) -> ModelResponse:
+    """The offline model classifies by keywords."""
+    category = by_keywords(transcript.last_user_prompt(messages), categories)
     return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, {"category": category})])

@@ -1,4 +1,5 @@
 import pytest
+from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -46,3 +47,20 @@ async def test_a_category_outside_the_list_is_sent_back_to_the_model() -> None:
         classified = await classifier.classify_question(question="How do I?", categories=DEFAULTS)
 
     assert classified.category == "how-to"
+
+
+async def test_a_model_that_fails_leaves_the_category_to_the_keyword_rules(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        raise ModelHTTPError(status_code=500, model_name="scripted", body="boom")
+
+    with classifier.classifier.override(model=FunctionModel(broken)):
+        classified = await classifier.classify_question(
+            question="The deploy job fails with error 137", categories=DEFAULTS
+        )
+
+    assert classified.category == "troubleshooting"
+    assert classified.usage.input_tokens is None
+    assert "Unable to classify the question" in caplog.text
+    assert "classified by keywords instead" in caplog.text
