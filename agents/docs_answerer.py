@@ -3,9 +3,12 @@
 The model searches the documentation with the `search_docs` tool as often as it needs; an answer
 that cites a passage the tool did not return is sent back to the model to fix, so sources are
 never invented. The answer's text comes first in the output and every later field has a default,
-so the text can be streamed as it is written.
+so the text can be streamed as it is written. When the model fails (an error, its deadline, a
+reply it cannot fix), the person still gets what the documentation says: its best passages for
+the question, quoted and cited, marked as such.
 """
 
+import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -26,10 +29,13 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 from pydantic_ai.models.function import AgentInfo
+from pydantic_ai.usage import RunUsage
 
 from agents import errors, models, transcript, usage
 from agents.limits import run_limits
 from domain import records
+
+logger = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 6
 QUOTED_PASSAGES = 3
@@ -68,10 +74,22 @@ class DocsAnswer(BaseModel):
 
 @dataclass(frozen=True, kw_only=True)
 class AnsweredQuestion:
+    """The answer; `model_error` says why the model failed when the passages were quoted instead."""
+
     text: str
     citations: tuple[records.Citation, ...]
     found_answer: bool
     usage: records.Usage
+    model_error: str = ""
+
+
+OFFLINE_INTRO = "No language model is configured, so here is what the documentation says:"
+FALLBACK_INTRO = "The model could not answer, so here is what the documentation says:"
+NOTHING_FOUND = (
+    "I could not find anything about that in the documentation. "
+    "Try other words, or ask the people who own the page."
+)
+FALLBACK_NOTHING_FOUND = f"The model could not answer. {NOTHING_FOUND}"
 
 
 INSTRUCTIONS = """\
@@ -98,10 +116,11 @@ async def search_docs(ctx: RunContext[AnswererDeps], query: str) -> list[dict[st
         raise ModelRetry("Search with a few words about the question, not an empty query.")
     hits = await ctx.deps.search(query=query, limit=SEARCH_LIMIT)
     ctx.deps.found.update((hit.passage_id, hit) for hit in hits)
-    return [
-        {"id": hit.passage_id, "title": hit.title, "heading": hit.heading, "text": hit.text}
-        for hit in hits
-    ]
+    return [_as_passage(hit) for hit in hits]
+
+
+def _as_passage(hit: records.PassageHit) -> dict[str, Any]:
+    return {"id": hit.passage_id, "title": hit.title, "heading": hit.heading, "text": hit.text}
 
 
 @docs_answerer.output_validator
@@ -126,23 +145,38 @@ async def answer_question(
 ) -> AnsweredQuestion:
     """Answer from the documentation, with the passages relied on as citations. `history` is the
     conversation so far (the bot's own turns marked). With `on_text`, the answer's text is handed
-    over piece by piece as the model writes it.
-
-    Raises: UnableToAnswer.
+    over piece by piece as the model writes it. When the model fails, the best passages are
+    quoted instead, with the model's error.
     """
     deps = AnswererDeps(search=search)
     limits = run_limits("answer")
-    async with errors.model_failures_as(
-        "Unable to answer the question", within_s=limits.deadline_s
-    ):
-        result = await docs_answerer.run(
+    model = models.select_model(offline=OFFLINE_MODEL)
+    spent = RunUsage()
+    try:
+        async with errors.model_failures_as(
+            "Unable to answer the question", within_s=limits.deadline_s
+        ):
+            result = await docs_answerer.run(
+                question,
+                deps=deps,
+                message_history=_as_model_messages(history) or None,
+                model=model,
+                model_settings=models.model_settings(limits),
+                usage_limits=models.USAGE_LIMITS,
+                usage=spent,
+                event_stream_handler=_AnswerTextStream(on_text) if on_text else None,
+            )
+    except errors.UnableToAnswer as error:
+        logger.warning("%s; quoting the documentation instead", error)
+        return await _quote_documentation(
             question,
-            deps=deps,
-            message_history=_as_model_messages(history) or None,
-            model=models.select_model(offline=OFFLINE_MODEL),
-            model_settings=models.model_settings(limits),
-            usage_limits=models.USAGE_LIMITS,
-            event_stream_handler=_AnswerTextStream(on_text) if on_text else None,
+            search=search,
+            model_error=str(error),
+            usage=records.Usage(
+                model_name=model.model_name,
+                input_tokens=spent.input_tokens,
+                output_tokens=spent.output_tokens,
+            ),
         )
     answer = result.output
     return AnsweredQuestion(
@@ -152,6 +186,23 @@ async def answer_question(
         ),
         found_answer=answer.found_answer,
         usage=usage.usage_of(result),
+    )
+
+
+async def _quote_documentation(
+    question: str, *, search: SearchDocs, model_error: str, usage: records.Usage
+) -> AnsweredQuestion:
+    """The fallback: the best passages for the question, quoted and cited, marked as such. The
+    tokens the failed run spent are kept; its cost is not known."""
+    quoted = (await search(query=question, limit=SEARCH_LIMIT))[:QUOTED_PASSAGES]
+    return AnsweredQuestion(
+        text=_quotation(FALLBACK_INTRO, [_as_passage(hit) for hit in quoted])
+        if quoted
+        else FALLBACK_NOTHING_FOUND,
+        citations=tuple(_citation(hit) for hit in quoted),
+        found_answer=bool(quoted),
+        usage=usage,
+        model_error=model_error,
     )
 
 
@@ -232,20 +283,24 @@ def _offline_reply(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
         return ModelResponse(parts=[ToolCallPart("search_docs", {"query": query})])
     output_tool = info.output_tools[0].name
     if not passages:
-        text = (
-            "I could not find anything about that in the documentation. "
-            "Try other words, or ask the people who own the page."
-        )
         return ModelResponse(
-            parts=[ToolCallPart(output_tool, {"text": text, "found_answer": False})]
+            parts=[ToolCallPart(output_tool, {"text": NOTHING_FOUND, "found_answer": False})]
         )
     quoted = passages[:QUOTED_PASSAGES]
-    lines = ["No language model is configured, so here is what the documentation says:"]
-    for number, passage in enumerate(quoted, start=1):
+    answer = {
+        "text": _quotation(OFFLINE_INTRO, quoted),
+        "passage_ids": [passage["id"] for passage in quoted],
+    }
+    return ModelResponse(parts=[ToolCallPart(output_tool, answer)])
+
+
+def _quotation(intro: str, passages: list[dict[str, Any]]) -> str:
+    """The passages quoted one after the other, each with where it comes from and its number."""
+    lines = [intro]
+    for number, passage in enumerate(passages, start=1):
         where = records.place_in_document(title=passage["title"], heading=passage["heading"])
         lines.append(f"\n*{where}* [{number}]\n{_quote(passage['text'])}")
-    answer = {"text": "\n".join(lines), "passage_ids": [passage["id"] for passage in quoted]}
-    return ModelResponse(parts=[ToolCallPart(output_tool, answer)])
+    return "\n".join(lines)
 
 
 def _quote(text: str) -> str:

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from pydantic_ai.exceptions import AgentRunError
+from pydantic_ai.exceptions import AgentRunError, ModelHTTPError
 
 
 class UnableToAnswer(Exception):
@@ -32,6 +32,11 @@ async def model_failures_as(what: str, *, within_s: float) -> AsyncIterator[None
 
 
 def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    summary = text[0] if text else type(error).__name__
-    return f"{type(error).__name__}: {summary[:300]}"
+    if isinstance(error, ModelHTTPError):
+        return f"the model's server answered HTTP {error.status_code}: {_first_of(error.body)}"
+    return f"{type(error).__name__}: {_first_of(error)}"
+
+
+def _first_of(text: object) -> str:
+    lines = str(text).strip().splitlines()
+    return lines[0][:300] if lines else "(nothing)"

@@ -32,7 +32,8 @@ slack_requests_refused = Counter(
 )
 questions = Counter(
     "kraken_questions",
-    "Questions finished, by outcome (answered or failed) and the reason of a failure.",
+    "Questions finished, by outcome (answered, answered by the fallback when the model failed, "
+    "or failed) and the reason of a failure.",
     ["outcome", "reason"],
 )
 step_seconds = Histogram(
@@ -70,12 +71,13 @@ def count_usage(usage: records.Usage) -> None:
 
 
 def count_answered(question: records.Question) -> None:
-    questions.labels(outcome="answered", reason="").inc()
+    outcome = "fallback" if question.answered_by_fallback else "answered"
+    questions.labels(outcome=outcome, reason="").inc()
     time_steps(question.timings_ms)
     count_usage(question.usage)
 
 
 def count_failed(*, reason: str, timings_ms: Mapping[str, float]) -> None:
-    """Count a failed question; `reason` is one of a few fixed words (`model`, `reply`, …)."""
+    """Count a failed question; `reason` is one of a few fixed words (`reply`, `store`, …)."""
     questions.labels(outcome="failed", reason=reason).inc()
     time_steps(timings_ms)

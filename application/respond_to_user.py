@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 
 from django.conf import settings
 
-from agents import classifier, docs_answerer, errors, usage
+from agents import classifier, docs_answerer, usage
 from application import answer_relay, log_context, metrics, ports, thread_context
 from domain import operations, records, search
 
@@ -225,10 +225,12 @@ async def _record(
             usage=usage.add_usage(classified.usage, answer.usage) if classified else answer.usage,
             timings_ms=timings,
             reply_ts=delivered.value or "",
+            model_error=answer.model_error,
         ),
         answered_at=answered_at,
     )
-    logger.info("Question %s answered in %.0f ms", question_id, timings["total"])
+    how = " by quoting the documentation" if answer.model_error else ""
+    logger.info("Question %s answered%s in %.0f ms", question_id, how, timings["total"])
     metrics.count_answered(recorded)
     return recorded
 
@@ -236,8 +238,6 @@ async def _record(
 def _failure(steps: _FanOut, delivered: _Outcome[str]) -> tuple[str, str]:
     """Why a question failed, as a metric's reason and as the error stored with it."""
     failed = steps.answered.error
-    if isinstance(failed, errors.UnableToAnswer):
-        return "model", _describe(failed)
     if failed is not None:
         return "unexpected", _describe(failed)
     return "reply", f"Unable to send the answer: {_describe(delivered.error)}"
@@ -248,8 +248,6 @@ async def _timed(step: Awaitable[T]) -> _Outcome[T]:
     started = time.perf_counter()
     try:
         value = await step
-    except errors.UnableToAnswer as error:
-        return _Outcome(value=None, error=error, elapsed_ms=_elapsed_ms(started))
     except Exception as error:
         logger.exception("Unexpected failure while answering a question")
         return _Outcome(value=None, error=error, elapsed_ms=_elapsed_ms(started))
@@ -257,8 +255,6 @@ async def _timed(step: Awaitable[T]) -> _Outcome[T]:
 
 
 def _describe(error: Exception | None) -> str:
-    if isinstance(error, errors.UnableToAnswer):
-        return str(error)
     return f"Unexpected error: {type(error).__name__}"
 
 

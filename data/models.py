@@ -57,6 +57,9 @@ class Question(models.Model):
     # database on both SQLite and PostgreSQL.
     total_ms = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The model failed (its error is in `error`), and the person was given the documentation's
+    # best passages, quoted and cited, instead.
+    answered_by_fallback = models.BooleanField(default=False)
     reply_ts = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)

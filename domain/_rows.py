@@ -23,6 +23,7 @@ def question(row: models.Question) -> records.Question:
         ),
         timings_ms=dict(row.timings),
         error=row.error,
+        answered_by_fallback=row.answered_by_fallback,
         reply_ts=row.reply_ts,
         answered_at=row.answered_at,
     )

@@ -150,7 +150,8 @@ def _insert_question(
 async def record_answer(
     *, question_id: int, answer: records.Answer, answered_at: dt.datetime
 ) -> records.Question:
-    """Store the answer, its sources, usage and timings, and mark the question answered.
+    """Store the answer, its sources, usage and timings, and mark the question answered; an
+    answer by the fallback keeps the model's error.
 
     Raises: QuestionNotFound.
     """
@@ -166,7 +167,8 @@ async def record_answer(
         timings=dict(answer.timings_ms),
         total_ms=answer.timings_ms.get("total"),
         reply_ts=answer.reply_ts,
-        error="",
+        error=answer.model_error,
+        answered_by_fallback=bool(answer.model_error),
         answered_at=answered_at,
     )
     if not updated:

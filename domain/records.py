@@ -76,7 +76,8 @@ class Usage:
 
 @dataclass(frozen=True, kw_only=True)
 class Answer:
-    """An answer ready to be stored on its question."""
+    """An answer ready to be stored on its question. `model_error` says why the model could not
+    answer, when the answer is the documentation's passages quoted instead (the fallback)."""
 
     text: str
     citations: tuple[Citation, ...] = ()
@@ -84,6 +85,7 @@ class Answer:
     usage: Usage = field(default_factory=Usage)
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     reply_ts: str = ""
+    model_error: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +104,7 @@ class Question:
     usage: Usage = field(default_factory=Usage)
     timings_ms: Mapping[str, float] = field(default_factory=dict)
     error: str = ""
+    answered_by_fallback: bool = False
     reply_ts: str = ""
     answered_at: dt.datetime | None = None
 

@@ -182,6 +182,25 @@ def test_a_question_shows_its_answer_sources_timings_usage_feedback_and_slack_th
     assert "https://app.slack.com/client/T0ACME/C0OPS/thread/C0OPS-1767603600.000100" in page.text
 
 
+def test_answers_by_the_fallback_are_marked_and_filtered_with_the_models_error() -> None:
+    AnsweredQuestionFactory.create(text="answered by the model")
+    AnsweredQuestionFactory.create(
+        text="answered by quoting the docs",
+        answered_by_fallback=True,
+        error="Unable to answer the question: the model's server answered HTTP 500: boom",
+    )
+
+    client = logged_in()
+    listing = client.get(QUESTIONS, {"answered_by_fallback__exact": "1"})
+
+    assert "answered by quoting the docs" in listing.text
+    assert "answered by the model" not in listing.text
+    assert "Answered by fallback" in listing.text
+    [question] = models.Question.objects.filter(answered_by_fallback=True)
+    page = client.get(f"{QUESTIONS}{question.pk}/change/")
+    assert "the model&#x27;s server answered HTTP 500: boom" in page.text
+
+
 def test_a_failed_question_shows_its_error_and_has_no_sources_or_timings_to_show() -> None:
     question = QuestionFactory.create(
         source=models.QuestionSource.CONSOLE,

@@ -19,7 +19,8 @@ def _at(day: int, hour: int) -> dt.datetime:
 
 
 def _seed_two_days_of_questions() -> None:
-    """Two days of questions: three answered, one failed, one not answered yet."""
+    """Two days of questions: three answered (one by the fallback), one failed, one not answered
+    yet."""
     rotate = AnsweredQuestionFactory.create(
         text="rotate password", created_at=_at(9, 10), total_ms=100.0, cost=Decimal("0.01")
     )
@@ -35,7 +36,12 @@ def _seed_two_days_of_questions() -> None:
     )
     QuestionFactory.create(text="just asked", created_at=_at(10, 10))
     AnsweredQuestionFactory.create(
-        text="vpn access", created_at=_at(10, 11), sources=[], total_ms=200.0, cost=Decimal("0.005")
+        text="vpn access",
+        created_at=_at(10, 11),
+        sources=[],
+        total_ms=200.0,
+        cost=Decimal("0.005"),
+        answered_by_fallback=True,
     )
     AnsweredQuestionFactory.create(
         text="long ago", created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC), sources=[]
@@ -63,6 +69,7 @@ def test_the_figures_count_the_last_30_days_by_day_category_and_outcome() -> Non
         ("troubleshooting", 1),
     ]
     assert (figures.asked, figures.answered, figures.failed, figures.unanswered) == (5, 3, 1, 1)
+    assert figures.by_fallback == 1
 
 
 def test_the_figures_give_the_thumbs_up_ratio_and_the_median_and_p95_total_time() -> None:

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from agents import docs_answerer
 from data import models
+from fakes.failing_model import failing_model
 
 PROJECT_DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -52,6 +54,21 @@ def test_ask_says_plainly_when_the_docs_have_nothing(project_docs_indexed: None)
     out, _ = _ask("zebra xylophone quokka")
 
     assert "could not find anything" in out
+
+
+def test_ask_quotes_the_docs_and_prints_the_models_error_when_the_model_fails(
+    project_docs_indexed: None,
+) -> None:
+    with docs_answerer.docs_answerer.override(model=failing_model(500, body="model not loaded")):
+        out, err = _ask("how do I configure the LLM?")
+
+    assert out.startswith(docs_answerer.FALLBACK_INTRO)
+    assert "Sources:\n  [1] Configuring the language model (LLM)" in out
+    assert err.endswith(
+        "Answered by quoting the documentation: Unable to answer the question: "
+        "the model's server answered HTTP 500: model not loaded\n"
+    )
+    assert models.Question.objects.get().answered_by_fallback
 
 
 def test_ask_refuses_an_empty_question() -> None:

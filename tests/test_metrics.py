@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from application import metrics as application_metrics
 from fakes import slack_payloads as payloads
+from fakes.openai import FakeOpenAI
 from fakes.polling import PATIENCE_S, until
 from fakes.servers import (
     bot_environment,
@@ -91,6 +92,26 @@ async def test_an_answered_mention_is_counted_and_timed_step_by_step(
     assert grew("kraken_slack_api_calls_total", method="chat.startStream") == 1
     assert "xoxb-test-token" not in after
     assert payloads.SIGNING_SECRET not in after
+
+
+async def test_an_answer_by_the_fallback_is_counted_as_such(
+    settings, slack: FakeSlack, indexed_docs: None, llm: FakeOpenAI
+) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    for _ in range(6):
+        llm.error(500)
+    before = await _scrape()
+
+    await post_signed(payloads.event_callback(payloads.app_mention("how do I rotate the db?")))
+    await all_jobs_done()
+    after = await _scrape()
+
+    def grew(outcome: str) -> float:
+        return sample(after, "kraken_questions_total", outcome=outcome) - sample(
+            before, "kraken_questions_total", outcome=outcome
+        )
+
+    assert (grew("fallback"), grew("answered")) == (1, 0)
 
 
 async def test_a_rate_limited_slack_call_is_counted(

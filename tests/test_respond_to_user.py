@@ -21,6 +21,7 @@ from application import answer_relay
 from application import respond_to_user as use_case
 from domain import queries, records
 from fakes.chat import FakeChat
+from fakes.failing_model import failing_model
 from fakes.openai import fake_openai_server
 from fakes.polling import PATIENCE_S, until
 from fakes.search import FixedSearch, hit
@@ -125,26 +126,56 @@ async def test_a_failed_status_update_still_gives_the_answer(search: FixedSearch
     assert len(chat.replies) == 1
 
 
-async def test_a_failed_agent_leaves_the_question_stored_as_failed_with_the_error(
+async def test_a_failed_model_gives_the_documentation_quoted_and_keeps_the_error(
     search: FixedSearch,
 ) -> None:
-    async def broken(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str]:
-        pieces: tuple[str, ...] = ()  # a stream that fails before its first piece
-        for piece in pieces:
-            yield piece
-        raise ModelHTTPError(status_code=503, model_name="scripted", body="overloaded")
+    chat = FakeChat()
+    with docs_answerer.docs_answerer.override(model=failing_model(503, body="overloaded\nmore")):
+        question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert question.status is records.QuestionStatus.ANSWERED
+    assert question.answered_by_fallback
+    assert question.error == (
+        "Unable to answer the question: the model's server answered HTTP 503: overloaded"
+    )
+    [reply] = chat.replies
+    assert reply.text == question.answer
+    assert reply.text.startswith(docs_answerer.FALLBACK_INTRO)
+    assert "vault rotate db" in reply.text
+    assert [citation.passage_id for citation in question.citations] == [11]
+    assert chat.failures == []
+    assert "total" in question.timings_ms
+
+
+async def test_a_failed_model_with_nothing_found_says_so_rather_than_sorry(
+    search: FixedSearch,
+) -> None:
+    search.hits = []
 
     chat = FakeChat()
-    with docs_answerer.docs_answerer.override(model=FunctionModel(stream_function=broken)):
+    with docs_answerer.docs_answerer.override(model=failing_model(500, body="boom")):
+        question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+
+    assert question.answered_by_fallback
+    assert [reply.text for reply in chat.replies] == [docs_answerer.FALLBACK_NOTHING_FOUND]
+    assert chat.failures == []
+
+
+async def test_a_failed_search_still_gives_the_short_apology(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def search_down(*, query: str, limit: int) -> list[records.PassageHit]:
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr("domain.search.search_passages", search_down)
+    chat = FakeChat()
+    with docs_answerer.docs_answerer.override(model=failing_model(500, body="boom")):
         question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
 
     assert question.status is records.QuestionStatus.FAILED
-    assert question.text == QUESTION.text
-    assert "Unable to answer the question" in question.error
-    assert "503" in question.error
+    assert question.error == "Unexpected error: OSError"
     assert chat.failures == [use_case.FAILURE_TEXT]
     assert chat.replies == []
-    assert "total" in question.timings_ms
 
 
 async def test_a_failed_classifier_still_gives_the_answer_with_the_keywords_category(
@@ -183,10 +214,12 @@ async def test_a_failing_llm_server_gives_a_clear_stored_error(
             async with asyncio.timeout(20):
                 question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
 
-    assert question.status is records.QuestionStatus.FAILED
-    assert question.error.startswith("Unable to answer the question: ModelServerError")
-    assert "500" in question.error
-    assert chat.failures == [use_case.FAILURE_TEXT]
+    assert question.answered_by_fallback
+    assert question.error.startswith(
+        "Unable to answer the question: the model's server answered HTTP 500: "
+    )
+    assert chat.failures == []
+    assert [reply.citations for reply in chat.replies] == [question.citations]
 
 
 @pytest.fixture

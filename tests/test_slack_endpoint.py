@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.test import AsyncClient
 from django.utils.module_loading import import_string
 
+from agents import docs_answerer
 from application import metrics, respond_to_user
 from data import models
 from fakes import slack_payloads as payloads
@@ -576,7 +577,7 @@ async def test_the_first_words_reach_slack_well_before_the_last(
         pytest.param(lambda llm: llm.slow(5), "timed out", id="times-out"),
     ],
 )
-async def test_when_the_llm_fails_the_person_gets_a_short_message_and_the_question_is_failed(
+async def test_when_the_llm_fails_the_person_gets_the_documentation_quoted_and_marked(
     slack: FakeSlack,
     indexed_docs: None,
     llm: FakeOpenAI,
@@ -590,15 +591,19 @@ async def test_when_the_llm_fails_the_person_gets_a_short_message_and_the_questi
     await post_signed(payloads.event_callback(event))
     await all_jobs_done()
 
-    shown = [
-        call.args.get("text")
+    [shown] = [
+        call.args["text"]
         for call in slack.calls
         if call.method in {"chat.postMessage", "chat.update"}
+        and call.args["text"] != respond_to_user.STATUS_TEXT
     ]
-    assert respond_to_user.FAILURE_TEXT in shown
+    assert shown.startswith(docs_answerer.FALLBACK_INTRO)
+    assert "vault rotate db" in shown
     question = await models.Question.objects.aget(message_ts=event["ts"])
-    assert question.status == models.QuestionStatus.FAILED
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert question.answered_by_fallback
     assert reason in question.error
+    assert question.sources
 
 
 async def test_a_rate_limited_reply_is_retried_and_arrives_once(

@@ -36,6 +36,7 @@ class Figures:
     categories: list[charts.Point]
     asked: int
     answered: int
+    by_fallback: int
     failed: int
     unanswered: int
     thumbs_up: int
@@ -95,6 +96,7 @@ def dashboard_figures(*, now: dt.datetime, days: int = 30) -> Figures:
         ],
         asked=sum(statuses.values()),
         answered=statuses.get(models.QuestionStatus.ANSWERED, 0),
+        by_fallback=recent.filter(answered_by_fallback=True).count(),
         failed=statuses.get(models.QuestionStatus.FAILED, 0),
         unanswered=statuses.get(models.QuestionStatus.RECEIVED, 0)
         + statuses.get(models.QuestionStatus.ANSWERING, 0),

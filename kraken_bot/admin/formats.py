@@ -29,12 +29,17 @@ def money(cost: Decimal | float | None) -> str:
     return f"${Decimal(cost).quantize(Decimal('0.000001')).normalize():f}"
 
 
-def status_badge(status: str) -> SafeString:
-    label = models.QuestionStatus(status).label
+FALLBACK_COLOUR = "#ef6c00"
+
+
+def status_badge(status: str, *, by_fallback: bool = False) -> SafeString:
+    """The status in its colour; an answer by the fallback (the model failed) stands out."""
+    label = "Answered by fallback" if by_fallback else models.QuestionStatus(status).label
+    colour = FALLBACK_COLOUR if by_fallback else STATUS_COLOURS[models.QuestionStatus(status)]
     return format_html(
         '<span class="kraken-status kraken-status-{}" style="color:#fff;background:{};'
         'padding:1px 6px;border-radius:8px;white-space:nowrap">{}</span>',
         status,
-        STATUS_COLOURS[models.QuestionStatus(status)],
+        colour,
         label,
     )

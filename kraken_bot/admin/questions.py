@@ -64,6 +64,7 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
     list_display_links = ("asked_at", "short_text")
     list_filter = (
         "status",
+        "answered_by_fallback",
         "category",
         "source",
         ("channel_id", question_filters.ChannelFilter),
@@ -87,7 +88,7 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
         ("Answer, as it was posted", {"fields": ("posted_answer", "source_links")}),
         ("Timings", {"fields": ("timing_chart",)}),
         ("Usage", {"fields": ("model_name", "input_tokens", "output_tokens", "cost_display")}),
-        ("Error", {"fields": ("error",)}),
+        ("Error (the model's, when the fallback answered)", {"fields": ("error",)}),
         (
             "Where it was asked",
             {"fields": ("source", "slack_thread", "team_id", "channel_id", "user_id", "event_id")},
@@ -147,7 +148,7 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, question: models.Question) -> SafeString:
-        return formats.status_badge(question.status)
+        return formats.status_badge(question.status, by_fallback=question.answered_by_fallback)
 
     @admin.display(description="feedback")
     def feedback_counts(self, question: models.Question) -> SafeString:

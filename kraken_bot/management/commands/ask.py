@@ -43,3 +43,5 @@ class Command(AsyncCommand):
             )
         if question.status is records.QuestionStatus.FAILED:
             raise CommandError(f"Question {question.id} failed: {question.error}")
+        if question.answered_by_fallback:
+            self.stderr.write(f"Answered by quoting the documentation: {question.error}\n")
