@@ -1,14 +1,18 @@
 """The classifier: a question in, one category from a configurable list out. The category is for
-the admin's statistics, so when the model fails the keyword rules of the offline model decide."""
+the admin's statistics, so when the model fails the keyword rules of the offline model decide.
 
+The category is an enum of the configured ones in the output's schema, so a model whose server
+enforces the schema can only pick a listed one, and any other reply is sent back to fix."""
+
+import enum
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
-from pydantic import BaseModel, Field
-from pydantic_ai import Agent, ModelRetry, RunContext
+from pydantic import BaseModel, Field, create_model
+from pydantic_ai import Agent
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
@@ -34,41 +38,26 @@ _OFFLINE_RULES = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class ClassifierDeps:
-    categories: tuple[str, ...]
-
-
-class Classification(BaseModel):
-    category: str = Field(description="Exactly one of the categories listed in the instructions.")
-
-
-@dataclass(frozen=True, kw_only=True)
 class ClassifiedQuestion:
     category: str
     usage: records.Usage
 
 
 classifier = Agent(
-    output_type=Classification,
-    deps_type=ClassifierDeps,
-    instructions="Classify the staff question into exactly one category.",
+    instructions="Classify the staff question into exactly one of the categories.",
     retries=2,
     name="classifier",
 )
 
 
-@classifier.instructions
-def _list_categories(ctx: RunContext[ClassifierDeps]) -> str:
-    return "Categories: " + ", ".join(ctx.deps.categories)
-
-
-@classifier.output_validator
-def _is_a_listed_category(
-    ctx: RunContext[ClassifierDeps], output: Classification
-) -> Classification:
-    if output.category not in ctx.deps.categories:
-        raise ModelRetry(f"Answer with one of: {', '.join(ctx.deps.categories)}")
-    return output
+@lru_cache(maxsize=4)
+def _classification(categories: tuple[str, ...]) -> type[BaseModel]:
+    """The output: one category, an enum of those listed."""
+    category = enum.Enum("Category", {name: name for name in categories}, type=str)  # type: ignore[misc]
+    return create_model(
+        "Classification",
+        category=(category, Field(description="The category that fits the question best.")),
+    )
 
 
 async def classify_question(*, question: str, categories: Sequence[str]) -> ClassifiedQuestion:
@@ -87,14 +76,15 @@ async def _classify(question: str, *, categories: Sequence[str]) -> ClassifiedQu
     ):
         result = await classifier.run(
             question,
-            deps=ClassifierDeps(categories=tuple(categories)),
-            model=models.select_model(
+            output_type=_classification(tuple(categories)),
+            model=models.classifier_model(
                 offline=models.offline_model(partial(_offline_reply, categories=categories))
             ),
             model_settings=models.model_settings(limits),
             usage_limits=models.USAGE_LIMITS,
         )
-    return ClassifiedQuestion(category=result.output.category, usage=usage.usage_of(result))
+    category = result.output.model_dump(mode="json")["category"]
+    return ClassifiedQuestion(category=category, usage=usage.usage_of(result))
 
 
 def by_keywords(question: str, categories: Sequence[str]) -> str:

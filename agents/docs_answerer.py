@@ -2,12 +2,17 @@
 
 The model searches the documentation with the `search_docs` tool as often as it needs; an answer
 that cites a passage the tool did not return is sent back to the model to fix, so sources are
-never invented. The answer's text comes first in the output and every later field has a default,
-so the text can be streamed as it is written. When the model fails (an error, its deadline, a
-reply it cannot fix), the person still gets what the documentation says: its best passages for
-the question, quoted and cited, marked as such.
+never invented. A model that gives structured output without tools (`LLM_OUTPUT_MODE` `native` or
+`prompted`, for small local models, which call tools badly) is not offered the tool: the
+passages are searched first, here, and sent with the question.
+
+The answer's text comes first in the output and every later field has a default, so the text can
+be streamed as it is written. When the model fails (an error, its deadline, a reply it cannot
+fix), the person still gets what the documentation says: its best passages for the question,
+quoted and cited, marked as such.
 """
 
+import json
 import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,14 +26,19 @@ from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
     ModelResponse,
+    ModelResponsePart,
+    ModelResponsePartDelta,
     PartDeltaEvent,
     PartStartEvent,
     TextPart,
+    TextPartDelta,
     ToolCallPart,
     ToolCallPartDelta,
     UserPromptPart,
 )
+from pydantic_ai.models import Model
 from pydantic_ai.models.function import AgentInfo
+from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import RunUsage
 
 from agents import errors, models, transcript, usage
@@ -53,10 +63,12 @@ class SearchDocs(Protocol):
 
 @dataclass(kw_only=True)
 class AnswererDeps:
-    """What a run needs; `found` collects every passage the tool returned, the only citable ones."""
+    """What a run needs; `found` collects every passage searched, the only citable ones.
+    `searched_first`: the passages came with the question, and the model has no tool."""
 
     search: SearchDocs
     found: dict[int, records.PassageHit] = field(default_factory=dict)
+    searched_first: bool = False
 
 
 class DocsAnswer(BaseModel):
@@ -94,11 +106,17 @@ FALLBACK_NOTHING_FOUND = f"The model could not answer. {NOTHING_FOUND}"
 
 INSTRUCTIONS = """\
 You are Kraken Bot, answering staff questions from the company's documentation.
-Search with the `search_docs` tool (several searches with different words if the first finds
-nothing useful), then answer briefly and concretely in Markdown for Slack.
+Answer briefly and concretely in Markdown for Slack.
 Only state what the passages say, and list in `passage_ids` the ids of the passages you used.
 If the documentation does not answer the question, say so plainly, set `found_answer` to false
 and cite nothing. Never invent commands, links or sources."""
+
+SEARCH_WITH_THE_TOOL = """\
+Search with the `search_docs` tool (several searches with different words if the first finds
+nothing useful), then answer."""
+
+PASSAGES_GIVEN = """\
+The passages found for the question follow it, each with its id: answer from them."""
 
 docs_answerer = Agent(
     output_type=DocsAnswer,
@@ -109,7 +127,18 @@ docs_answerer = Agent(
 )
 
 
-@docs_answerer.tool
+@docs_answerer.instructions
+def _how_to_find_passages(ctx: RunContext[AnswererDeps]) -> str:
+    return PASSAGES_GIVEN if ctx.deps.searched_first else SEARCH_WITH_THE_TOOL
+
+
+async def _unless_searched_first(
+    ctx: RunContext[AnswererDeps], tool: ToolDefinition
+) -> ToolDefinition | None:
+    return None if ctx.deps.searched_first else tool
+
+
+@docs_answerer.tool(prepare=_unless_searched_first)
 async def search_docs(ctx: RunContext[AnswererDeps], query: str) -> list[dict[str, Any]]:
     """Search the company's documentation. Returns passages, each with an `id` to cite."""
     if not query.strip():
@@ -148,16 +177,21 @@ async def answer_question(
     over piece by piece as the model writes it. When the model fails, the best passages are
     quoted instead, with the model's error.
     """
-    deps = AnswererDeps(search=search)
     limits = run_limits("answer")
     model = models.select_model(offline=OFFLINE_MODEL)
+    deps = AnswererDeps(search=search, searched_first=models.output_mode(model) != "tool")
+    prompt = question
+    if deps.searched_first:
+        prompt = await _with_passages(question, history, deps)
+        if not deps.found:
+            return _nothing_found(model)
     spent = RunUsage()
     try:
         async with errors.model_failures_as(
             "Unable to answer the question", within_s=limits.deadline_s
         ):
             result = await docs_answerer.run(
-                question,
+                prompt,
                 deps=deps,
                 message_history=_as_model_messages(history) or None,
                 model=model,
@@ -189,6 +223,30 @@ async def answer_question(
     )
 
 
+async def _with_passages(
+    question: str, history: Sequence[records.ThreadMessage], deps: AnswererDeps
+) -> str:
+    """The question followed by the passages found for it: searched with the question, and in a
+    thread with its first message too, which says what a follow-up is about."""
+    query = question
+    if started_by := next((message for message in history if not message.from_bot), None):
+        query = f"{started_by.text}\n{question}"
+    hits = await deps.search(query=query, limit=SEARCH_LIMIT)
+    deps.found.update((hit.passage_id, hit) for hit in hits)
+    passages = json.dumps([_as_passage(hit) for hit in hits], ensure_ascii=False)
+    return f"{question}\n\nPassages:\n{passages}"
+
+
+def _nothing_found(model: Model) -> AnsweredQuestion:
+    """No passage to answer from: said plainly, without asking the model to invent one."""
+    return AnsweredQuestion(
+        text=NOTHING_FOUND,
+        citations=(),
+        found_answer=False,
+        usage=records.Usage(model_name=model.model_name),
+    )
+
+
 async def _quote_documentation(
     question: str, *, search: SearchDocs, model_error: str, usage: records.Usage
 ) -> AnsweredQuestion:
@@ -217,7 +275,9 @@ def _as_model_messages(history: Sequence[records.ThreadMessage]) -> list[ModelMe
 
 
 class _AnswerTextStream:
-    """Picks the answer's text out of the output tool's arguments as they stream in.
+    """Picks the answer's text out of the output's JSON as it streams in: the output tool's
+    arguments, or the text itself from a model that writes its output as text (native and
+    prompted output).
 
     Only text that extends what was already handed over is passed on: a retried answer that
     starts differently is not streamed, and the full answer is shown when the run ends.
@@ -226,31 +286,23 @@ class _AnswerTextStream:
     def __init__(self, sink: TextSink) -> None:
         self._sink = sink
         self._sent = ""
-        self._arguments: dict[int, str] = {}
+        self._outputs: dict[int, str] = {}
 
     async def __call__(
         self, ctx: RunContext[AnswererDeps], events: AsyncIterable[AgentStreamEvent]
     ) -> None:
         async for event in events:
             if isinstance(event, PartStartEvent):
-                self._arguments.pop(event.index, None)
-                if isinstance(event.part, ToolCallPart) and event.part.tool_name != "search_docs":
-                    arguments = event.part.args
-                    # A partial argument string is not valid JSON yet: keep it as it came.
-                    self._arguments[event.index] = (
-                        arguments if isinstance(arguments, str) else event.part.args_as_json_str()
-                    )
-            elif (
-                isinstance(event, PartDeltaEvent)
-                and isinstance(event.delta, ToolCallPartDelta)
-                and event.index in self._arguments
-                and isinstance(event.delta.args_delta, str)
-            ):
-                self._arguments[event.index] += event.delta.args_delta
+                self._outputs.pop(event.index, None)
+                begun = _output_begun(event.part, as_text=ctx.deps.searched_first)
+                if begun is not None:
+                    self._outputs[event.index] = begun
+            elif isinstance(event, PartDeltaEvent) and event.index in self._outputs:
+                self._outputs[event.index] += _output_piece(event.delta)
             else:
                 continue
-            if event.index in self._arguments:
-                await self._pass_on(_partial_text(self._arguments[event.index]))
+            if event.index in self._outputs:
+                await self._pass_on(_partial_text(self._outputs[event.index]))
 
     async def _pass_on(self, text: str) -> None:
         if len(text) > len(self._sent) and text.startswith(self._sent):
@@ -258,11 +310,32 @@ class _AnswerTextStream:
             await self._sink(delta)
 
 
-def _partial_text(arguments: str) -> str:
-    if not arguments:
+def _output_begun(part: ModelResponsePart, *, as_text: bool) -> str | None:
+    """The output's JSON so far in a part that starts, or None when the part is not the output."""
+    if as_text:
+        return part.content if isinstance(part, TextPart) else None
+    if isinstance(part, ToolCallPart) and part.tool_name != "search_docs":
+        # A partial argument string is not valid JSON yet: keep it as it came.
+        return part.args if isinstance(part.args, str) else part.args_as_json_str()
+    return None
+
+
+def _output_piece(delta: ModelResponsePartDelta) -> str:
+    if isinstance(delta, TextPartDelta):
+        return delta.content_delta
+    if isinstance(delta, ToolCallPartDelta) and isinstance(delta.args_delta, str):
+        return delta.args_delta
+    return ""
+
+
+def _partial_text(output: str) -> str:
+    """The answer's text in the output's JSON so far; a model following a prompted schema may
+    write something before the JSON."""
+    begins = output.find("{")
+    if begins < 0:
         return ""
     try:
-        parsed = pydantic_core.from_json(arguments, allow_partial="trailing-strings")
+        parsed = pydantic_core.from_json(output[begins:], allow_partial="trailing-strings")
     except ValueError:
         return ""
     text = parsed.get("text") if isinstance(parsed, dict) else None

@@ -1,21 +1,30 @@
 """Which model the agents run on: the configured LLM, or each agent's own offline model.
 
-`LLM_MODEL` takes any pydantic-ai model string; `LLM_BASE_URL` points OpenAI models at an
-OpenAI-compatible server (Ollama, vLLM), which speaks the Chat Completions API. With no
-`LLM_MODEL`, every agent runs on its offline model: a deterministic `FunctionModel` that goes
-through the same agent code (tools, output validation) without any network.
+`LLM_MODEL` takes any pydantic-ai model string (`LLM_CLASSIFIER_MODEL` another, for the
+classifier); `LLM_BASE_URL` points `openai:`, `ollama:` and `vllm:` models at an OpenAI-compatible
+server (llama.cpp, Ollama, vLLM), which speaks the Chat Completions API. With no model, an agent
+runs on its offline model: a deterministic `FunctionModel` that goes through the same agent code
+(tools, output validation) without any network.
+
+`LLM_OUTPUT_MODE` says how a model at `LLM_BASE_URL` gives structured output: by calling an output
+tool, by a JSON schema the server enforces (`native`), or by following a schema in the prompt
+(`prompted`). It is set on the model's pydantic-ai profile, so every agent's run uses it.
 """
 
 import os
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
-from typing import Any
 
 from django.conf import settings
+from openai import AsyncOpenAI
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models import Model, infer_model
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
+from pydantic_ai.models.ollama import OllamaModel
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.output import StructuredOutputMode
+from pydantic_ai.profiles import ModelProfile
 from pydantic_ai.providers import Provider
 from pydantic_ai.providers.ollama import OllamaProvider
 from pydantic_ai.providers.openai import OpenAIProvider
@@ -74,14 +83,29 @@ def _chunks(text: str) -> list[str]:
     ]
 
 
-def select_model(*, offline: FunctionModel) -> Model:
-    """The configured LLM, or the calling agent's offline model when none is configured.
+def select_model(*, offline: FunctionModel, name: str | None = None) -> Model:
+    """The model named (by default `LLM_MODEL`), or the calling agent's offline model when the
+    name is empty or `offline`.
 
     Raises: InvalidModelConfiguration.
     """
-    if not settings.LLM_MODEL:
+    name = settings.LLM_MODEL if name is None else name
+    if name in ("", OFFLINE_MODEL_NAME):
         return offline
-    return _configured_model(settings.LLM_MODEL, settings.LLM_BASE_URL)
+    return _configured_model(name, settings.LLM_BASE_URL, settings.LLM_OUTPUT_MODE)
+
+
+def classifier_model(*, offline: FunctionModel) -> Model:
+    """The classifier's model: `LLM_CLASSIFIER_MODEL` where set, else the answerer's.
+
+    Raises: InvalidModelConfiguration.
+    """
+    return select_model(offline=offline, name=settings.LLM_CLASSIFIER_MODEL or None)
+
+
+def output_mode(model: Model) -> StructuredOutputMode:
+    """How the model gives structured output: `tool`, `native` or `prompted`."""
+    return model.profile.get("default_structured_output_mode", "tool")
 
 
 def model_settings(limits: RunLimits) -> ModelSettings:
@@ -93,44 +117,56 @@ def model_settings(limits: RunLimits) -> ModelSettings:
 
 
 def check_configuration() -> None:
-    """Build the configured model once, so a bad `LLM_MODEL` stops the service at start-up.
+    """Build the configured models once, so a bad `LLM_MODEL`, `LLM_CLASSIFIER_MODEL` or
+    `LLM_OUTPUT_MODE` stops the service at start-up.
 
     Raises: InvalidModelConfiguration.
     """
-    if settings.LLM_MODEL:
-        _configured_model(settings.LLM_MODEL, settings.LLM_BASE_URL)
+    for setting in ("LLM_MODEL", "LLM_CLASSIFIER_MODEL"):
+        name = getattr(settings, setting)
+        if name in ("", OFFLINE_MODEL_NAME):
+            continue
+        try:
+            _configured_model(name, settings.LLM_BASE_URL, settings.LLM_OUTPUT_MODE)
+        except InvalidModelConfiguration as error:
+            raise InvalidModelConfiguration(f"{setting}: {error}") from None
 
 
-# The providers that reach a server at `LLM_BASE_URL`: each speaks the Chat Completions API, and
-# pydantic-ai tunes the requests of Ollama's and vLLM's to those servers' model families.
-SERVER_PROVIDERS: dict[str, Callable[[str], Provider[Any]]] = {
-    "openai-chat": lambda base_url: OpenAIProvider(base_url=base_url, api_key=_key("OPENAI")),
-    "ollama": lambda base_url: OllamaProvider(base_url=base_url, api_key=_key("OLLAMA")),
-    "vllm": lambda base_url: VLLMProvider(base_url=base_url, api_key=_key("VLLM")),
+# The models that reach a server at `LLM_BASE_URL`, with the provider and the environment variable
+# of its key: each speaks the Chat Completions API, and pydantic-ai tunes the requests of Ollama's
+# and vLLM's to those servers' model families.
+ServerModel = tuple[type[OpenAIChatModel], Callable[..., Provider[AsyncOpenAI]], str]
+SERVER_MODELS: dict[str, ServerModel] = {
+    "openai": (OpenAIChatModel, OpenAIProvider, "OPENAI_API_KEY"),
+    "ollama": (OllamaModel, OllamaProvider, "OLLAMA_API_KEY"),
+    "vllm": (OpenAIChatModel, VLLMProvider, "VLLM_API_KEY"),
 }
 
 
 @lru_cache(maxsize=8)
-def _configured_model(name: str, base_url: str) -> Model:
-    try:
-        if not base_url:
-            return infer_model(name)
-        provider_name, _, model_name = name.partition(":")
-        if provider_name == "openai":
-            provider_name = "openai-chat"
-        if provider_name not in SERVER_PROVIDERS:
+def _configured_model(name: str, base_url: str, mode: StructuredOutputMode) -> Model:
+    provider_name, _, model_name = name.partition(":")
+    if not base_url:
+        if mode != "tool":
             raise InvalidModelConfiguration(
-                f"LLM_BASE_URL works with openai:, ollama: and vllm: models, not {provider_name!r}"
+                f"LLM_OUTPUT_MODE={mode} is for a model served at LLM_BASE_URL"
             )
-        return infer_model(
-            f"{provider_name}:{model_name}",
-            provider_factory=lambda provider: SERVER_PROVIDERS[provider](base_url),
+        try:
+            return infer_model(name)
+        except UserError as error:
+            raise InvalidModelConfiguration(f"{name!r}: {error}") from None
+    if provider_name not in SERVER_MODELS or not model_name:
+        raise InvalidModelConfiguration(
+            f"LLM_BASE_URL works with openai:, ollama: and vllm: models, not {name!r}"
         )
-    except UserError as error:
-        raise InvalidModelConfiguration(f"LLM_MODEL {name!r}: {error}") from None
+    model_class, provider_class, key = SERVER_MODELS[provider_name]
+    # A key is sent where one is set; local servers accept any, and the SDK wants one.
+    provider = provider_class(base_url=base_url, api_key=os.environ.get(key) or "unused")
+    return model_class(model_name, provider=provider, profile=_output_profile(mode))
 
 
-def _key(provider: str) -> str:
-    """The provider's API key where one is set; local servers accept any, and the SDK refuses to
-    start without one."""
-    return os.environ.get(f"{provider}_API_KEY") or "unused"
+def _output_profile(mode: StructuredOutputMode) -> ModelProfile | None:
+    """Tool output keeps the provider's profile; the other modes are the server's to enforce."""
+    if mode == "tool":
+        return None
+    return ModelProfile(default_structured_output_mode=mode, supports_json_schema_output=True)

@@ -78,6 +78,11 @@ class FakeOpenAI:
             piece_delay_s=piece_delay_s,
         )
 
+    def text(self, content: str, *, piece_delay_s: float = 0.0, when_offered: str = "") -> None:
+        """A reply in text: the structured output of a model without an output tool."""
+        reply = self._completion({"role": "assistant", "content": content}, "stop")
+        self._add(when_offered, Step(body=reply, piece_delay_s=piece_delay_s))
+
     def answer_with(self, responder: Callable[[dict[str, Any]], Step]) -> None:
         """Reply to every request the scripts do not cover with `responder(request body)`."""
         self._responder = responder

@@ -25,7 +25,7 @@ class KrakenBotConfig(AppConfig):
             limits.check_run_limits()
         except limits.InvalidRunLimits as error:
             raise ConfigurationError(str(error)) from None
-        if not settings.LLM_MODEL:
+        if not (settings.LLM_MODEL or settings.LLM_CLASSIFIER_MODEL):
             return
         from agents import models
 

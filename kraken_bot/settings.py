@@ -60,6 +60,8 @@ LLM_MODEL = env.str("LLM_MODEL", "")
 LLM_BASE_URL = env.str("LLM_BASE_URL", "", validate=lambda url: not url or _is_url(url))
 LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", 60.0, validate=Range(min=0, min_inclusive=False))
 LLM_RUN_LIMITS = env.str("LLM_RUN_LIMITS", "")
+LLM_OUTPUT_MODE = env.str("LLM_OUTPUT_MODE", "tool", validate=OneOf(["tool", "native", "prompted"]))
+LLM_CLASSIFIER_MODEL = env.str("LLM_CLASSIFIER_MODEL", "")
 QUESTION_CATEGORIES: list[str] = [
     category.strip()
     for category in env.list(

@@ -1,11 +1,13 @@
 """The agents through pydantic-ai's real OpenAI provider, against a fake server on 127.0.0.1."""
 
 import asyncio
+import json
 import time
 
 import pytest
 
-from agents import docs_answerer, limits
+from agents import classifier, docs_answerer, limits
+from domain import records
 from fakes.openai import FakeOpenAI
 from fakes.search import FixedSearch, hit
 
@@ -142,3 +144,128 @@ async def test_ollama_and_vllm_models_answer_through_the_server_at_the_base_url(
 
     assert answer.text == "Run `vault rotate db` [1]."
     assert [request["model"] for request in llm.requests] == ["small-model", "small-model"]
+
+
+@pytest.mark.parametrize("mode", ["native", "prompted"])
+async def test_without_tools_the_passages_come_with_the_question_and_the_answer_streams(
+    llm: FakeOpenAI, settings, mode: str
+) -> None:
+    settings.LLM_OUTPUT_MODE = mode
+    text = "Run `vault rotate db` [1], then restart the workers."
+    llm.text(json.dumps({"text": text, "passage_ids": [11]}))
+    shown: list[str] = []
+
+    async def show(piece: str) -> None:
+        shown.append(piece)
+
+    async with asyncio.timeout(NEVER_HANG_S):
+        answer = await docs_answerer.answer_question(
+            question="How do I rotate the password?", search=FixedSearch([ROTATION]), on_text=show
+        )
+
+    assert answer.text == text
+    assert [citation.passage_id for citation in answer.citations] == [11]
+    assert len(shown) > 1
+    assert "".join(shown) == text
+    [request] = llm.requests
+    assert not request.get("tools")
+    prompt = request["messages"][-1]["content"]
+    assert prompt.startswith("How do I rotate the password?")
+    assert "vault rotate db" in prompt
+    schema_sent = json.dumps(request.get("response_format")) + json.dumps(request["messages"])
+    assert "passage_ids" in schema_sent
+    assert (
+        request.get("response_format", {}).get("type")
+        == {
+            "native": "json_schema",
+            "prompted": "json_object",
+        }[mode]
+    )
+
+
+async def test_with_nothing_found_first_the_model_is_not_asked_to_invent(
+    llm: FakeOpenAI, settings
+) -> None:
+    settings.LLM_OUTPUT_MODE = "native"
+
+    answer = await docs_answerer.answer_question(question="Who won?", search=FixedSearch([]))
+
+    assert answer.text == docs_answerer.NOTHING_FOUND
+    assert not answer.found_answer
+    assert llm.requests == []
+
+
+async def test_in_a_thread_the_search_first_takes_the_threads_first_message_too(
+    llm: FakeOpenAI, settings
+) -> None:
+    settings.LLM_OUTPUT_MODE = "native"
+    llm.text(json.dumps({"text": "Rotate it [1].", "passage_ids": [11]}))
+    search = FixedSearch([ROTATION])
+    history = (
+        records.ThreadMessage(author="ana", text="The database password expired"),
+        records.ThreadMessage(author="Kraken Bot", text="Rotate it.", from_bot=True),
+    )
+
+    await docs_answerer.answer_question(question="how?", search=search, history=history)
+
+    assert search.queries == ["The database password expired\nhow?"]
+
+
+async def test_a_prompted_answer_with_words_around_its_json_still_arrives(
+    llm: FakeOpenAI, settings
+) -> None:
+    settings.LLM_OUTPUT_MODE = "prompted"
+    answer_json = json.dumps({"text": "Rotate it [1].", "passage_ids": [11]})
+    llm.text(f"```json\n{answer_json}\n```")
+
+    answer = await _answer()
+
+    assert answer.text == "Rotate it [1]."
+    assert not answer.model_error
+
+
+@pytest.mark.parametrize("mode", ["tool", "native"])
+async def test_the_classifier_can_only_pick_a_listed_category(
+    llm: FakeOpenAI, settings, mode: str
+) -> None:
+    settings.LLM_OUTPUT_MODE = mode
+    if mode == "tool":
+        llm.tool_call("final_result", {"category": "release"})
+    else:
+        llm.text(json.dumps({"category": "release"}))
+
+    classified = await classifier.classify_question(
+        question="When is the next release?", categories=("how-to", "release", "other")
+    )
+
+    assert classified.category == "release"
+    [request] = llm.requests
+    sent = json.dumps(request.get("tools") or request.get("response_format"))
+    assert '"enum": ["how-to", "release", "other"]' in sent
+
+
+async def test_the_classifier_runs_on_its_own_model_when_one_is_set(
+    llm: FakeOpenAI, settings
+) -> None:
+    settings.LLM_CLASSIFIER_MODEL = "openai:tiny-classifier"
+    llm.tool_call("final_result", {"category": "how-to"})
+
+    classified = await classifier.classify_question(
+        question="How do I?", categories=classifier.DEFAULT_CATEGORIES
+    )
+
+    assert classified.category == "how-to"
+    assert [request["model"] for request in llm.requests] == ["tiny-classifier"]
+
+
+async def test_an_offline_classifier_leaves_the_model_to_the_answer(
+    llm: FakeOpenAI, settings
+) -> None:
+    settings.LLM_CLASSIFIER_MODEL = "offline"
+
+    classified = await classifier.classify_question(
+        question="Why does the deploy fail?", categories=classifier.DEFAULT_CATEGORIES
+    )
+
+    assert classified.category == "troubleshooting"
+    assert llm.requests == []

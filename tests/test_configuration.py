@@ -76,6 +76,17 @@ def _settings(**environment: str) -> Any:
             "LLM_BASE_URL",
             id="base-url-for-a-non-openai-model",
         ),
+        pytest.param({"LLM_OUTPUT_MODE": "json"}, "LLM_OUTPUT_MODE", id="unknown-output-mode"),
+        pytest.param(
+            {"LLM_MODEL": "openai:gpt-5", "OPENAI_API_KEY": "sk-x", "LLM_OUTPUT_MODE": "native"},
+            "LLM_OUTPUT_MODE",
+            id="output-mode-without-a-server",
+        ),
+        pytest.param(
+            {"LLM_CLASSIFIER_MODEL": "nonsense:model"},
+            "LLM_CLASSIFIER_MODEL",
+            id="unknown-classifier-model",
+        ),
         pytest.param({"QUESTION_CATEGORIES": ","}, "QUESTION_CATEGORIES", id="no-categories"),
         pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT", id="unknown-log-format"),
         pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="unknown-log-level"),
