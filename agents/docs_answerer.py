@@ -153,14 +153,20 @@ def _as_passage(hit: records.PassageHit) -> dict[str, Any]:
 
 
 @docs_answerer.output_validator
-def _cites_only_found_passages(ctx: RunContext[AnswererDeps], answer: DocsAnswer) -> DocsAnswer:
+def _cites_found_passages(ctx: RunContext[AnswererDeps], answer: DocsAnswer) -> DocsAnswer:
+    """An answer from the documentation cites the passages it relies on, and only passages that
+    were found: sources are never invented, nor left out."""
     if ctx.partial_output:
         return answer
     invented = [passage for passage in answer.passage_ids if passage not in ctx.deps.found]
     if invented:
         raise ModelRetry(
-            f"Passages {invented} were not returned by search_docs. "
-            "Cite only ids that search_docs returned."
+            f"Passages {invented} are not among the passages found. Cite only their ids."
+        )
+    if answer.found_answer and not answer.passage_ids:
+        raise ModelRetry(
+            "List in passage_ids the passages the answer relies on, or set found_answer to "
+            "false if the documentation does not answer the question."
         )
     return answer
 

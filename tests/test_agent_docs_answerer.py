@@ -71,6 +71,16 @@ async def test_a_citation_of_a_passage_the_tool_did_not_return_is_sent_back_and_
     assert [citation.passage_id for citation in answer.citations] == [11]
 
 
+async def test_an_answer_that_cites_nothing_is_sent_back_to_cite_or_say_it_found_nothing() -> None:
+    with docs_answerer.docs_answerer.override(model=_model_citing([], [11])):
+        answer = await docs_answerer.answer_question(
+            question="Rotate?", search=FixedSearch([ROTATION])
+        )
+
+    assert answer.found_answer
+    assert [citation.passage_id for citation in answer.citations] == [11]
+
+
 async def test_a_model_that_keeps_inventing_sources_gives_passages_not_a_false_answer() -> None:
     search = FixedSearch([ROTATION, BACKUPS])
     with docs_answerer.docs_answerer.override(model=_model_citing([999], [998], [997], [996])):
