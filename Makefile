@@ -24,8 +24,11 @@ help:
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# CI adds the real-model tests' dependency group: SYNC_FLAGS="--group real-model".
+SYNC_FLAGS ?=
+
 install: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(SYNC_FLAGS)
 
 # Commands run by hand on this machine (`uv run python manage.py ...`) read `.env`: `make run`
 # writes it from `.env.example` (which turns DEBUG on) when there is none, and never overwrites it.

