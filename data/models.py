@@ -204,6 +204,25 @@ class Passage(models.Model):
         return f"{self.document_id}#{self.position} {self.heading}"
 
 
+class PassageVector(models.Model):
+    """A passage's embedding by one embedding model: its float32 values, as bytes. A passage of a
+    changed document is a new row, so its old vectors go with it."""
+
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="vectors")
+    model = models.CharField(max_length=200)
+    vector = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["passage", "model"], name="passagevector_one_per_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.passage_id} by {self.model}"
+
+
 class ReleaseNote(models.Model):
     """Release notes written for a range of a git repository.
 

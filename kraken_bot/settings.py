@@ -62,6 +62,8 @@ LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", 60.0, validate=Range(min=0, min_inclu
 LLM_RUN_LIMITS = env.str("LLM_RUN_LIMITS", "")
 LLM_OUTPUT_MODE = env.str("LLM_OUTPUT_MODE", "tool", validate=OneOf(["tool", "native", "prompted"]))
 LLM_CLASSIFIER_MODEL = env.str("LLM_CLASSIFIER_MODEL", "")
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", "")
+EMBEDDING_BASE_URL = env.str("EMBEDDING_BASE_URL", "", validate=lambda url: not url or _is_url(url))
 QUESTION_CATEGORIES: list[str] = [
     category.strip()
     for category in env.list(

@@ -1,0 +1,165 @@
+import io
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.core.management import call_command
+from pydantic_ai import Embedder
+
+from agents import embeddings
+from application import embed_passages
+from data import models
+from domain import vectors
+from fakes.embeddings import WordsEmbeddingModel
+
+DATABASE_RUNBOOK = """# Database runbook
+
+## Passwords
+
+Rotate the password with `vault rotate db`.
+
+## Backups
+
+Backups run nightly at 02:00.
+"""
+VPN = """# VPN
+
+Install the client and sign in with SSO.
+"""
+
+
+def _index(folder: Path) -> None:
+    call_command("index_docs", str(folder), "--collection", "handbook", stdout=io.StringIO())
+
+
+@pytest.fixture
+def handbook(tmp_path: Path) -> Path:
+    (tmp_path / "db.md").write_text(DATABASE_RUNBOOK)
+    (tmp_path / "vpn.md").write_text(VPN)
+    _index(tmp_path)
+    return tmp_path
+
+
+def _embedder(model: WordsEmbeddingModel, name: str = "fake:words") -> embeddings.PassageEmbedder:
+    return embeddings.PassageEmbedder(name=name, embedder=Embedder(model))
+
+
+def _embed(
+    embedder: embeddings.PassageEmbedder,
+) -> tuple[embed_passages.EmbeddingReport, list[int]]:
+    progress: list[int] = []
+    report = async_to_sync(embed_passages.embed_new_passages)(
+        embedder=embedder, on_progress=progress.append
+    )
+    return report, progress
+
+
+def test_every_passage_gets_a_float32_vector_once(handbook: Path) -> None:
+    model = WordsEmbeddingModel(dimensions=32)
+    passages = models.Passage.objects.count()
+
+    report, progress = _embed(_embedder(model))
+    again, _ = _embed(_embedder(model))
+
+    assert (report.embedded, report.stopped_by) == (passages, "")
+    assert progress == [passages]
+    assert again.embedded == 0
+    stored = models.PassageVector.objects.filter(model="fake:words")
+    assert stored.count() == passages
+    assert {len(bytes(row.vector)) for row in stored} == {32 * 4}
+    assert (
+        "Database runbook › Passwords\nRotate the password with `vault rotate db`."
+        in (model.calls[0])
+    )
+
+
+def test_passages_are_embedded_in_batches_with_progress(
+    handbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embed_passages, "BATCH", 2)
+    passages = models.Passage.objects.count()
+
+    report, progress = _embed(_embedder(WordsEmbeddingModel()))
+
+    assert report.embedded == passages
+    assert progress == [*range(2, passages, 2), passages]
+
+
+def test_only_the_passages_of_a_changed_document_are_embedded_again(handbook: Path) -> None:
+    _embed(_embedder(WordsEmbeddingModel()))
+    (handbook / "vpn.md").write_text(VPN + "\nAsk #it-help when it fails.\n")
+    _index(handbook)
+    model = WordsEmbeddingModel()
+
+    report, _ = _embed(_embedder(model))
+
+    assert report.embedded == 1
+    assert [len(call) for call in model.calls] == [1]
+    assert "it-help" in model.calls[0][0]
+
+
+def test_a_new_model_embeds_everything_again_and_never_mixes_with_the_old(handbook: Path) -> None:
+    passages = models.Passage.objects.count()
+    _embed(_embedder(WordsEmbeddingModel(dimensions=32), name="fake:words-32"))
+
+    report, _ = _embed(_embedder(WordsEmbeddingModel(dimensions=16), name="fake:words-16"))
+
+    assert report.embedded == passages
+    assert async_to_sync(vectors.embedded_counts)() == {
+        "fake:words-16": passages,
+        "fake:words-32": passages,
+    }
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        pytest.param(WordsEmbeddingModel(failing=True), id="provider-down"),
+        pytest.param(WordsEmbeddingModel(ragged=True), id="vectors-of-two-sizes"),
+    ],
+)
+def test_a_failing_model_keeps_nothing_and_leaves_the_passages_for_later(
+    handbook: Path, model: WordsEmbeddingModel
+) -> None:
+    report, progress = _embed(_embedder(model))
+    recovered, _ = _embed(_embedder(WordsEmbeddingModel()))
+
+    assert report.embedded == 0
+    assert report.stopped_by.startswith("Unable to embed passages")
+    assert progress == []
+    assert recovered.embedded == models.Passage.objects.count()
+
+
+@pytest.mark.parametrize("name", ["", "none"])
+def test_no_embedding_model_leaves_search_to_words(settings, name: str) -> None:
+    settings.EMBEDDING_MODEL = name
+
+    assert embeddings.configured_embedder() is None
+
+
+@pytest.mark.parametrize(
+    ("name", "base_url", "named"),
+    [
+        ("nonsense:model", "", "EMBEDDING_MODEL"),
+        ("no-provider-prefix", "", "EMBEDDING_MODEL"),
+        ("cohere:embed-v4.0", "http://127.0.0.1:1/v1", "EMBEDDING_BASE_URL"),
+    ],
+)
+def test_an_embedding_model_pydantic_ai_cannot_use_is_refused_by_name(
+    settings, name: str, base_url: str, named: str
+) -> None:
+    settings.EMBEDDING_MODEL = name
+    settings.EMBEDDING_BASE_URL = base_url
+
+    with pytest.raises(embeddings.InvalidEmbeddingModel, match=named):
+        embeddings.configured_embedder()
+
+
+def test_an_openai_compatible_server_gives_the_embedder_its_name(settings) -> None:
+    settings.EMBEDDING_MODEL = "openai:nomic-embed-text"
+    settings.EMBEDDING_BASE_URL = "http://127.0.0.1:11434/v1"
+
+    embedder = embeddings.configured_embedder()
+
+    assert embedder is not None
+    assert embedder.name == "openai:nomic-embed-text"
