@@ -163,3 +163,33 @@ def test_an_openai_compatible_server_gives_the_embedder_its_name(settings) -> No
 
     assert embedder is not None
     assert embedder.name == "openai:nomic-embed-text"
+
+
+def test_index_docs_embeds_what_it_indexed_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embeddings, "configured_embedder", lambda: _embedder(WordsEmbeddingModel()))
+    (tmp_path / "vpn.md").write_text(VPN)
+    out = io.StringIO()
+
+    call_command("index_docs", str(tmp_path), "--collection", "handbook", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == "Embedded 1 passages with fake:words."
+    assert models.PassageVector.objects.count() == 1
+
+
+def test_index_docs_keeps_the_index_when_embedding_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = _embedder(WordsEmbeddingModel(failing=True))
+    monkeypatch.setattr(embeddings, "configured_embedder", lambda: failing)
+    (tmp_path / "vpn.md").write_text(VPN)
+    err = io.StringIO()
+
+    call_command(
+        "index_docs", str(tmp_path), "--collection", "handbook", stdout=io.StringIO(), stderr=err
+    )
+
+    assert err.getvalue().startswith("Embedding stopped, the rest waits for the next run: ")
+    assert models.Passage.objects.count() == 1
+    assert models.PassageVector.objects.count() == 0

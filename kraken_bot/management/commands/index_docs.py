@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from application import index_documents
+from agents import embeddings
+from application import embed_passages, index_documents
 from kraken_bot.management.base import AsyncCommand
 
 
@@ -59,6 +60,31 @@ class Command(AsyncCommand):
             ) from None
         self._show_skipped(report.skipped)
         self.stdout.write(f"Indexed {options['path']} into {collection!r}: {report.counts()}.")
+        await self._embed()
+
+    async def _embed(self) -> None:
+        """Embed the passages that have no vector of the embedding model yet, when one is set."""
+        try:
+            embedder = embeddings.configured_embedder()
+        except embeddings.InvalidEmbeddingModel as error:
+            raise CommandError(str(error)) from None
+        if embedder is None:
+            return
+        report = await embed_passages.embed_new_passages(
+            embedder=embedder,
+            on_progress=self._show_embedded if self.stdout.isatty() else None,
+        )
+        if self.stdout.isatty() and report.embedded:
+            self.stdout.write("")
+        self.stdout.write(f"Embedded {report.embedded} passages with {report.model}.")
+        if report.stopped_by:
+            self.stderr.write(
+                f"Embedding stopped, the rest waits for the next run: {report.stopped_by}"
+            )
+
+    def _show_embedded(self, embedded: int) -> None:
+        self.stdout.write(f"\r\x1b[2K{embedded} passages embedded", ending="")
+        self.stdout.flush()
 
     def _show_skipped(self, skipped: tuple[index_documents.SkippedFile, ...]) -> None:
         for file in skipped:
