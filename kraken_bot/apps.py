@@ -14,7 +14,8 @@ class KrakenBotConfig(AppConfig):
     verbose_name = "Kraken Bot"
 
     def ready(self) -> None:
-        """Refuse to start with an LLM configuration pydantic-ai cannot use (no I/O here).
+        """Refuse to start with an LLM or embedding configuration pydantic-ai cannot use (no I/O
+        here).
 
         pydantic-ai takes seconds to import, so commands that need no model do not pay for it.
         With JSON logs, Python's warnings become log lines too, so every line is an object.
@@ -25,11 +26,25 @@ class KrakenBotConfig(AppConfig):
             limits.check_run_limits()
         except limits.InvalidRunLimits as error:
             raise ConfigurationError(str(error)) from None
-        if not (settings.LLM_MODEL or settings.LLM_CLASSIFIER_MODEL):
-            return
-        from agents import models
+        if settings.LLM_MODEL or settings.LLM_CLASSIFIER_MODEL:
+            _check_models()
+        if settings.EMBEDDING_MODEL:
+            _check_embedding_model()
 
-        try:
-            models.check_configuration()
-        except models.InvalidModelConfiguration as error:
-            raise ConfigurationError(str(error)) from None
+
+def _check_models() -> None:
+    from agents import models
+
+    try:
+        models.check_configuration()
+    except models.InvalidModelConfiguration as error:
+        raise ConfigurationError(str(error)) from None
+
+
+def _check_embedding_model() -> None:
+    from agents import embeddings
+
+    try:
+        embeddings.configured_embedder()
+    except embeddings.InvalidEmbeddingModel as error:
+        raise ConfigurationError(str(error)) from None

@@ -87,6 +87,10 @@ def _settings(**environment: str) -> Any:
             "LLM_CLASSIFIER_MODEL",
             id="unknown-classifier-model",
         ),
+        pytest.param(
+            {"EMBEDDING_MODEL": "nonsense:model"}, "EMBEDDING_MODEL", id="unknown-embedder"
+        ),
+        pytest.param({"EMBEDDING_BASE_URL": "not a url"}, "EMBEDDING_BASE_URL", id="embedder-url"),
         pytest.param({"QUESTION_CATEGORIES": ","}, "QUESTION_CATEGORIES", id="no-categories"),
         pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT", id="unknown-log-format"),
         pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="unknown-log-level"),
