@@ -1,11 +1,13 @@
-"""Token usage and cost of an agent run, as the domain records them."""
+"""Token usage and cost of an agent run or an embedding call, as the domain records them."""
 
 from decimal import Decimal
 from typing import Any
 
+from pydantic_ai.embeddings import EmbeddingResult
 from pydantic_ai.messages import ModelResponse
 from pydantic_ai.run import AgentRunResult
 
+from agents import offline_embedding
 from agents.models import OFFLINE_MODEL_NAME
 from domain import records
 
@@ -18,6 +20,22 @@ def usage_of(result: AgentRunResult[Any]) -> records.Usage:
         input_tokens=result.usage.input_tokens,
         output_tokens=result.usage.output_tokens,
         cost=_cost(responses),
+    )
+
+
+def embedding_usage(result: EmbeddingResult) -> records.Usage:
+    """The model, tokens and cost of an embedding call (nothing for the offline model)."""
+    cost: Decimal | None = Decimal(0)
+    if result.provider_name != offline_embedding.SYSTEM:
+        try:
+            cost = result.cost().total_price
+        except (LookupError, ValueError, AssertionError):
+            cost = None
+    return records.Usage(
+        model_name=f"{result.provider_name}:{result.model_name}",
+        input_tokens=result.usage.input_tokens,
+        output_tokens=0,
+        cost=cost,
     )
 
 

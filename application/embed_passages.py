@@ -4,12 +4,14 @@ model changes. In batches, with progress; a batch the model fails leaves its pas
 run, and what was kept before stays.
 """
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from agents import embeddings, errors
-from domain import vectors
+from agents import embeddings, errors, usage
+from domain import records, vectors
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +22,12 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True, kw_only=True)
 class EmbeddingReport:
-    """How many passages got a vector of `model`; `stopped_by` says why a run ended early."""
+    """How many passages got a vector of `model`, and what the model's calls used; `stopped_by`
+    says why a run ended early."""
 
     model: str
     embedded: int
+    usage: records.Usage
     stopped_by: str = ""
 
 
@@ -33,12 +37,25 @@ async def embed_new_passages(
     """Embed every passage without a vector of the model, a batch at a time, telling
     `on_progress` the count so far after each batch."""
     embedded = 0
+    spent = records.Usage(
+        model_name=embedder.name, input_tokens=0, output_tokens=0, cost=Decimal(0)
+    )
+
+    def count(used: records.Usage) -> None:
+        nonlocal spent
+        spent = usage.add_usage(spent, used)
+        if embedder.on_usage is not None:
+            embedder.on_usage(used)
+
+    counted = dataclasses.replace(embedder, on_usage=count)
     while batch := await vectors.passages_to_embed(model=embedder.name, limit=BATCH):
         try:
-            found = await embedder.embed([passage.embedding_input for passage in batch])
+            found = await counted.embed([passage.embedding_input for passage in batch])
         except errors.UnableToAnswer as error:
             logger.warning("%s; %d passages left for the next run", error, len(batch))
-            return EmbeddingReport(model=embedder.name, embedded=embedded, stopped_by=str(error))
+            return EmbeddingReport(
+                model=embedder.name, embedded=embedded, usage=spent, stopped_by=str(error)
+            )
         embedded += await vectors.store_vectors(
             model=embedder.name,
             vectors={
@@ -47,4 +64,4 @@ async def embed_new_passages(
         )
         if on_progress is not None:
             on_progress(embedded)
-    return EmbeddingReport(model=embedder.name, embedded=embedded)
+    return EmbeddingReport(model=embedder.name, embedded=embedded, usage=spent)

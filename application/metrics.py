@@ -48,6 +48,12 @@ llm_tokens = Counter(
 llm_cost = Counter(
     "kraken_llm_cost_usd", "What the model's answers cost, where its price is known.", ["model"]
 )
+embedding_tokens = Counter(
+    "kraken_embedding_tokens", "Tokens the embedding model read: passages and questions.", ["model"]
+)
+embedding_cost = Counter(
+    "kraken_embedding_cost_usd", "What embedding cost, where the model's price is known.", ["model"]
+)
 slack_api_calls = Counter(
     "kraken_slack_api_calls", "Slack Web API requests, retries included.", ["method"]
 )
@@ -68,6 +74,13 @@ def count_usage(usage: records.Usage) -> None:
     llm_tokens.labels(model=model, kind="output").inc(usage.output_tokens or 0)
     if usage.cost is not None:
         llm_cost.labels(model=model).inc(float(usage.cost))
+
+
+def count_embedding_usage(usage: records.Usage) -> None:
+    model = usage.model_name or "unknown"
+    embedding_tokens.labels(model=model).inc(usage.input_tokens or 0)
+    if usage.cost is not None:
+        embedding_cost.labels(model=model).inc(float(usage.cost))
 
 
 def count_answered(question: records.Question) -> None:

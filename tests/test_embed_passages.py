@@ -9,7 +9,7 @@ from pydantic_ai import Embedder
 from agents import embeddings
 from application import embed_passages
 from data import models
-from domain import vectors
+from domain import records, vectors
 from fakes.embeddings import WordsEmbeddingModel
 
 DATABASE_RUNBOOK = """# Database runbook
@@ -33,7 +33,9 @@ def _index(folder: Path) -> None:
 
 
 @pytest.fixture
-def handbook(tmp_path: Path) -> Path:
+def handbook(tmp_path: Path, settings) -> Path:
+    """Indexed without embedding: each test embeds with the model it is about."""
+    settings.EMBEDDING_MODEL = "none"
     (tmp_path / "db.md").write_text(DATABASE_RUNBOOK)
     (tmp_path / "vpn.md").write_text(VPN)
     _index(tmp_path)
@@ -130,11 +132,20 @@ def test_a_failing_model_keeps_nothing_and_leaves_the_passages_for_later(
     assert recovered.embedded == models.Passage.objects.count()
 
 
-@pytest.mark.parametrize("name", ["", "none"])
-def test_no_embedding_model_leaves_search_to_words(settings, name: str) -> None:
-    settings.EMBEDDING_MODEL = name
+def test_none_leaves_search_to_words(settings) -> None:
+    settings.EMBEDDING_MODEL = "none"
 
     assert embeddings.configured_embedder() is None
+
+
+@pytest.mark.parametrize("name", ["", "offline"])
+def test_no_embedding_model_means_the_offline_one(settings, name: str) -> None:
+    settings.EMBEDDING_MODEL = name
+
+    embedder = embeddings.configured_embedder()
+
+    assert embedder is not None
+    assert embedder.name == "offline:all-MiniLM-L6-v2-int8"
 
 
 @pytest.mark.parametrize(
@@ -168,21 +179,53 @@ def test_an_openai_compatible_server_gives_the_embedder_its_name(settings) -> No
 def test_index_docs_embeds_what_it_indexed_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(embeddings, "configured_embedder", lambda: _embedder(WordsEmbeddingModel()))
+    monkeypatch.setattr(
+        embeddings, "configured_embedder", lambda **_: _embedder(WordsEmbeddingModel())
+    )
     (tmp_path / "vpn.md").write_text(VPN)
     out = io.StringIO()
 
     call_command("index_docs", str(tmp_path), "--collection", "handbook", stdout=out)
 
-    assert out.getvalue().splitlines()[-1] == "Embedded 1 passages with fake:words."
+    assert out.getvalue().splitlines()[-1] == "Embedded 1 passages with fake:words (9 tokens)."
     assert models.PassageVector.objects.count() == 1
+
+
+def test_index_docs_embeds_with_the_offline_model_by_default(tmp_path: Path) -> None:
+    (tmp_path / "vpn.md").write_text(VPN)
+    (tmp_path / "db.md").write_text(DATABASE_RUNBOOK)
+    out = io.StringIO()
+
+    call_command("index_docs", str(tmp_path), "--collection", "handbook", stdout=out)
+
+    said = out.getvalue().splitlines()[-1]
+    assert said.startswith("Embedded 3 passages with offline:all-MiniLM-L6-v2-int8 (")
+    assert said.endswith(" tokens).")  # counted, and free
+    stored = models.PassageVector.objects.filter(model="offline:all-MiniLM-L6-v2-int8")
+    assert {len(bytes(row.vector)) for row in stored} == {384 * 4}
+
+
+def test_the_usage_of_each_embedding_call_is_counted() -> None:
+    used: list[records.Usage] = []
+    embedder = embeddings.PassageEmbedder(
+        name="fake:words", embedder=Embedder(WordsEmbeddingModel()), on_usage=used.append
+    )
+
+    async_to_sync(embedder.embed)(["rotate the password", "book holidays"])
+    async_to_sync(embedder.embed_query)("how do I rotate it")
+
+    assert [(usage.model_name, usage.input_tokens) for usage in used] == [
+        ("fake:words-32", 5),
+        ("fake:words-32", 5),
+    ]
+    assert all(usage.cost is None for usage in used)  # no price known for the fake
 
 
 def test_index_docs_keeps_the_index_when_embedding_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     failing = _embedder(WordsEmbeddingModel(failing=True))
-    monkeypatch.setattr(embeddings, "configured_embedder", lambda: failing)
+    monkeypatch.setattr(embeddings, "configured_embedder", lambda **_: failing)
     (tmp_path / "vpn.md").write_text(VPN)
     err = io.StringIO()
 

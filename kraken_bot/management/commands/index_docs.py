@@ -1,5 +1,6 @@
 """`manage.py index_docs PATH`: index a folder of documentation for search, incrementally."""
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from agents import embeddings
-from application import embed_passages, index_documents
+from application import embed_passages, index_documents, metrics
 from kraken_bot.management.base import AsyncCommand
 
 
@@ -65,7 +66,7 @@ class Command(AsyncCommand):
     async def _embed(self) -> None:
         """Embed the passages that have no vector of the embedding model yet, when one is set."""
         try:
-            embedder = embeddings.configured_embedder()
+            embedder = embeddings.configured_embedder(on_usage=metrics.count_embedding_usage)
         except embeddings.InvalidEmbeddingModel as error:
             raise CommandError(str(error)) from None
         if embedder is None:
@@ -76,7 +77,10 @@ class Command(AsyncCommand):
         )
         if self.stdout.isatty() and report.embedded:
             self.stdout.write("")
-        self.stdout.write(f"Embedded {report.embedded} passages with {report.model}.")
+        self.stdout.write(
+            f"Embedded {report.embedded} passages with {report.model}"
+            f" ({report.usage.input_tokens or 0:,} tokens{_cost(report.usage.cost)})."
+        )
         if report.stopped_by:
             self.stderr.write(
                 f"Embedding stopped, the rest waits for the next run: {report.stopped_by}"
@@ -94,3 +98,7 @@ class Command(AsyncCommand):
         ending = "\n" if done == total else ""
         self.stdout.write(f"\r\x1b[2K{done}/{total} files  {path}"[:200], ending=ending)
         self.stdout.flush()
+
+
+def _cost(cost: Decimal | None) -> str:
+    return "" if cost is None or not cost else f", ${cost:.4f}"

