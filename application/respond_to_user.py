@@ -13,6 +13,7 @@ model's stream down.
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Awaitable
@@ -21,7 +22,7 @@ from typing import Generic, TypeVar
 
 from django.conf import settings
 
-from agents import classifier, docs_answerer, usage
+from agents import classifier, docs_answerer, embeddings, usage
 from application import answer_relay, log_context, metrics, ports, thread_context
 from domain import operations, records, search
 
@@ -153,7 +154,7 @@ async def _answer(
         )
     answered = await docs_answerer.answer_question(
         question=question.text,
-        search=search.search_passages,
+        search=functools.partial(search.search_passages, embedder=embeddings.configured_embedder()),
         history=context.messages,
         on_text=_sink(writer),
     )

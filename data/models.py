@@ -1,6 +1,7 @@
 """Thin models of Kraken Bot: the rules they keep are database constraints."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class QuestionSource(models.TextChoices):
@@ -211,6 +212,9 @@ class PassageVector(models.Model):
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="vectors")
     model = models.CharField(max_length=200)
     vector = models.BinaryField()
+    # With the count of a model's vectors, tells a process whether the vectors it holds in memory
+    # are still all of them: rows are only ever added or deleted, and ids can be reused.
+    embedded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
@@ -218,6 +222,7 @@ class PassageVector(models.Model):
                 fields=["passage", "model"], name="passagevector_one_per_model"
             ),
         ]
+        indexes = [models.Index(fields=["model", "embedded_at"], name="passagevector_model_time")]
 
     def __str__(self) -> str:
         return f"{self.passage_id} by {self.model}"

@@ -137,7 +137,8 @@ class Feedback:
 
 @dataclass(frozen=True, kw_only=True)
 class PassageHit:
-    """A passage that matched a search, with its rank score and a snippet around the match."""
+    """A passage that matched a search, with its rank score and a snippet around the match, and
+    its ranks by words and by meaning before the two were fused (None: not among the best)."""
 
     passage_id: int
     collection: str
@@ -148,6 +149,8 @@ class PassageHit:
     text: str
     snippet: str
     score: float
+    word_rank: int | None = None
+    vector_rank: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,16 +18,20 @@ The question is only ever read as words (`domain.terms`): quotes, operators and 
 ignored as punctuation, never interpreted.
 """
 
+import asyncio
 import bisect
 import itertools
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from domain import records, search_index, terms
+from data import models
+from domain import records, search_index, terms, vector_search
 from domain._connections import gives_back_connection
 
 _MAX_TERMS = 32
@@ -47,6 +51,10 @@ _SNIPPET_CHARS = 240
 _SNIPPET_LEAD_CHARS = 40
 _FILE_SUPPORT_WEIGHT = 0.5
 _FILE_SUPPORT_PASSAGES = 3
+# Reciprocal rank fusion's constant: the smaller, the more a ranking's first few places count.
+_FUSION_K = 5
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidLimit(ValueError):
@@ -66,29 +74,130 @@ class _Candidate:
 
 
 @dataclass(frozen=True, kw_only=True)
+class _Ranked:
+    ranked: list[tuple[float, _Candidate]]
+    rarity: dict[str, float]
+
+
+@dataclass(frozen=True, kw_only=True)
 class _Matches:
     candidates: list[_Candidate]
     rarity: dict[str, float]
 
 
+class QueryEmbedder(Protocol):
+    """The embedding model a search turns the question into a vector with."""
+
+    @property
+    def name(self) -> str:
+        """The model's name, which its passages' vectors are kept under."""
+        ...
+
+    async def embed_query(self, text: str) -> Sequence[float] | None:
+        """The question's vector, or None when the model could not give one (it logs why)."""
+        ...
+
+
 @gives_back_connection
 async def search_passages(
-    *, query: str, limit: int = 5, collection: str | None = None
+    *,
+    query: str,
+    limit: int = 5,
+    collection: str | None = None,
+    embedder: QueryEmbedder | None = None,
 ) -> list[records.PassageHit]:
     """Return the passages that best answer `query`, best first, at most `limit` of them, from one
-    collection or all. Any text is a valid query; one with no searchable word finds nothing.
+    collection or all. Any text is a valid query. With an embedder whose vectors the passages
+    have, the passages nearest in meaning are fused with those found by words; when it fails,
+    words alone rank. A query that shares no word with the documentation finds nothing: by
+    meaning alone every query has nearest passages, however far from it they are.
 
     Raises: InvalidLimit, search_index.UnsupportedDatabase.
     """
     if limit < 1:
         raise InvalidLimit(f"A search must ask for at least one hit, not {limit}")
     query_terms = terms.query_terms(text=query)[:_MAX_TERMS]
-    if not query_terms:
-        return []
-    matches = await sync_to_async(_matches)(
-        query_terms=query_terms, collection=collection, count=max(limit, _CANDIDATES)
+    by_words, by_meaning = await asyncio.gather(
+        _by_words(query_terms, collection=collection, count=max(limit, _CANDIDATES)),
+        _by_meaning(query, embedder=embedder, collection=collection, count=_CANDIDATES),
     )
-    return _reranked(matches, query_terms=query_terms, limit=limit)
+    stems = {terms.stem(word=term): by_words.rarity[term] for term in query_terms}
+    if not by_words.ranked:
+        return []
+    if not by_meaning:
+        return [
+            _hit(candidate, score=score, stems=stems, word_rank=rank, vector_rank=None)
+            for rank, (score, candidate) in enumerate(by_words.ranked[:limit], 1)
+        ]
+    return await _fused(by_words.ranked, by_meaning, stems=stems, limit=limit)
+
+
+async def _by_words(query_terms: list[str], *, collection: str | None, count: int) -> _Ranked:
+    if not query_terms:
+        return _Ranked(ranked=[], rarity={})
+    matches = await sync_to_async(_matches)(
+        query_terms=query_terms, collection=collection, count=count
+    )
+    return _Ranked(ranked=_reranked(matches, query_terms=query_terms), rarity=matches.rarity)
+
+
+async def _by_meaning(
+    query: str, *, embedder: QueryEmbedder | None, collection: str | None, count: int
+) -> list[int]:
+    if embedder is None or not query.strip():
+        return []
+    if not await sync_to_async(vector_search.has_vectors)(model=embedder.name):
+        return []
+    vector = await embedder.embed_query(query)
+    if vector is None:
+        return []
+    try:
+        return await sync_to_async(vector_search.nearest)(
+            model=embedder.name, vector=vector, collection=collection, count=count
+        )
+    except vector_search.WrongSize as error:
+        logger.warning("Searching by words alone: %s (%s)", error, embedder.name)
+        return []
+
+
+async def _fused(
+    by_words: list[tuple[float, _Candidate]],
+    by_meaning: list[int],
+    *,
+    stems: dict[str, float],
+    limit: int,
+) -> list[records.PassageHit]:
+    """Reciprocal rank fusion: a passage scores 1 / (k + rank) in each ranking it is in, and the
+    files take turns as in the word ranking (each file's best passage, then its next ones)."""
+    word_ranks = {candidate.passage_id: rank for rank, (_, candidate) in enumerate(by_words, 1)}
+    vector_ranks = {passage_id: rank for rank, passage_id in enumerate(by_meaning, 1)}
+    candidates = {candidate.passage_id: candidate for _, candidate in by_words}
+    missing = [passage_id for passage_id in by_meaning if passage_id not in candidates]
+    candidates.update(await sync_to_async(_candidates_by_id)(missing))
+    scored = sorted(
+        (
+            (
+                sum(
+                    1 / (_FUSION_K + ranks[passage_id])
+                    for ranks in (word_ranks, vector_ranks)
+                    if passage_id in ranks
+                ),
+                candidate,
+            )
+            for passage_id, candidate in candidates.items()
+        ),
+        key=lambda pair: (-pair[0], pair[1].passage_id),
+    )
+    return [
+        _hit(
+            candidate,
+            score=score,
+            stems=stems,
+            word_rank=word_ranks.get(candidate.passage_id),
+            vector_rank=vector_ranks.get(candidate.passage_id),
+        )
+        for score, candidate in _files_in_turn(scored)[:limit]
+    ]
 
 
 def _matches(*, query_terms: list[str], collection: str | None, count: int) -> _Matches:
@@ -224,7 +333,7 @@ def _rarity(counts: search_index.PassageCounts) -> dict[str, float]:
     }
 
 
-def _reranked(matches: _Matches, *, query_terms: list[str], limit: int) -> list[records.PassageHit]:
+def _reranked(matches: _Matches, *, query_terms: list[str]) -> list[tuple[float, _Candidate]]:
     if not matches.candidates:
         return []
     stems = {terms.stem(word=term): matches.rarity[term] for term in query_terms}
@@ -238,21 +347,27 @@ def _reranked(matches: _Matches, *, query_terms: list[str], limit: int) -> list[
         ),
         key=lambda pair: (-pair[0], pair[1].passage_id),
     )
+    return _files_in_turn(scored, support=_FILE_SUPPORT_WEIGHT)
+
+
+def _files_in_turn(
+    scored: list[tuple[float, _Candidate]], *, support: float = 0.0
+) -> list[tuple[float, _Candidate]]:
+    """Order best-first passages so that files take turns: every file's best passage, then every
+    file's second best, and so on. With `support`, a file's best passage also gains from the
+    file's next few (a file that holds several good passages is likelier the answer)."""
     by_file: dict[tuple[str, str], list[tuple[float, _Candidate]]] = {}
     for score, candidate in scored:
         by_file.setdefault((candidate.collection, candidate.path), []).append((score, candidate))
-    interleaved: list[tuple[int, float, _Candidate]] = []
+    in_turn: list[tuple[int, float, _Candidate]] = []
     for entries in by_file.values():
-        support = _FILE_SUPPORT_WEIGHT * sum(
+        gained = support * sum(
             score / 2**n for n, (score, _) in enumerate(entries[1 : _FILE_SUPPORT_PASSAGES + 1], 1)
         )
         for place, (score, candidate) in enumerate(entries):
-            interleaved.append((place, -(score + support if place == 0 else score), candidate))
-    interleaved.sort(key=lambda entry: (entry[0], entry[1], entry[2].passage_id))
-    return [
-        _hit(candidate, score=-negative_score, stems=stems)
-        for _, negative_score, candidate in interleaved[:limit]
-    ]
+            in_turn.append((place, -(score + gained if place == 0 else score), candidate))
+    in_turn.sort(key=lambda entry: (entry[0], entry[1], entry[2].passage_id))
+    return [(-negative_score, candidate) for _, negative_score, candidate in in_turn]
 
 
 def _score(
@@ -285,7 +400,42 @@ def _near(first: list[int], second: list[int]) -> bool:
     return False
 
 
-def _hit(candidate: _Candidate, *, score: float, stems: dict[str, float]) -> records.PassageHit:
+def _candidates_by_id(passage_ids: list[int]) -> dict[int, _Candidate]:
+    rows = (
+        models.Passage.objects.filter(pk__in=passage_ids)
+        .select_related("document")
+        .only(
+            "heading",
+            "text",
+            "document__collection",
+            "document__path",
+            "document__url",
+            "document__title",
+        )
+    )
+    return {
+        row.pk: _Candidate(
+            passage_id=row.pk,
+            collection=row.document.collection,
+            path=row.document.path,
+            url=row.document.url,
+            title=row.document.title,
+            heading=row.heading,
+            text=row.text,
+            score=0.0,
+        )
+        for row in rows
+    }
+
+
+def _hit(
+    candidate: _Candidate,
+    *,
+    score: float,
+    stems: dict[str, float],
+    word_rank: int | None,
+    vector_rank: int | None,
+) -> records.PassageHit:
     return records.PassageHit(
         passage_id=candidate.passage_id,
         collection=candidate.collection,
@@ -296,6 +446,8 @@ def _hit(candidate: _Candidate, *, score: float, stems: dict[str, float]) -> rec
         text=candidate.text,
         snippet=_snippet(candidate.text, stems=stems),
         score=round(score, 6),
+        word_rank=word_rank,
+        vector_rank=vector_rank,
     )
 
 

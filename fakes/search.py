@@ -31,7 +31,10 @@ class FixedSearch:
     queries: list[str] = field(default_factory=list)
     wait_for: asyncio.Barrier | None = None
 
-    async def __call__(self, *, query: str, limit: int) -> list[records.PassageHit]:
+    async def __call__(
+        self, *, query: str, limit: int, embedder: object = None
+    ) -> list[records.PassageHit]:
+        """Takes `search_passages`' arguments; the embedder changes nothing here."""
         self.queries.append(query)
         if self.wait_for is not None:
             await self.wait_for.wait()

@@ -164,7 +164,7 @@ async def test_a_failed_model_with_nothing_found_says_so_rather_than_sorry(
 async def test_a_failed_search_still_gives_the_short_apology(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def search_down(*, query: str, limit: int) -> list[records.PassageHit]:
+    async def search_down(**arguments: object) -> list[records.PassageHit]:
         raise OSError("database unreachable")
 
     monkeypatch.setattr("domain.search.search_passages", search_down)

@@ -222,7 +222,10 @@ def test_the_search_command_prints_hits_as_json(tmp_path: Path) -> None:
         "text",
         "snippet",
         "score",
+        "word_rank",
+        "vector_rank",
     }
+    assert (hit["word_rank"], hit["vector_rank"]) == (1, 1)  # the offline embedding model's
     assert hit["path"] == "database.md"
     assert hit["url"] == "https://docs.example.com/database.md"
     assert hit["heading"] == "Database › Passwords"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from agents import embeddings
 from domain import search
 from kraken_bot.management.base import AsyncCommand
 
@@ -28,7 +29,10 @@ class Command(AsyncCommand):
 
     async def ahandle(self, *args: Any, **options: Any) -> None:
         hits = await search.search_passages(
-            query=options["query"], limit=options["limit"], collection=options["collection"]
+            query=options["query"],
+            limit=options["limit"],
+            collection=options["collection"],
+            embedder=embeddings.configured_embedder(),
         )
         if options["json"]:
             self.stdout.write(
@@ -43,5 +47,12 @@ class Command(AsyncCommand):
             self.stdout.write("No passages found.")
         for rank, hit in enumerate(hits, start=1):
             where = hit.heading or hit.title
-            self.stdout.write(f"{rank}. {where}  ({hit.url or hit.path}, score {hit.score:.3f})")
+            self.stdout.write(
+                f"{rank}. {where}  ({hit.url or hit.path}, score {hit.score:.3f}; "
+                f"by words {_rank(hit.word_rank)}, by meaning {_rank(hit.vector_rank)})"
+            )
             self.stdout.write(f"   {hit.snippet}")
+
+
+def _rank(rank: int | None) -> str:
+    return "-" if rank is None else f"#{rank}"
