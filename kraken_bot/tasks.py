@@ -6,15 +6,17 @@ Django starts. The Slack interface's tasks (`slack.jobs`) are imported by a work
 Django plugin, find slack_sdk's deprecated `slack` instead.
 """
 
+import contextlib
 import io
 import logging
 from pathlib import Path
 
 from django.utils import timezone
-from procrastinate import JobContext, builtin_tasks
+from procrastinate import JobContext, builtin_tasks, exceptions
 from procrastinate.contrib.django import app
 
-from application import index_documents, respond_to_user
+from agents import embeddings
+from application import embed_passages, index_documents, metrics, respond_to_user
 from domain import operations, queries, records
 from kraken_bot.console import ConsolePort
 
@@ -100,6 +102,27 @@ async def reindex_collection(*, run_id: int) -> None:
         raise
     skipped = "".join(f"\nSkipped {file.path}: {file.reason}" for file in report.skipped)
     await _indexing_ended(run_id, records.IndexingOutcome.DONE, f"{report.counts()}.{skipped}")
+    with contextlib.suppress(exceptions.AlreadyEnqueued):  # the one waiting embeds them too
+        await embed_new_passages.defer_async()
+
+
+@app.periodic(cron="*/10 * * * *")
+@app.task(name="embed_new_passages", queueing_lock="embed_new_passages")
+async def embed_new_passages(timestamp: int | None = None) -> None:
+    """Embed the passages that have no vector of the embedding model yet: after a re-indexing,
+    and every ten minutes for what a failing embedding model left (or a new model needs)."""
+    embedder = embeddings.configured_embedder(on_usage=metrics.count_embedding_usage)
+    if embedder is None:
+        return
+    report = await embed_passages.embed_new_passages(embedder=embedder)
+    if report.embedded or report.stopped_by:
+        logger.info(
+            "Embedded %d passages with %s (%d tokens)%s",
+            report.embedded,
+            report.model,
+            report.usage.input_tokens or 0,
+            f"; stopped: {report.stopped_by}" if report.stopped_by else "",
+        )
 
 
 async def _indexing_ended(run_id: int, outcome: records.IndexingOutcome, summary: str) -> None:

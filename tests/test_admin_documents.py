@@ -74,6 +74,42 @@ async def test_re_indexing_a_collection_asks_for_its_folder_then_brings_it_up_to
     assert sorted(paths) == ["runbook.md", "vpn.md"]
 
 
+async def test_re_indexing_embeds_the_new_passages_in_a_job_and_the_list_says_how_far_it_got(
+    tmp_path: Path, jobs_run: None
+) -> None:
+    await _indexed(tmp_path, {"runbook.md": "# Runbook\n\nRotate."})
+    await asyncio.to_thread((tmp_path / "vpn.md").write_text, "# VPN\n\nAsk IT.")
+    selected = [str(pk) async for pk in models.Document.objects.values_list("pk", flat=True)]
+    client = await alogged_in()
+    before = await client.get(DOCUMENTS)
+
+    await client.post(
+        DOCUMENTS,
+        {
+            "action": "reindex_collection",
+            "_selected_action": selected,
+            "apply": "yes",
+            "folder": str(tmp_path),
+        },
+    )
+    await all_jobs_done()
+    after = await client.get(DOCUMENTS)
+
+    assert (
+        "Passages embedded with offline:all-MiniLM-L6-v2-int8: 0 of 1." in before.content.decode()
+    )
+    assert "Passages embedded with offline:all-MiniLM-L6-v2-int8: 2 of 2." in after.content.decode()
+
+
+async def test_without_an_embedding_model_the_list_says_search_is_by_words(settings) -> None:
+    settings.EMBEDDING_MODEL = "none"
+    client = await alogged_in()
+
+    listing = await client.get(DOCUMENTS)
+
+    assert "Search by words alone" in listing.content.decode()
+
+
 async def test_re_indexing_a_missing_folder_or_a_base_url_not_http_is_refused_on_the_form(
     tmp_path: Path,
 ) -> None:

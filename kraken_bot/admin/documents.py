@@ -11,12 +11,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from agents import embeddings
 from data import models
 from kraken_bot import tasks
 from kraken_bot.admin import counts
@@ -146,9 +147,28 @@ class DocumentAdmin(admin.ModelAdmin[models.Document]):
         """Documents come from indexing a folder."""
         return False
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return super().changelist_view(
+            request, extra_context={**(extra_context or {}), "subtitle": _embedded()}
+        )
+
     @admin.display(description="passages", ordering="passages_indexed")
     def passage_count(self, document: models.Document) -> int:
         return int(getattr(document, "passages_indexed", 0))
+
+
+def _embedded() -> str:
+    """How far search by meaning reaches: the passages the embedding model has a vector of."""
+    embedder = embeddings.configured_embedder()
+    if embedder is None:
+        return "Search by words alone: no embedding model (EMBEDDING_MODEL=none)."
+    embedded = models.PassageVector.objects.filter(model=embedder.name).count()
+    return (
+        f"Passages embedded with {embedder.name}: {embedded:,} of "
+        f"{models.Passage.objects.count():,}."
+    )
 
 
 @admin.register(models.Passage)
