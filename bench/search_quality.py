@@ -2,13 +2,17 @@
 
     uv run python bench/search_quality.py --corpus DIR --qa FILE [--database-url URL] [--json OUT]
 
-The folder is indexed into a fresh, throwaway database through the indexing use case (on
-PostgreSQL, then vacuumed and analysed as autovacuum would soon do), then every question goes
-through `domain.search.search_passages`. A question is found at rank k when a passage from one
-of its expected files is at rank k or better. It prints recall@1, recall@5, the
-mean reciprocal rank (over the top 10) and the search latency, and writes them as JSON with
-`--json`. `--copies N` indexes the folder N times (into N collections) to time search on a larger
-index; recall and MRR then count the same file from any copy.
+The folder is indexed into a fresh, throwaway database through the indexing use case and its
+passages embedded with the configured embedding model (`EMBEDDING_MODEL`: the offline one unless
+set; `none` for words alone); on PostgreSQL it is then vacuumed and analysed as autovacuum would
+soon do. Every question goes through `domain.search.search_passages`, the search the bot uses.
+A question is found at rank k when a passage from one of its expected files is at rank k or
+better. It prints recall@1, @5 and @10 (ten passages are what the model reads), the mean
+reciprocal rank (over the top 10), the search latency and the time to index and to embed, and
+writes them as JSON with `--json`; under `rankings`, the same figures for words alone, meaning
+alone and the two fused, side by side. `--copies N` indexes the folder N times (into N
+collections) to time search on a larger index; recall and MRR then count the same file from any
+copy.
 
 The question file is JSON Lines: `{"id", "question", "expected_paths", ...}`, with the expected
 paths relative to the folder. Without `--database-url` the database is a temporary SQLite file;
@@ -25,11 +29,15 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from agents import embeddings
 
 BENCH_DATABASE = "kraken_bench_search"
 RANKS_COUNTED = 10
@@ -145,7 +153,8 @@ async def _index_and_search(
     from asgiref.sync import sync_to_async
     from django.db import connection, connections
 
-    from application import index_documents
+    from agents import embeddings
+    from application import embed_passages, index_documents
     from domain import search
 
     started = time.perf_counter()
@@ -156,35 +165,104 @@ async def _index_and_search(
         for copy in range(copies)
     ]
     indexing_s = time.perf_counter() - started
+    embedder = embeddings.configured_embedder()
+    started = time.perf_counter()
+    if embedder is not None:
+        embedded = await embed_passages.embed_new_passages(embedder=embedder)
+        if embedded.stopped_by:
+            sys.exit(f"Unable to embed the passages: {embedded.stopped_by}")
+    embedding_s = time.perf_counter() - started
     await sync_to_async(_settle)()
-    ranks: list[int | None] = []
-    latencies_ms: list[float] = []
+    rankings = {"words": _by_words, "hybrid": _hybrid(embedder)}
+    if embedder is not None:
+        rankings["meaning"] = _by_meaning(embedder)
+    ranks: dict[str, list[int | None]] = {name: [] for name in rankings}
     for question in questions:
-        hits = await search.search_passages(query=question.text, limit=RANKS_COUNTED)
-        paths = [hit.path for hit in hits]
-        rank = next((n for n, path in enumerate(paths, 1) if path in question.expected_paths), None)
-        ranks.append(rank)
-        if verbose:
-            print(f"{question.id} rank={rank} {question.text!r}\n    {paths[:5]}", file=sys.stderr)
+        for name, ranking in rankings.items():
+            paths = await ranking(question.text)
+            rank = next(
+                (n for n, path in enumerate(paths, 1) if path in question.expected_paths), None
+            )
+            ranks[name].append(rank)
+            if verbose:
+                print(f"{question.id} {name} rank={rank} {paths[:5]}", file=sys.stderr)
+    latencies_ms: list[float] = []
     for _ in range(TIMED_ROUNDS):
         for question in questions:
             begun = time.perf_counter()
-            await search.search_passages(query=question.text, limit=5)
+            await search.search_passages(query=question.text, limit=5, embedder=embedder)
             latencies_ms.append((time.perf_counter() - begun) * 1000)
     vendor = connection.vendor
     await sync_to_async(connections.close_all)()
-    count = len(questions) or 1
     return {
         "database": vendor,
+        "embedding_model": embedder.name if embedder else "none",
         "documents": sum(report.added for report in reports),
         "passages": sum(report.passages for report in reports),
         "skipped": len(reports[0].skipped),
         "questions": len(questions),
-        "recall@1": round(sum(1 for r in ranks if r == 1) / count, 3),
-        "recall@5": round(sum(1 for r in ranks if r is not None and r <= 5) / count, 3),
-        "mrr": round(sum(1 / r for r in ranks if r is not None) / count, 3),
+        **_figures(ranks["hybrid"]),
         "search_p50_ms": round(statistics.median(latencies_ms), 2) if latencies_ms else None,
         "indexing_s": round(indexing_s, 2),
+        "embedding_s": round(embedding_s, 2),
+        "rankings": {name: _figures(found) for name, found in ranks.items()},
+    }
+
+
+Ranking = Callable[[str], Awaitable[list[str]]]
+
+
+async def _by_words(question: str) -> list[str]:
+    from domain import search
+
+    return [hit.path for hit in await search.search_passages(query=question, limit=RANKS_COUNTED)]
+
+
+def _hybrid(embedder: "embeddings.PassageEmbedder | None") -> Ranking:
+    """The search the bot uses: by words and by meaning (by words alone without an embedder)."""
+    from domain import search
+
+    async def ranking(question: str) -> list[str]:
+        hits = await search.search_passages(query=question, limit=RANKS_COUNTED, embedder=embedder)
+        return [hit.path for hit in hits]
+
+    return ranking
+
+
+def _by_meaning(embedder: "embeddings.PassageEmbedder") -> Ranking:
+    """The files of the passages nearest in meaning, each file once, nearest first."""
+    from asgiref.sync import sync_to_async
+
+    from data import models
+    from domain import vector_search
+
+    async def ranking(question: str) -> list[str]:
+        vector = await embedder.embed_query(question)
+        if vector is None:
+            return []
+        nearest = await sync_to_async(vector_search.nearest)(
+            model=embedder.name, vector=vector, collection=None, count=RANKS_COUNTED * 10
+        )
+        paths = {
+            passage_id: path
+            async for passage_id, path in models.Passage.objects.filter(pk__in=nearest).values_list(
+                "pk", "document__path"
+            )
+        }
+        return list(dict.fromkeys(paths[passage_id] for passage_id in nearest))[:RANKS_COUNTED]
+
+    return ranking
+
+
+def _figures(ranks: list[int | None]) -> dict[str, float]:
+    """Recall at 1, 5 and 10 (the file is among the passages the model reads), and the mean
+    reciprocal rank over the top 10."""
+    count = len(ranks) or 1
+    return {
+        "recall@1": round(sum(1 for r in ranks if r == 1) / count, 3),
+        "recall@5": round(sum(1 for r in ranks if r is not None and r <= 5) / count, 3),
+        "recall@10": round(sum(1 for r in ranks if r is not None and r <= 10) / count, 3),
+        "mrr": round(sum(1 / r for r in ranks if r is not None) / count, 3),
     }
 
 
