@@ -11,7 +11,7 @@ PORT ?= 8000
 RUN = $(UV) run --frozen
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench bench-search
+.PHONY: help install run test lint bench bench-search eval
 
 help:
 	@echo "make run   serve Kraken Bot on http://$(HOST):$(PORT) (SQLite, offline model)"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint  ruff, mypy and import-linter"
 	@echo "make bench  the load benchmark: figures to bench/results/ (SQLite and PostgreSQL)"
 	@echo "make bench-search  measure search quality on the shared corpus (SQLite and PostgreSQL)"
+	@echo "make eval  evaluate the answers on the shared corpus, failing below a guard (both databases)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -64,6 +65,20 @@ bench-search: install
 		--json bench-search-sqlite.json
 	$(RUN) python bench/search_quality.py --corpus $(BENCH_CORPUS) --qa $(BENCH_QA) \
 		--database-url $(BENCH_POSTGRES_URL) --json bench-search-postgresql.json
+
+# Answer quality on the same set, with pydantic-evals: each question searched and answered as in
+# Slack (the offline models unless LLM_MODEL / EMBEDDING_MODEL say otherwise), on a fresh throwaway
+# database (a temporary SQLite file; on PostgreSQL, kraken_bench_answers on that server). The
+# minimums guard against regressions and are not targets: they were set a little below the first
+# measurement with the offline models (the lower of the two databases), and may be raised as the
+# answers get better.
+EVAL_MINIMUMS ?= --min-found-at-5 0.85 --min-mrr 0.70 --min-cites-expected 0.80 \
+	--min-evidence-phrase 0.20
+eval: install
+	$(RUN) python bench/answer_quality.py --corpus $(BENCH_CORPUS) --qa $(BENCH_QA) \
+		$(EVAL_MINIMUMS) --json eval-sqlite.json
+	$(RUN) python bench/answer_quality.py --corpus $(BENCH_CORPUS) --qa $(BENCH_QA) \
+		--database-url $(BENCH_POSTGRES_URL) $(EVAL_MINIMUMS) --json eval-postgresql.json
 
 # The load benchmark: the real service against fake Slack and LLM servers on 127.0.0.1, on SQLite
 # and on PostgreSQL (in a throwaway database of the URL's name, created and dropped by the run).

@@ -1,1 +1,2 @@
-"""Kraken Bot's benchmark (`make bench`) and search-quality measurement (`make bench-search`)."""
+"""Kraken Bot's benchmark (`make bench`), search-quality measurement (`make bench-search`) and
+answer-quality evals (`make eval`)."""
