@@ -1,6 +1,6 @@
 """Document search: the one function every part of the bot uses to find passages.
 
-A search runs in two steps.
+A search runs in three steps.
 
 1. The database ranks the passages that hold one of the question's rarer words (as many of the
    rarest as keep the passages to rank within a budget, from word counts the index keeps: see
@@ -13,9 +13,12 @@ A search runs in two steps.
    a passage holds, and the closer together it holds words the question has side by side, the
    higher it goes; then files are interleaved so the top hits come from different files (a file's
    best passage first, its next ones after every other file's best).
+3. With an embedding model, the passages nearest the question in meaning (`domain.vector_search`)
+   are fused with those by reciprocal rank fusion, files again taking turns: a passage written in
+   other words than the question's gets in, and one found both ways goes up.
 
-The question is only ever read as words (`domain.terms`): quotes, operators and SQL in it are
-ignored as punctuation, never interpreted.
+The database only ever reads the question as words (`domain.terms`): quotes, operators and SQL
+in it are ignored as punctuation, never interpreted.
 """
 
 import asyncio
