@@ -240,9 +240,8 @@ def _by_meaning(embedder: "embeddings.PassageEmbedder") -> Ranking:
         vector = await embedder.embed_query(question)
         if vector is None:
             return []
-        nearest = await sync_to_async(vector_search.nearest)(
-            model=embedder.name, vector=vector, collection=None, count=RANKS_COUNTED * 10
-        )
+        held = await sync_to_async(vector_search.held_vectors)(model=embedder.name)
+        nearest = held.nearest(vector=vector, collection=None, count=RANKS_COUNTED * 10)
         paths = {
             passage_id: path
             async for passage_id, path in models.Passage.objects.filter(pk__in=nearest).values_list(

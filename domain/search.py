@@ -152,14 +152,15 @@ async def _by_meaning(
 ) -> list[int]:
     if embedder is None or not query.strip():
         return []
-    if not await sync_to_async(vector_search.has_vectors)(model=embedder.name):
-        return []
-    vector = await embedder.embed_query(query)
-    if vector is None:
-        return []
     try:
-        return await sync_to_async(vector_search.nearest)(
-            model=embedder.name, vector=vector, collection=collection, count=count
+        held = await sync_to_async(vector_search.held_vectors)(model=embedder.name)
+        if not held:
+            return []
+        vector = await embedder.embed_query(query)
+        if vector is None:
+            return []
+        return await asyncio.to_thread(
+            held.nearest, vector=vector, collection=collection, count=count
         )
     except vector_search.WrongSize as error:
         logger.warning("Searching by words alone: %s (%s)", error, embedder.name)

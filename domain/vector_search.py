@@ -24,47 +24,46 @@ class WrongSize(ValueError):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Vectors:
+class HeldVectors:
+    """One model's vectors as this process holds them: a row per passage, scaled to length 1."""
+
     version: tuple[int, object]
     passage_ids: np.ndarray
     collections: np.ndarray
     matrix: np.ndarray
 
+    def __bool__(self) -> bool:
+        return bool(len(self.passage_ids))
 
-_held: dict[tuple[str, str], _Vectors] = {}
+    def nearest(self, *, vector: Sequence[float], collection: str | None, count: int) -> list[int]:
+        """The ids of the `count` passages nearest to `vector`, nearest first, from one collection
+        or all.
+
+        Raises: WrongSize.
+        """
+        if not self:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.matrix.shape[1],):
+            raise WrongSize(
+                f"the question's vector has {query.size} values, the passages' "
+                f"{self.matrix.shape[1]}"
+            )
+        similarity = self.matrix @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        if collection is not None:
+            similarity = np.where(self.collections == collection, similarity, -np.inf)
+        best = np.argpartition(-similarity, min(count, len(similarity)) - 1)[:count]
+        ranked = best[np.argsort(-similarity[best], kind="stable")]
+        return [int(self.passage_ids[index]) for index in ranked if similarity[index] > -np.inf]
+
+
+_held: dict[tuple[str, str], HeldVectors] = {}
 _loading = threading.Lock()
 
 
-def has_vectors(*, model: str) -> bool:
-    """Whether any passage has a vector of `model`."""
-    return models.PassageVector.objects.filter(model=model).exists()
-
-
-def nearest(
-    *, model: str, vector: Sequence[float], collection: str | None, count: int
-) -> list[int]:
-    """The ids of the `count` passages whose vectors of `model` are nearest to `vector`, nearest
-    first, from one collection or all.
-
-    Raises: WrongSize.
-    """
-    held = _current(model)
-    if not len(held.passage_ids):
-        return []
-    query = np.asarray(vector, dtype=np.float32)
-    if query.shape != (held.matrix.shape[1],):
-        raise WrongSize(
-            f"the question's vector has {query.size} values, the passages' {held.matrix.shape[1]}"
-        )
-    similarity = held.matrix @ (query / max(float(np.linalg.norm(query)), 1e-12))
-    if collection is not None:
-        similarity = np.where(held.collections == collection, similarity, -np.inf)
-    best = np.argpartition(-similarity, min(count, len(similarity)) - 1)[:count]
-    ranked = best[np.argsort(-similarity[best], kind="stable")]
-    return [int(held.passage_ids[index]) for index in ranked if similarity[index] > -np.inf]
-
-
-def _current(model: str) -> _Vectors:
+def held_vectors(*, model: str) -> HeldVectors:
+    """`model`'s vectors of every passage, as held by this process, reloaded first if passages
+    were embedded or removed since they were loaded."""
     key = (str(connection.settings_dict["NAME"]), model)
     version = _version(model)
     held = _held.get(key)
@@ -85,14 +84,14 @@ def _version(model: str) -> tuple[int, object]:
     return figures["count"], figures["newest"]
 
 
-def _load(model: str, *, version: tuple[int, object]) -> _Vectors:
+def _load(model: str, *, version: tuple[int, object]) -> HeldVectors:
     rows = list(
         models.PassageVector.objects.filter(model=model)
         .order_by("passage_id")
         .values_list("passage_id", "passage__document__collection", "vector")
     )
     if not rows:
-        return _Vectors(
+        return HeldVectors(
             version=version,
             passage_ids=np.zeros(0, dtype=np.int64),
             collections=np.zeros(0, dtype=object),
@@ -103,7 +102,7 @@ def _load(model: str, *, version: tuple[int, object]) -> _Vectors:
         raise WrongSize(f"the vectors of {model} are not all of one size")
     matrix = np.stack(vectors)
     norms = np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-    return _Vectors(
+    return HeldVectors(
         version=version,
         passage_ids=np.array([passage_id for passage_id, _, _ in rows], dtype=np.int64),
         collections=np.array([collection for _, collection, _ in rows], dtype=object),
