@@ -69,11 +69,11 @@ bench-search: install
 # Answer quality on the same set, with pydantic-evals: each question searched and answered as in
 # Slack (the offline models unless LLM_MODEL / EMBEDDING_MODEL say otherwise), on a fresh throwaway
 # database (a temporary SQLite file; on PostgreSQL, kraken_bench_answers on that server). The
-# minimums guard against regressions and are not targets: they were set a little below the first
-# measurement with the offline models (the lower of the two databases), and may be raised as the
-# answers get better.
-EVAL_MINIMUMS ?= --min-found-at-5 0.85 --min-mrr 0.70 --min-cites-expected 0.80 \
-	--min-evidence-phrase 0.20
+# minimums guard against regressions and are not targets: they were set one question (0.025) below
+# the first measurement with the offline models (the lower of the two databases; MRR a little
+# more), and may be raised as the answers get better.
+EVAL_MINIMUMS ?= --min-found-at-5 0.825 --min-mrr 0.75 --min-cites-expected 0.80 \
+	--min-evidence-phrase 0.175
 eval: install
 	$(RUN) python bench/answer_quality.py --corpus $(BENCH_CORPUS) --qa $(BENCH_QA) \
 		$(EVAL_MINIMUMS) --json eval-sqlite.json
