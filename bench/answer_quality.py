@@ -151,20 +151,17 @@ def _normalised(text: str) -> str:
 
 def question_dataset(path: Path) -> Dataset[str, Answered, Expected]:
     """One case per question of the JSON Lines file, judged by every evaluator but the LLM's."""
-    cases = []
-    for line in path.read_text().splitlines():
-        if line.strip():
-            record = json.loads(line)
-            cases.append(
-                Case(
-                    name=str(record["id"]),
-                    inputs=record["question"],
-                    metadata=Expected(
-                        expected_paths=tuple(record["expected_paths"]),
-                        evidence_phrase=record["evidence_phrase"],
-                    ),
-                )
-            )
+    cases = [
+        Case(
+            name=str(record["id"]),
+            inputs=record["question"],
+            metadata=Expected(
+                expected_paths=tuple(record["expected_paths"]),
+                evidence_phrase=record["evidence_phrase"],
+            ),
+        )
+        for record in search_quality.question_records(path)
+    ]
     return Dataset(
         name=path.stem,
         cases=cases,

@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
@@ -81,19 +81,20 @@ def main() -> None:
         arguments.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
+def question_records(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON Lines question file, blank lines skipped."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def _questions(path: Path) -> list[Question]:
-    questions = []
-    for line in path.read_text().splitlines():
-        if line.strip():
-            record = json.loads(line)
-            questions.append(
-                Question(
-                    id=str(record["id"]),
-                    text=record["question"],
-                    expected_paths=frozenset(record["expected_paths"]),
-                )
-            )
-    return questions
+    return [
+        Question(
+            id=str(record["id"]),
+            text=record["question"],
+            expected_paths=frozenset(record["expected_paths"]),
+        )
+        for record in question_records(path)
+    ]
 
 
 @contextmanager
