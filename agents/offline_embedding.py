@@ -25,14 +25,12 @@ SYSTEM = "offline"
 TOKENIZER = Path(__file__).parent / "data" / "all-MiniLM-L6-v2.tokenizer.json"
 # The longest input the model was trained on; the rest of a longer passage is not read.
 MAX_TOKENS = 256
-# Texts run through the model together: longer batches pad more, shorter ones loop more.
-BATCH = 8
 
 
 @dataclass(eq=False)
 class OfflineEmbeddingModel(EmbeddingModel):
     """Sentence embeddings as sentence-transformers computes them for this model: the mean of
-    the token vectors over the real tokens, scaled to length 1. The model loads on first use."""
+    the token vectors, scaled to length 1. The model loads on first use."""
 
     # onnxruntime's threads for one text or batch; 0 is one per core.
     threads: int = 0
@@ -75,31 +73,28 @@ class OfflineEmbeddingModel(EmbeddingModel):
         )
 
     def _vectors(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        """Texts of about one length run together (by length of text), so that a batch pads
-        little; the vectors come back in the order of the texts."""
-        order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
-        vectors: list[list[float]] = [[] for _ in texts]
+        """One text at a time: batches ran barely faster (texts of different lengths are padded)
+        and left the process holding hundreds of megabytes more."""
+        vectors: list[list[float]] = []
         tokens = 0
-        for start in range(0, len(order), BATCH):
-            batch = order[start : start + BATCH]
-            encodings = self._tokenizer.encode_batch([texts[index] for index in batch])
-            ids = np.array([encoding.ids for encoding in encodings], dtype=np.int64)
-            mask = np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64)
-            tokens += int(mask.sum())
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        for encoding in self._tokenizer.encode_batch(texts):
+            ids = np.array([encoding.ids], dtype=np.int64)
+            feed = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.zeros_like(ids),
+            }
             (hidden,) = self._session().run(None, feed)
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            for index, vector in zip(batch, (pooled / norms).tolist(), strict=True):
-                vectors[index] = vector
+            pooled = hidden[0].mean(axis=0)
+            vectors.append((pooled / max(float(np.linalg.norm(pooled)), 1e-12)).tolist())
+            tokens += ids.shape[1]
         return vectors, tokens
 
     @cached_property
     def _tokenizer(self) -> Tokenizer:
         tokenizer = Tokenizer.from_file(str(TOKENIZER))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, no secret
+        tokenizer.no_padding()
         return tokenizer
 
     def _session(self) -> onnxruntime.InferenceSession:
