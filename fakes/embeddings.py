@@ -71,9 +71,14 @@ class WordsEmbeddingModel(EmbeddingModel):
         )
 
     def _vector(self, text: str) -> list[float]:
-        vector = [0.0] * self.dimensions
-        for written in text.lower().split():
-            word = self.synonyms.get(written, written)
-            vector[int(hashlib.sha256(word.encode()).hexdigest(), 16) % self.dimensions] += 1.0
-        norm = math.sqrt(sum(value * value for value in vector)) or 1.0
-        return [value / norm for value in vector]
+        return words_vector(text, dimensions=self.dimensions, synonyms=self.synonyms)
+
+
+def words_vector(text: str, *, dimensions: int, synonyms: Mapping[str, str]) -> list[float]:
+    """Each word (or the word it stands for) adds to one dimension, by a hash of the word."""
+    vector = [0.0] * dimensions
+    for written in text.lower().split():
+        word = synonyms.get(written, written)
+        vector[int(hashlib.sha256(word.encode()).hexdigest(), 16) % dimensions] += 1.0
+    norm = math.sqrt(sum(value * value for value in vector)) or 1.0
+    return [value / norm for value in vector]

@@ -8,11 +8,16 @@ get a 500, unless a responder is set (`answer_with`), which makes each reply fro
 `fail_at_random` turns a seeded share of all requests into errors and timeouts. A request with
 `stream: true` gets the same reply as server-sent events, its arguments
 cut into pieces that can be spaced out in time, as a model writing its answer would send them.
+
+It also answers Embeddings requests (`/v1/embeddings`) with the words model of `fakes.embeddings`,
+or, as `embeddings` says, with an HTTP error, late, or with vectors of another size.
 """
 
 from __future__ import annotations
 
+import array
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -22,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.embeddings import words_vector
 from fakes.faults import RandomFaults
 
 
@@ -37,11 +43,23 @@ class Step:
 
 
 @dataclass
+class EmbeddingsBehaviour:
+    """How the fake answers Embeddings requests: `status` other than 200 fails them."""
+
+    dimensions: int = 32
+    status: int = 200
+    delay_s: float = 0.0
+    synonyms: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class FakeOpenAI:
     scripts: dict[str, list[Step]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
     faults: RandomFaults | None = None
+    embeddings: EmbeddingsBehaviour = field(default_factory=EmbeddingsBehaviour)
+    embedded: list[list[str]] = field(default_factory=list)
     _responder: Callable[[dict[str, Any]], Step] | None = None
     _timeout_s: float = 0.0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
@@ -150,6 +168,47 @@ class FakeOpenAI:
         return await _stream(request, step.body, clock=clock, piece_delay_s=step.piece_delay_s)
 
 
+    async def _embed(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        texts = [body["input"]] if isinstance(body["input"], str) else list(body["input"])
+        self.embedded.append(texts)
+        behaviour = self.embeddings
+        await asyncio.sleep(behaviour.delay_s)
+        if behaviour.status != 200:
+            return web.json_response(
+                {"error": {"message": "embeddings unavailable"}}, status=behaviour.status
+            )
+        tokens = sum(len(text.split()) for text in texts)
+        return web.json_response(
+            {
+                "object": "list",
+                "model": body["model"],
+                "data": [
+                    {
+                        "object": "embedding",
+                        "index": index,
+                        "embedding": _encoded(
+                            words_vector(
+                                text, dimensions=behaviour.dimensions, synonyms=behaviour.synonyms
+                            ),
+                            as_base64=body.get("encoding_format") == "base64",
+                        ),
+                    }
+                    for index, text in enumerate(texts)
+                ],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
+
+
+def _encoded(vector: list[float], *, as_base64: bool) -> list[float] | str:
+    """As OpenAI sends a vector: a list of numbers, or float32 bytes in base64 (what its SDK asks
+    for unless told otherwise)."""
+    if not as_base64:
+        return vector
+    return base64.b64encode(array.array("f", vector).tobytes()).decode()
+
+
 PIECE = 24
 
 
@@ -216,6 +275,7 @@ async def fake_openai_server() -> AsyncIterator[FakeOpenAI]:
     fake = FakeOpenAI()
     app = web.Application()
     app.router.add_post("/v1/chat/completions", fake._handle)
+    app.router.add_post("/v1/embeddings", fake._embed)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

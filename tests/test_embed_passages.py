@@ -9,7 +9,7 @@ from pydantic_ai import Embedder
 from agents import embeddings
 from application import embed_passages
 from data import models
-from domain import records, vectors
+from domain import vectors
 from fakes.embeddings import WordsEmbeddingModel
 
 DATABASE_RUNBOOK = """# Database runbook
@@ -203,22 +203,6 @@ def test_index_docs_embeds_with_the_offline_model_by_default(tmp_path: Path) -> 
     assert said.endswith(" tokens).")  # counted, and free
     stored = models.PassageVector.objects.filter(model="offline:all-MiniLM-L6-v2-int8")
     assert {len(bytes(row.vector)) for row in stored} == {384 * 4}
-
-
-def test_the_usage_of_each_embedding_call_is_counted() -> None:
-    used: list[records.Usage] = []
-    embedder = embeddings.PassageEmbedder(
-        name="fake:words", embedder=Embedder(WordsEmbeddingModel()), on_usage=used.append
-    )
-
-    async_to_sync(embedder.embed)(["rotate the password", "book holidays"])
-    async_to_sync(embedder.embed_query)("how do I rotate it")
-
-    assert [(usage.model_name, usage.input_tokens) for usage in used] == [
-        ("fake:words-32", 5),
-        ("fake:words-32", 5),
-    ]
-    assert all(usage.cost is None for usage in used)  # no price known for the fake
 
 
 def test_index_docs_keeps_the_index_when_embedding_fails(
