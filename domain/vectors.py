@@ -9,8 +9,6 @@ import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count
-
 from data import models
 from domain import records
 from domain._connections import gives_back_connection
@@ -64,17 +62,6 @@ async def store_vectors(*, model: str, vectors: Mapping[int, Sequence[float]]) -
     ]
     await models.PassageVector.objects.abulk_create(rows, ignore_conflicts=True)
     return len(rows)
-
-
-@gives_back_connection
-async def embedded_counts() -> dict[str, int]:
-    """How many passages each embedding model has a vector of."""
-    return {
-        row["model"]: row["count"]
-        async for row in models.PassageVector.objects.values("model")
-        .annotate(count=Count("id"))
-        .order_by("model")
-    }
 
 
 def to_bytes(vector: Sequence[float]) -> bytes:

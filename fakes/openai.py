@@ -167,7 +167,6 @@ class FakeOpenAI:
             return web.json_response(step.body, status=step.status)
         return await _stream(request, step.body, clock=clock, piece_delay_s=step.piece_delay_s)
 
-
     async def _embed(self, request: web.Request) -> web.Response:
         body = await request.json()
         texts = [body["input"]] if isinstance(body["input"], str) else list(body["input"])

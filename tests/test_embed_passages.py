@@ -4,12 +4,12 @@ from pathlib import Path
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.management import call_command
+from django.db.models import Count
 from pydantic_ai import Embedder
 
 from agents import embeddings
 from application import embed_passages
 from data import models
-from domain import vectors
 from fakes.embeddings import WordsEmbeddingModel
 
 DATABASE_RUNBOOK = """# Database runbook
@@ -107,7 +107,8 @@ def test_a_new_model_embeds_everything_again_and_never_mixes_with_the_old(handbo
     report, _ = _embed(_embedder(WordsEmbeddingModel(dimensions=16), name="fake:words-16"))
 
     assert report.embedded == passages
-    assert async_to_sync(vectors.embedded_counts)() == {
+    by_model = models.PassageVector.objects.values("model").annotate(count=Count("id"))
+    assert {row["model"]: row["count"] for row in by_model} == {
         "fake:words-16": passages,
         "fake:words-32": passages,
     }
