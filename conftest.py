@@ -22,7 +22,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 from pydantic_ai import models as pydantic_ai_models
 
-from application import index_documents
+from application import channel_settings, index_documents
 from slack import web_client
 
 ROTATION_DOC = """# Database runbook
@@ -67,6 +67,12 @@ async def _close_slack_session() -> AsyncIterator[None]:
     """Each test has a loop of its own, and the Slack client a session in it."""
     yield
     await web_client.close_session()
+
+
+@pytest.fixture(autouse=True)
+def _channel_settings_read_afresh() -> None:
+    """Emptying the tables between tests sends no signal: what a process held is forgotten."""
+    channel_settings.forget_held_settings()
 
 
 @pytest.fixture

@@ -64,11 +64,13 @@ class SearchDocs(Protocol):
 @dataclass(kw_only=True)
 class AnswererDeps:
     """What a run needs; `found` collects every passage searched, the only citable ones.
-    `searched_first`: the passages came with the question, and the model has no tool."""
+    `searched_first`: the passages came with the question, and the model has no tool.
+    `instructions`: those the channel's owners add to the answerer's own."""
 
     search: SearchDocs
     found: dict[int, records.PassageHit] = field(default_factory=dict)
     searched_first: bool = False
+    instructions: str = ""
 
 
 class DocsAnswer(BaseModel):
@@ -115,6 +117,8 @@ SEARCH_WITH_THE_TOOL = """\
 Search with the `search_docs` tool (several searches with different words if the first finds
 nothing useful), then answer."""
 
+CHANNEL_INSTRUCTIONS_INTRO = "The owners of the channel this question was asked in add:"
+
 PASSAGES_GIVEN = """\
 The passages found for the question follow it, each with its id: answer from them."""
 
@@ -130,6 +134,15 @@ docs_answerer = Agent(
 @docs_answerer.instructions
 def _how_to_find_passages(ctx: RunContext[AnswererDeps]) -> str:
     return PASSAGES_GIVEN if ctx.deps.searched_first else SEARCH_WITH_THE_TOOL
+
+
+@docs_answerer.instructions
+def _channel_instructions(ctx: RunContext[AnswererDeps]) -> str:
+    """The channel's own instructions come after the answerer's, which they cannot undo: answers
+    still cite only what was found."""
+    if not ctx.deps.instructions.strip():
+        return ""
+    return f"{CHANNEL_INSTRUCTIONS_INTRO}\n{ctx.deps.instructions.strip()}"
 
 
 async def _unless_searched_first(
@@ -177,15 +190,24 @@ async def answer_question(
     search: SearchDocs,
     history: Sequence[records.ThreadMessage] = (),
     on_text: TextSink | None = None,
+    instructions: str = "",
+    model_name: str | None = None,
 ) -> AnsweredQuestion:
     """Answer from the documentation, with the passages relied on as citations. `history` is the
     conversation so far (the bot's own turns marked). With `on_text`, the answer's text is handed
-    over piece by piece as the model writes it. When the model fails, the best passages are
-    quoted instead, with the model's error.
+    over piece by piece as the model writes it. `instructions` are added to the answerer's, and
+    `model_name` names another model than `LLM_MODEL`. When the model fails, the best passages
+    are quoted instead, with the model's error.
+
+    Raises: models.InvalidModelConfiguration.
     """
     limits = run_limits("answer")
-    model = models.select_model(offline=OFFLINE_MODEL)
-    deps = AnswererDeps(search=search, searched_first=models.output_mode(model) != "tool")
+    model = models.select_model(offline=OFFLINE_MODEL, name=model_name)
+    deps = AnswererDeps(
+        search=search,
+        searched_first=models.output_mode(model) != "tool",
+        instructions=instructions,
+    )
     prompt = question
     if deps.searched_first:
         prompt = await _with_passages(question, history, deps)

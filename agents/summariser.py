@@ -44,10 +44,13 @@ summariser = Agent(
 )
 
 
-async def summarise_thread(*, messages: Sequence[records.ThreadMessage]) -> SummarisedThread:
-    """Summarise a thread's messages, oldest first.
+async def summarise_thread(
+    *, messages: Sequence[records.ThreadMessage], model_name: str | None = None
+) -> SummarisedThread:
+    """Summarise a thread's messages, oldest first, with the model named (by default
+    `LLM_MODEL`).
 
-    Raises: UnableToAnswer.
+    Raises: UnableToAnswer, models.InvalidModelConfiguration.
     """
     thread = json.dumps(
         [{"author": m.author, "text": m.text} for m in messages], ensure_ascii=False
@@ -58,7 +61,7 @@ async def summarise_thread(*, messages: Sequence[records.ThreadMessage]) -> Summ
     ):
         result = await summariser.run(
             thread,
-            model=models.select_model(offline=OFFLINE_MODEL),
+            model=models.select_model(offline=OFFLINE_MODEL, name=model_name),
             model_settings=models.model_settings(limits),
             usage_limits=models.USAGE_LIMITS,
         )

@@ -43,13 +43,16 @@ THREAD_BUDGET_TOKENS = 3_000
 @dataclass(frozen=True, kw_only=True)
 class IncomingQuestion:
     """A question to answer. `stored_id` names one already stored (answered again on recovery);
-    `thread` gives the messages of the thread it was asked in, as context."""
+    `thread` gives the messages of the thread it was asked in, as context; `settings` are those
+    of the channel it was asked in (which collections to search, the answerer's instructions and
+    model), stored with it."""
 
     text: str
     source: records.QuestionSource
     slack: records.SlackOrigin | None = None
     stored_id: int | None = None
     thread: ports.ThreadReplies | None = None
+    settings: records.ChannelSettings = dataclasses.field(default_factory=records.ChannelSettings)
 
 
 class QuestionNotStored(Exception):
@@ -154,9 +157,15 @@ async def _answer(
         )
     answered = await docs_answerer.answer_question(
         question=question.text,
-        search=functools.partial(search.search_passages, embedder=embeddings.configured_embedder()),
+        search=functools.partial(
+            search.search_passages,
+            collections=question.settings.collections,
+            embedder=embeddings.configured_embedder(),
+        ),
         history=context.messages,
         on_text=_sink(writer),
+        instructions=question.settings.instructions,
+        model_name=question.settings.model or None,
     )
     if not context.note:
         return answered
@@ -165,9 +174,15 @@ async def _answer(
 
 async def _store(question: IncomingQuestion, *, now: dt.datetime) -> records.Question:
     if question.stored_id is not None:
-        return await operations.start_answering(question_id=question.stored_id)
+        return await operations.start_answering(
+            question_id=question.stored_id, settings=question.settings
+        )
     return await operations.record_question(
-        text=question.text, source=question.source, received_at=now, slack=question.slack
+        text=question.text,
+        source=question.source,
+        received_at=now,
+        slack=question.slack,
+        settings=question.settings,
     )
 
 

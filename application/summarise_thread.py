@@ -22,9 +22,12 @@ EMPTY_TEXT = "There is nothing in this thread to summarise yet."
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SummaryRequest:
+    """A thread to summarise, with the settings of its channel (whose model summarises it)."""
+
     text: str
     origin: records.SlackOrigin
     thread: ports.ThreadReplies | None
+    settings: records.ChannelSettings = dataclasses.field(default_factory=records.ChannelSettings)
 
 
 async def summarise_thread(
@@ -36,6 +39,7 @@ async def summarise_thread(
         source=records.QuestionSource.SLACK,
         received_at=now,
         slack=request.origin,
+        settings=request.settings,
     )
     await chat.show_status(text=STATUS_TEXT)
     writer = chat.answer_writer()
@@ -46,7 +50,9 @@ async def summarise_thread(
         await writer.finish(reply=ports.Reply(question_id=stored.id, text=EMPTY_TEXT))
         return await operations.record_failure(question_id=stored.id, error="Empty thread")
     try:
-        summarised = await summariser.summarise_thread(messages=context.messages)
+        summarised = await summariser.summarise_thread(
+            messages=context.messages, model_name=request.settings.model or None
+        )
     except errors.UnableToAnswer as error:
         await writer.fail(text=FAILURE_TEXT)
         return await operations.record_failure(question_id=stored.id, error=str(error))

@@ -242,7 +242,7 @@ def _by_meaning(embedder: "embeddings.PassageEmbedder") -> Ranking:
         if vector is None:
             return []
         held = await sync_to_async(vector_search.held_vectors)(model=embedder.name)
-        nearest = held.nearest(vector=vector, collection=None, count=RANKS_COUNTED * 10)
+        nearest = held.nearest(vector=vector, collections=(), count=RANKS_COUNTED * 10)
         paths = {
             passage_id: path
             async for passage_id, path in models.Passage.objects.filter(pk__in=nearest).values_list(

@@ -64,6 +64,13 @@ class Question(models.Model):
     reply_ts = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The channel settings the question was answered with: whose (a channel's id, or empty for
+    # the default), the collections searched (empty: all), and whether only the asker saw it.
+    settings_channel_id = models.CharField(max_length=32, blank=True)
+    collections = models.JSONField(default=list, blank=True)
+    answered_privately = models.BooleanField(default=False)
+    # When the asker showed a private answer to everyone, in the thread; it is shown once.
+    shared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -161,6 +168,65 @@ class Feedback(models.Model):
 DOCUMENT_COLLECTION_LENGTH = 100
 DOCUMENT_PATH_LENGTH = 1000
 DOCUMENT_URL_LENGTH = 2000
+
+
+class ChannelAnswers(models.TextChoices):
+    MENTIONS = "mentions", "Only when mentioned"
+    EVERY_QUESTION = "every_question", "Every question posted in the channel"
+
+
+class WhenDisabled(models.TextChoices):
+    SILENT = "silent", "Stay silent"
+    NOTE = "note", "Tell the asker, in a note only they see"
+
+
+# The longest instructions a channel's settings give the answerer.
+CHANNEL_INSTRUCTIONS_LENGTH = 2000
+
+
+class ChannelSettings(models.Model):
+    """How the bot behaves in one Slack channel, set by its owners in the admin. The row with an
+    empty `channel_id` is the default: for channels without a row of their own, and for direct
+    messages. `name` is the channel's name as Slack last gave it."""
+
+    Answers = ChannelAnswers
+    WhenDisabled = WhenDisabled
+
+    channel_id = models.CharField(max_length=32, unique=True, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    enabled = models.BooleanField(default=True)
+    when_disabled = models.CharField(
+        max_length=16, choices=WhenDisabled.choices, default=WhenDisabled.NOTE
+    )
+    answers = models.CharField(
+        max_length=16, choices=ChannelAnswers.choices, default=ChannelAnswers.MENTIONS
+    )
+    # Collection names to search; empty: all of them.
+    collections = models.JSONField(default=list, blank=True)
+    private_answers = models.BooleanField(default=False)
+    instructions = models.CharField(max_length=CHANNEL_INSTRUCTIONS_LENGTH, blank=True)
+    # A pydantic-ai model string for this channel's answers; empty: `LLM_MODEL`.
+    model = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "channel settings"
+        verbose_name_plural = "channel settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answers__in=ChannelAnswers.values),
+                name="channelsettings_answers_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(when_disabled__in=WhenDisabled.values),
+                name="channelsettings_when_disabled_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if not self.channel_id:
+            return "Default (other channels and direct messages)"
+        return f"#{self.name} ({self.channel_id})" if self.name else self.channel_id
 
 
 class Document(models.Model):

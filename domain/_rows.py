@@ -26,6 +26,12 @@ def question(row: models.Question) -> records.Question:
         answered_by_fallback=row.answered_by_fallback,
         reply_ts=row.reply_ts,
         answered_at=row.answered_at,
+        settings=records.ChannelSettings(
+            channel_id=row.settings_channel_id,
+            collections=tuple(row.collections),
+            private_answers=row.answered_privately,
+        ),
+        shared_at=row.shared_at,
     )
 
 
@@ -106,4 +112,17 @@ def indexing_run(row: models.IndexingRun) -> records.IndexingRun:
         prune=row.prune,
         outcome=records.IndexingOutcome(row.outcome),
         summary=row.summary,
+    )
+
+
+def channel_settings(row: models.ChannelSettings) -> records.ChannelSettings:
+    return records.ChannelSettings(
+        channel_id=row.channel_id,
+        enabled=row.enabled,
+        note_when_disabled=row.when_disabled == models.WhenDisabled.NOTE,
+        answers=records.ChannelAnswers(row.answers),
+        collections=tuple(row.collections),
+        private_answers=row.private_answers,
+        instructions=row.instructions,
+        model=row.model,
     )

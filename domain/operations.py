@@ -108,15 +108,21 @@ async def record_question(
     source: records.QuestionSource,
     received_at: dt.datetime,
     slack: records.SlackOrigin | None = None,
+    settings: records.ChannelSettings | None = None,
 ) -> records.Question:
-    """Store a new question. A question from a Slack event is linked to the event's inbox row in
-    the same transaction, so the inbox never points at a question that was not stored.
+    """Store a new question, with the channel settings it is answered with. A question from a
+    Slack event is linked to the event's inbox row in the same transaction, so the inbox never
+    points at a question that was not stored.
 
     Raises: QuestionAlreadyRecorded.
     """
     try:
         row = await sync_to_async(_insert_question)(
-            text=text, source=source, received_at=received_at, slack=slack
+            text=text,
+            source=source,
+            received_at=received_at,
+            slack=slack,
+            settings=settings or records.ChannelSettings(),
         )
     except IntegrityError:
         if slack is None or slack.event_id is None:
@@ -132,6 +138,7 @@ def _insert_question(
     source: records.QuestionSource,
     received_at: dt.datetime,
     slack: records.SlackOrigin | None,
+    settings: records.ChannelSettings,
 ) -> models.Question:
     origin = asdict(slack) if slack else {}
     row = models.Question.objects.create(
@@ -140,6 +147,7 @@ def _insert_question(
         status=models.Question.Status.RECEIVED,
         created_at=received_at,
         **origin,
+        **_applied(settings),
     )
     if slack and slack.event_id:
         models.InboundEvent.objects.filter(event_id=slack.event_id).update(question=row)
@@ -312,17 +320,63 @@ async def remove_documents(*, collection: str, paths: Collection[str]) -> int:
 
 
 @gives_back_connection
-async def start_answering(*, question_id: int) -> records.Question:
-    """Mark a stored question as being answered again (its job ran again, or an owner asked).
+async def start_answering(
+    *, question_id: int, settings: records.ChannelSettings | None = None
+) -> records.Question:
+    """Mark a stored question as being answered again (its job ran again, or an owner asked),
+    with the channel settings that now apply.
 
     Raises: QuestionNotFound.
     """
     updated = await models.Question.objects.filter(pk=question_id).aupdate(
-        status=models.QuestionStatus.ANSWERING, error=""
+        status=models.QuestionStatus.ANSWERING,
+        error="",
+        **_applied(settings or records.ChannelSettings()),
     )
     if not updated:
         raise queries.QuestionNotFound(question_id)
     return await queries.get_question(question_id=question_id)
+
+
+def _applied(settings: records.ChannelSettings) -> dict[str, Any]:
+    """The columns that say with which channel settings a question is answered."""
+    return {
+        "settings_channel_id": settings.channel_id,
+        "collections": list(settings.collections),
+        "answered_privately": settings.private_answers,
+    }
+
+
+class NotTheAsker(Exception):
+    """Only the person who asked may show a private answer to everyone."""
+
+
+class AlreadyShared(Exception):
+    """The private answer was already shown to everyone."""
+
+
+@gives_back_connection
+async def claim_sharing(*, question_id: int, user_id: str, now: dt.datetime) -> records.Question:
+    """Mark the private answer to a question as shown to everyone, by the person who asked it:
+    whoever claims it first shows it, once.
+
+    Raises: QuestionNotFound, NotTheAsker, AlreadyShared.
+    """
+    question = await queries.get_question(question_id=question_id)
+    if question.slack is None or question.slack.user_id != user_id:
+        raise NotTheAsker(f"{user_id} did not ask question {question_id}")
+    claimed = await models.Question.objects.filter(pk=question_id, shared_at__isnull=True).aupdate(
+        shared_at=now
+    )
+    if not claimed:
+        raise AlreadyShared(f"Question {question_id} was already shared")
+    return await queries.get_question(question_id=question_id)
+
+
+@gives_back_connection
+async def release_sharing(*, question_id: int) -> None:
+    """Undo a claim whose answer could not be shown, so the asker can try again."""
+    await models.Question.objects.filter(pk=question_id).aupdate(shared_at=None)
 
 
 async def record_release_note(

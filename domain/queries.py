@@ -35,6 +35,12 @@ async def get_question(*, question_id: int) -> records.Question:
 
 
 @gives_back_connection
+async def list_channel_settings() -> list[records.ChannelSettings]:
+    """Return every channel's settings, and the default's where it is set (in one query)."""
+    return [_rows.channel_settings(row) async for row in models.ChannelSettings.objects.all()]
+
+
+@gives_back_connection
 async def find_indexing_run(*, run_id: int) -> records.IndexingRun | None:
     """Return the re-indexing asked for under this id, if any."""
     row = await models.IndexingRun.objects.filter(pk=run_id).afirst()

@@ -28,6 +28,28 @@ class IndexingOutcome(StrEnum):
     FAILED = "failed"
 
 
+class ChannelAnswers(StrEnum):
+    MENTIONS = "mentions"
+    EVERY_QUESTION = "every_question"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSettings:
+    """How the bot behaves where a question is asked. `channel_id` names the channel whose own
+    settings these are, and is empty for the default (other channels, direct messages).
+    Disabled, the bot says nothing there, or with `note_when_disabled` a note only the asker sees.
+    `collections` are those searched (empty: all); `model` overrides `LLM_MODEL` when set."""
+
+    channel_id: str = ""
+    enabled: bool = True
+    note_when_disabled: bool = True
+    answers: ChannelAnswers = ChannelAnswers.MENTIONS
+    collections: tuple[str, ...] = ()
+    private_answers: bool = False
+    instructions: str = ""
+    model: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class SlackOrigin:
     """Where in Slack a question was asked, so the answer can go back to the same thread."""
@@ -107,6 +129,8 @@ class Question:
     answered_by_fallback: bool = False
     reply_ts: str = ""
     answered_at: dt.datetime | None = None
+    settings: ChannelSettings = field(default_factory=ChannelSettings)
+    shared_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

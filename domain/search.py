@@ -109,13 +109,13 @@ async def search_passages(
     *,
     query: str,
     limit: int = 5,
-    collection: str | None = None,
+    collections: Sequence[str] = (),
     embedder: QueryEmbedder | None = None,
 ) -> list[records.PassageHit]:
-    """Return the passages that best answer `query`, best first, at most `limit` of them, from one
-    collection or all. Any text is a valid query. With an embedder whose vectors the passages
-    have, the passages nearest in meaning are fused with those found by words; when it fails,
-    words alone rank. A query that shares no word with the documentation finds nothing: by
+    """Return the passages that best answer `query`, best first, at most `limit` of them, from
+    these collections (none: all). Any text is a valid query. With an embedder whose vectors the
+    passages have, the passages nearest in meaning are fused with those found by words; when it
+    fails, words alone rank. A query that shares no word with the documentation finds nothing: by
     meaning alone every query has nearest passages, however far from it they are.
 
     Raises: InvalidLimit, search_index.UnsupportedDatabase.
@@ -124,8 +124,8 @@ async def search_passages(
         raise InvalidLimit(f"A search must ask for at least one hit, not {limit}")
     query_terms = terms.query_terms(text=query)[:_MAX_TERMS]
     by_words, by_meaning = await asyncio.gather(
-        _by_words(query_terms, collection=collection, count=max(limit, _CANDIDATES)),
-        _by_meaning(query, embedder=embedder, collection=collection, count=_CANDIDATES),
+        _by_words(query_terms, collections=collections, count=max(limit, _CANDIDATES)),
+        _by_meaning(query, embedder=embedder, collections=collections, count=_CANDIDATES),
     )
     stems = {terms.stem(word=term): by_words.rarity[term] for term in query_terms}
     if not by_words.ranked:
@@ -138,17 +138,17 @@ async def search_passages(
     return await _fused(by_words.ranked, by_meaning, stems=stems, limit=limit)
 
 
-async def _by_words(query_terms: list[str], *, collection: str | None, count: int) -> _Ranked:
+async def _by_words(query_terms: list[str], *, collections: Sequence[str], count: int) -> _Ranked:
     if not query_terms:
         return _Ranked(ranked=[], rarity={})
     matches = await sync_to_async(_matches)(
-        query_terms=query_terms, collection=collection, count=count
+        query_terms=query_terms, collections=collections, count=count
     )
     return _Ranked(ranked=_reranked(matches, query_terms=query_terms), rarity=matches.rarity)
 
 
 async def _by_meaning(
-    query: str, *, embedder: QueryEmbedder | None, collection: str | None, count: int
+    query: str, *, embedder: QueryEmbedder | None, collections: Sequence[str], count: int
 ) -> list[int]:
     if embedder is None or not query.strip():
         return []
@@ -160,7 +160,7 @@ async def _by_meaning(
         if vector is None:
             return []
         return await asyncio.to_thread(
-            held.nearest, vector=vector, collection=collection, count=count
+            held.nearest, vector=vector, collections=collections, count=count
         )
     except vector_search.WrongSize as error:
         logger.warning("Searching by words alone: %s (%s)", error, embedder.name)
@@ -208,7 +208,7 @@ async def _fused(
     ]
 
 
-def _matches(*, query_terms: list[str], collection: str | None, count: int) -> _Matches:
+def _matches(*, query_terms: list[str], collections: Sequence[str], count: int) -> _Matches:
     counts = search_index.passage_counts(words=query_terms)
     rarity = _rarity(counts)
     candidate_terms = _candidate_terms(counts.by_word)
@@ -216,17 +216,20 @@ def _matches(*, query_terms: list[str], collection: str | None, count: int) -> _
         return _Matches(candidates=[], rarity=rarity)
     if connection.vendor == "sqlite":
         rows = _sqlite_rows(
-            candidate_terms=candidate_terms, words=list(rarity), collection=collection, count=count
+            candidate_terms=candidate_terms,
+            words=list(rarity),
+            collections=collections,
+            count=count,
         )
     else:
         rows = _postgres_rows(
-            candidate_terms=candidate_terms, rarity=rarity, collection=collection, count=count
+            candidate_terms=candidate_terms, rarity=rarity, collections=collections, count=count
         )
     return _Matches(candidates=[_candidate(row) for row in rows], rarity=rarity)
 
 
 def _sqlite_rows(
-    *, candidate_terms: list[str], words: list[str], collection: str | None, count: int
+    *, candidate_terms: list[str], words: list[str], collections: Sequence[str], count: int
 ) -> list[Sequence[object]]:
     table = search_index.SQLITE_TABLE
     weights = ", ".join(str(weight) for weight in _SQLITE_WEIGHTS)
@@ -237,9 +240,7 @@ def _sqlite_rows(
         cursor.execute(
             "WITH ranked AS ("  # noqa: S608
             f"SELECT rowid AS id, -bm25({table}, {weights}) AS score FROM {table} "
-            f"WHERE {table} MATCH %s AND (%s IS NULL OR rowid IN ("
-            "SELECT p.id FROM data_passage AS p JOIN data_document AS d ON d.id = p.document_id "
-            "WHERE d.collection = %s)) "
+            f"WHERE {table} MATCH %s {_in_collections('rowid', collections)}"
             "ORDER BY score DESC, rowid LIMIT %s) "
             "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, ranked.score "
             "FROM ranked JOIN data_passage AS p ON p.id = ranked.id "
@@ -247,8 +248,7 @@ def _sqlite_rows(
             "ORDER BY ranked.score DESC, p.id",
             [
                 f"({_sqlite_any(candidate_terms)}) AND ({_sqlite_any(words)})",
-                collection,
-                collection,
+                *collections,
                 count,
             ],
         )
@@ -261,7 +261,11 @@ def _sqlite_any(words: list[str]) -> str:
 
 
 def _postgres_rows(
-    *, candidate_terms: list[str], rarity: dict[str, float], collection: str | None, count: int
+    *,
+    candidate_terms: list[str],
+    rarity: dict[str, float],
+    collections: Sequence[str],
+    count: int,
 ) -> list[Sequence[object]]:
     column = search_index.POSTGRES_COLUMN
     any_word = _postgres_any(len(rarity))
@@ -274,8 +278,7 @@ def _postgres_rows(
             "WITH matched AS ("  # noqa: S608
             f"SELECT p.id, p.{column} FROM data_passage AS p "
             f"WHERE p.{column} @@ {_postgres_any(len(candidate_terms))} "
-            "AND (%s::text IS NULL OR p.document_id IN ("
-            "SELECT id FROM data_document WHERE collection = %s)) "
+            f"{_in_collections('p.id', collections)}"
             f"ORDER BY ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, {any_word}, 1) DESC, p.id "
             "LIMIT %s) "
             "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "
@@ -284,8 +287,7 @@ def _postgres_rows(
             "ORDER BY score DESC, p.id LIMIT %s",
             [
                 *candidate_terms,
-                collection,
-                collection,
+                *collections,
                 *rarity,
                 count * _POSTGRES_PREFILTER,
                 *(value for term, weight in rarity.items() for value in (weight, term)),
@@ -294,6 +296,19 @@ def _postgres_rows(
         )
         rows: list[Sequence[object]] = cursor.fetchall()
     return rows
+
+
+def _in_collections(passage: str, collections: Sequence[str]) -> str:
+    """The condition that keeps passages to the collections, with a parameter for each; empty
+    for all collections."""
+    if not collections:
+        return ""
+    named = ", ".join(["%s"] * len(collections))
+    return (
+        f"AND {passage} IN (SELECT p.id FROM data_passage AS p "  # noqa: S608
+        "JOIN data_document AS d ON d.id = p.document_id "
+        f"WHERE d.collection IN ({named})) "
+    )
 
 
 def _postgres_any(words: int) -> str:

@@ -35,9 +35,11 @@ class HeldVectors:
     def __bool__(self) -> bool:
         return bool(len(self.passage_ids))
 
-    def nearest(self, *, vector: Sequence[float], collection: str | None, count: int) -> list[int]:
-        """The ids of the `count` passages nearest to `vector`, nearest first, from one collection
-        or all.
+    def nearest(
+        self, *, vector: Sequence[float], collections: Sequence[str], count: int
+    ) -> list[int]:
+        """The ids of the `count` passages nearest to `vector`, nearest first, from these
+        collections (none: all).
 
         Raises: WrongSize.
         """
@@ -50,8 +52,9 @@ class HeldVectors:
                 f"{self.matrix.shape[1]}"
             )
         similarity = self.matrix @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        if collection is not None:
-            similarity = np.where(self.collections == collection, similarity, -np.inf)
+        if collections:
+            chosen = np.isin(self.collections, list(collections))
+            similarity = np.where(chosen, similarity, -np.inf)
         best = np.argpartition(-similarity, min(count, len(similarity)) - 1)[:count]
         ranked = best[np.argsort(-similarity[best], kind="stable")]
         return [int(self.passage_ids[index]) for index in ranked if similarity[index] > -np.inf]

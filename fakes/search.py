@@ -1,6 +1,7 @@
 """A fake search: the same passages for any query, for the tests of the agents and the use cases."""
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from domain import records
@@ -31,11 +32,15 @@ class FixedSearch:
     queries: list[str] = field(default_factory=list)
     wait_for: asyncio.Barrier | None = None
 
+    collections: list[Sequence[str]] = field(default_factory=list)
+
     async def __call__(
-        self, *, query: str, limit: int, embedder: object = None
+        self, *, query: str, limit: int, collections: Sequence[str] = (), embedder: object = None
     ) -> list[records.PassageHit]:
-        """Takes `search_passages`' arguments; the embedder changes nothing here."""
+        """Takes `search_passages`' arguments and remembers the collections asked for; they and
+        the embedder change nothing here."""
         self.queries.append(query)
+        self.collections.append(collections)
         if self.wait_for is not None:
             await self.wait_for.wait()
         return self.hits[:limit]

@@ -4,6 +4,7 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 
 from agents import limits
 from kraken_bot.configuration import ConfigurationError
@@ -30,6 +31,18 @@ class KrakenBotConfig(AppConfig):
             _check_models()
         if settings.EMBEDDING_MODEL:
             _check_embedding_model()
+        _forget_channel_settings_when_changed()
+
+
+def _forget_channel_settings_when_changed() -> None:
+    from application import channel_settings
+    from data import models
+
+    def forget(**_: object) -> None:
+        channel_settings.forget_held_settings()
+
+    for signal in (post_save, post_delete):
+        signal.connect(forget, sender=models.ChannelSettings, weak=False)
 
 
 def _check_models() -> None:

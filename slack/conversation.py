@@ -2,8 +2,10 @@
 
 `show_status` runs where the event is accepted, so the person sees the bot at work however many
 answers the workers are busy with. The other functions run as jobs (`slack.jobs`) and each makes
-one application call, after the checks that need no application: an empty mention gets a one-line
-hint, a channel outside the allow-list a one-line note.
+one application call with the settings of the channel the question was asked in, after the
+checks that need no application: an empty mention gets a one-line hint; in a channel closed to
+the bot, the asker gets a note only they see, or nothing, as its settings say. Where the settings
+keep answers private, the asker alone sees the answer, with a button to show it to everyone.
 """
 
 import logging
@@ -13,9 +15,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 from slack_sdk.web.async_client import AsyncWebClient
 
-from application import log_context, respond_to_user, summarise_thread
-from domain import operations, records
-from slack import chat, ephemeral, events, thread_replies
+from application import channel_settings, log_context, ports, respond_to_user, summarise_thread
+from domain import operations, queries, records
+from slack import chat, ephemeral, events, private_reply, thread_replies
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +26,12 @@ EMPTY_MENTION_HINT = (
     "`@Kraken how do I rotate the database password?`"
 )
 NOT_ALLOWED_NOTE = (
-    "I only answer in the channels my owners have opened me to; try a direct message."
+    "I don't answer in this channel: its owners have closed it to me. Try a direct message."
 )
+ONLY_THE_ASKER = "Only the person who asked can show this answer to everyone."
+ALREADY_SHARED = "This answer is already shown in the thread."
+SHARED = "Done: everyone in the thread can see the answer now."
+SHARED_QUESTION_GONE = "This answer is no longer kept, so it can't be shown."
 USAGE = (
     "*Kraken Bot* answers questions from the company's documentation.\n"
     "• `/kraken <question>`: an answer only you can see\n"
@@ -34,18 +40,21 @@ USAGE = (
 )
 
 
-def allowed(channel_id: str) -> bool:
-    """Direct messages are always allowed; channels if there is no allow-list or they are on it."""
-    allow_list = settings.SLACK_ALLOWED_CHANNELS
-    return not allow_list or channel_id.startswith("D") or channel_id in allow_list
+async def settings_in(channel_id: str) -> records.ChannelSettings:
+    """The settings of the channel (`SLACK_ALLOWED_CHANNELS` closes those off it)."""
+    return await channel_settings.settings_for(
+        channel_id=channel_id, allow_list=settings.SLACK_ALLOWED_CHANNELS
+    )
 
 
 async def show_status(asked: events.Asked, *, client: AsyncWebClient) -> None:
     """The assistant status in the question's thread, where an answer will follow. The answer's job
     sets the same status again (Slack shows one), and only the job posts a placeholder where Slack
-    refuses the status: at most one status for each question."""
+    refuses the status: at most one status for each question. Where answers are private, only
+    the job shows one, as a note only the asker sees (a note cannot be taken back)."""
     origin = asked.origin
-    if not asked.text or not allowed(origin.channel_id):
+    where = await settings_in(origin.channel_id)
+    if not asked.text or not where.enabled or where.private_answers:
         return
     try:
         await client.assistant_threads_setStatus(
@@ -88,16 +97,22 @@ async def _reply_in_thread(
     earlier_reply_ts: str | None,
 ) -> None:
     origin = asked.origin
+    where = await settings_in(origin.channel_id)
+    if not where.enabled:
+        await _tell_closed(client, origin, where)
+        return
+    if asked.unaddressed and where.answers != records.ChannelAnswers.EVERY_QUESTION:
+        logger.info("The channel's settings no longer answer every question: not answered")
+        return
     if not asked.text:
         await _reply(client, origin, EMPTY_MENTION_HINT)
-        return
-    if not allowed(origin.channel_id):
-        await _reply(client, origin, NOT_ALLOWED_NOTE)
         return
     thread = _thread_replies(origin, bot_id=bot_id)
     if asked.wants_summary:
         await summarise_thread.summarise_thread(
-            request=summarise_thread.SummaryRequest(text=asked.text, origin=origin, thread=thread),
+            request=summarise_thread.SummaryRequest(
+                text=asked.text, origin=origin, thread=thread, settings=where
+            ),
             chat=_chat_port(client, origin, earlier_reply_ts=earlier_reply_ts),
             now=timezone.now(),
         )
@@ -109,8 +124,11 @@ async def _reply_in_thread(
             slack=origin,
             stored_id=stored_id,
             thread=thread,
+            settings=where,
         ),
-        chat=_chat_port(client, origin, earlier_reply_ts=earlier_reply_ts),
+        chat=private_reply.PrivateChatPort(client=client, thread=_thread(origin))
+        if where.private_answers
+        else _chat_port(client, origin, earlier_reply_ts=earlier_reply_ts),
         now=timezone.now(),
     )
 
@@ -118,17 +136,34 @@ async def _reply_in_thread(
 async def summarise_from_shortcut(
     origin: records.SlackOrigin, *, client: AsyncWebClient, bot_id: str
 ) -> None:
-    if not allowed(origin.channel_id):
-        await _reply(client, origin, NOT_ALLOWED_NOTE)
+    where = await settings_in(origin.channel_id)
+    if not where.enabled:
+        await _tell_closed(client, origin, where)
         return
     await summarise_thread.summarise_thread(
         request=summarise_thread.SummaryRequest(
             text="Summarise thread (shortcut)",
             origin=origin,
             thread=_thread_replies(origin, bot_id=bot_id),
+            settings=where,
         ),
         chat=_chat_port(client, origin),
         now=timezone.now(),
+    )
+
+
+async def _tell_closed(
+    client: AsyncWebClient, origin: records.SlackOrigin, where: records.ChannelSettings
+) -> None:
+    """In a channel closed to the bot, a note only the asker sees, where its settings ask."""
+    if not where.note_when_disabled:
+        logger.info("The channel is closed to the bot: nothing said")
+        return
+    await client.chat_postEphemeral(
+        channel=origin.channel_id,
+        user=origin.user_id,
+        thread_ts=origin.thread_ts if origin.thread_ts != origin.message_ts else None,
+        text=NOT_ALLOWED_NOTE,
     )
 
 
@@ -137,14 +172,18 @@ def _chat_port(
 ) -> chat.SlackChatPort:
     return chat.SlackChatPort(
         client=client,
-        thread=chat.SlackThread(
-            channel_id=origin.channel_id,
-            thread_ts=origin.thread_ts,
-            user_id=origin.user_id,
-            team_id=origin.team_id,
-        ),
+        thread=_thread(origin),
         earlier_reply_ts=earlier_reply_ts,
         remember_reply=_reply_keeper(origin.event_id) if origin.event_id else None,
+    )
+
+
+def _thread(origin: records.SlackOrigin) -> chat.SlackThread:
+    return chat.SlackThread(
+        channel_id=origin.channel_id,
+        thread_ts=origin.thread_ts,
+        user_id=origin.user_id,
+        team_id=origin.team_id,
     )
 
 
@@ -176,16 +215,54 @@ def _thread_replies(
 
 
 async def answer_ephemerally(text: str, *, origin: records.SlackOrigin, response_url: str) -> None:
-    if not allowed(origin.channel_id):
+    """The answer to `/kraken`, which only the asker sees anyway. In a channel closed to the bot
+    the note is always given: the person asked the bot directly, and would otherwise be left with
+    its "Finding a response…"."""
+    where = await settings_in(origin.channel_id)
+    if not where.enabled:
         await ephemeral.EphemeralChatPort(response_url=response_url).send(NOT_ALLOWED_NOTE)
         return
     await respond_to_user.respond_to_user(
         question=respond_to_user.IncomingQuestion(
-            text=text, source=records.QuestionSource.SLACK, slack=origin
+            text=text, source=records.QuestionSource.SLACK, slack=origin, settings=where
         ),
         chat=ephemeral.EphemeralChatPort(response_url=response_url),
         now=timezone.now(),
     )
+
+
+async def share_answer(
+    *, question_id: int, user_id: str, response_url: str, client: AsyncWebClient
+) -> None:
+    """Show a private answer to everyone in its thread, at its asker's click: once, and only for
+    them. The asker is told how it went, in a note only they see."""
+    tell = ephemeral.EphemeralChatPort(response_url=response_url).send
+    try:
+        question = await operations.claim_sharing(
+            question_id=question_id, user_id=user_id, now=timezone.now()
+        )
+    except queries.QuestionNotFound:
+        await tell(SHARED_QUESTION_GONE)
+        return
+    except operations.NotTheAsker:
+        logger.warning("%s may not share the answer to question %s", user_id, question_id)
+        await tell(ONLY_THE_ASKER)
+        return
+    except operations.AlreadyShared:
+        await tell(ALREADY_SHARED)
+        return
+    origin = question.slack or records.SlackOrigin(team_id="", channel_id="", user_id=user_id)
+    writer = chat.SlackChatPort(client=client, thread=_thread(origin)).answer_writer()
+    try:
+        await writer.finish(
+            reply=ports.Reply(
+                question_id=question.id, text=question.answer, citations=question.citations
+            )
+        )
+    except chat.SLACK_FAILURES:
+        await operations.release_sharing(question_id=question_id)
+        raise
+    await tell(SHARED)
 
 
 async def tell_of_failure(origin: records.SlackOrigin, *, client: AsyncWebClient) -> None:

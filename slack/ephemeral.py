@@ -3,6 +3,7 @@ through the command's response URL (which works in channels the bot is not a mem
 Ephemeral messages cannot be streamed or updated piece by piece, so the answer is sent whole."""
 
 import logging
+from typing import Protocol
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -22,7 +23,7 @@ class EphemeralChatPort:
     def answer_writer(self) -> "EphemeralAnswerWriter":
         return EphemeralAnswerWriter(port=self)
 
-    async def send(self, markdown: str) -> None:
+    async def send(self, markdown: str, *, question_id: int | None = None) -> None:
         for part in rendering.split_text(markdown, limit=rendering.MESSAGE_TEXT_LIMIT):
             response = await self._webhook.send(
                 text=rendering.markdown_to_mrkdwn(part),
@@ -33,8 +34,14 @@ class EphemeralChatPort:
                 logger.warning("The response URL refused the reply (%s)", response.status_code)
 
 
+class Sender(Protocol):
+    async def send(self, markdown: str, *, question_id: int | None = None) -> None:
+        """Send the text, in as many messages as it takes, only to the asker; under an answer
+        (with its question's id), the buttons that go with it."""
+
+
 class EphemeralAnswerWriter:
-    def __init__(self, *, port: EphemeralChatPort) -> None:
+    def __init__(self, *, port: Sender) -> None:
         self._port = port
 
     async def append(self, *, text: str) -> None:
@@ -42,7 +49,10 @@ class EphemeralAnswerWriter:
 
     async def finish(self, *, reply: ports.Reply) -> str:
         sources = rendering.sources_markdown(reply.citations)
-        await self._port.send(f"{reply.text.rstrip()}\n\n{sources}" if sources else reply.text)
+        await self._port.send(
+            f"{reply.text.rstrip()}\n\n{sources}" if sources else reply.text,
+            question_id=reply.question_id,
+        )
         return ""
 
     async def fail(self, *, text: str) -> None:

@@ -2,8 +2,10 @@
 
 Slack sends much the bot must not answer: its own messages and other apps' (answering them would
 loop), edits and deletions (`message_changed` also arrives for link unfurls and thread replies),
-joins and other subtypes, and channel messages it was not addressed in. Deciding here, before the
-event is recorded, keeps the inbox to the events that become work.
+joins and other subtypes, replies in threads it was not asked in, and channel messages that are
+not questions. Deciding here, before the event is recorded, keeps the inbox to the events that
+become work. A channel message that looks like a question is answered only where the channel's
+settings say to answer every question (the inbox asks them).
 """
 
 import re
@@ -15,11 +17,17 @@ from domain import records
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _SUMMARISE = re.compile(r"^\s*(summari[sz]e|tl;?dr)\b", re.I)
+_QUESTION_WORDS = re.compile(
+    r"^\s*(how|what|why|where|when|who|whom|whose|which|can|could|does|do|did|is|are|was|were|"
+    r"should|would|will|may|might|has|have|any|anyone|anybody|is there|are there)\b",
+    re.I,
+)
 
 
 class EventKind(StrEnum):
     MENTION = "mention"
     DIRECT_MESSAGE = "direct_message"
+    CHANNEL_QUESTION = "channel_question"
     ASSISTANT_THREAD = "assistant_thread"
     MESSAGES_TAB_OPENED = "messages_tab_opened"
     IGNORED = "ignored"
@@ -32,6 +40,8 @@ class Asked:
     text: str
     origin: records.SlackOrigin
     wants_summary: bool
+    # Posted in a channel without a mention: answered only where every question is.
+    unaddressed: bool = False
 
 
 def readable(body: dict[str, Any]) -> bool:
@@ -63,6 +73,8 @@ def kind_of(body: dict[str, Any], *, bot_user_id: str | None) -> EventKind:
             return EventKind.MENTION
         case "message" if event.get("channel_type") == "im" and _from_a_person(event, bot_user_id):
             return EventKind.DIRECT_MESSAGE
+        case "message" if _a_question_in_a_channel(event, bot_user_id):
+            return EventKind.CHANNEL_QUESTION
         case "assistant_thread_started" | "assistant_thread_context_changed" if _in_a_thread(
             event.get("assistant_thread")
         ):
@@ -84,6 +96,25 @@ def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
         and isinstance(event.get("thread_ts", ""), str)
         and isinstance(event.get("text", ""), str)
     )
+
+
+def _a_question_in_a_channel(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A person's message that starts a thread in a channel, looks like a question, and does not
+    mention the bot (the mention is its own event)."""
+    text = event.get("text", "")
+    return (
+        event.get("channel_type") in ("channel", "group")
+        and _from_a_person(event, bot_user_id)
+        and event.get("thread_ts", event.get("ts")) == event.get("ts")
+        and f"<@{bot_user_id}" not in text
+        and looks_like_a_question(text)
+    )
+
+
+def looks_like_a_question(text: str) -> bool:
+    """A question mark, or a first word that asks ("how", "is there", "can"…)."""
+    plain = _MENTION.sub("", text).strip()
+    return "?" in plain or bool(_QUESTION_WORDS.match(plain))
 
 
 def _in_a_thread(thread: Any) -> bool:
@@ -122,4 +153,5 @@ def asked(body: dict[str, Any]) -> Asked:
             event_id=body.get("event_id"),
         ),
         wants_summary=bool(event.get("thread_ts")) and bool(_SUMMARISE.match(text)),
+        unaddressed=event.get("type") == "message" and event.get("channel_type") != "im",
     )

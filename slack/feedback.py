@@ -1,9 +1,9 @@
-"""Feedback as Slack sends it back: a click on 👍 or 👎 under an answer, and the comment form that
-follows a 👎.
+"""Clicks under an answer as Slack sends them back: 👍 or 👎, the comment form that follows a 👎,
+and "Show to everyone" under a private answer.
 
-Both carry the question's id as `rendering` wrote it, the button in its value, the form in its
+Each carries the question's id as `rendering` wrote it, a button in its value, the form in its
 private metadata. A payload without a question id, or without the person (and for a click, the
-channel) it came from, is not feedback the bot can store.
+channel, or for a share, where to reply) it came from, is not one the bot can act on.
 """
 
 import re
@@ -35,6 +35,29 @@ class Comment:
     question_id: int
     user_id: str
     text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Share:
+    question_id: int
+    user_id: str
+    # Where to tell the person how it went, only to them.
+    response_url: str
+
+
+def share(body: dict[str, Any], action: dict[str, Any]) -> Share:
+    """A click on "Show to everyone".
+
+    Raises: UnreadableFeedback.
+    """
+    response_url = body.get("response_url")
+    if not isinstance(response_url, str) or not response_url:
+        raise UnreadableFeedback("The click does not say where to reply")
+    return Share(
+        question_id=_question_id(action.get("value")),
+        user_id=_id_of(body.get("user")),
+        response_url=response_url,
+    )
 
 
 def verdict(body: dict[str, Any], action: dict[str, Any]) -> Verdict:

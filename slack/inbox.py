@@ -6,20 +6,22 @@ answer job is deferred in the same transaction, so a question is never recorded 
 nor its job queued twice. A retry of an event already recorded, here or by another process, is
 acknowledged and dropped; a retry of one that never reached us is recorded like a first delivery.
 When the event cannot be recorded (the database is down), Slack gets a 503 and delivers it again
-later. Events the bot ignores are acknowledged without being recorded.
+later. Events the bot ignores are acknowledged without being recorded, and so are channel
+messages where the channel's settings do not ask for every question to be answered.
 """
 
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
-from application import log_context, metrics
-from domain import operations
+from application import channel_settings, log_context, metrics
+from domain import operations, records
 from slack import events, jobs
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,15 @@ async def record_in_inbox(
         await next()
         return None
     kind = events.kind_of(body, bot_user_id=context.bot_user_id)
-    if kind is events.EventKind.IGNORED:
+    try:
+        ignored = kind is events.EventKind.IGNORED or (
+            kind is events.EventKind.CHANNEL_QUESTION and not await _every_question_answered(body)
+        )
+    except DatabaseError:
+        metrics.slack_events.labels(outcome="unrecorded").inc()
+        logger.exception("Unable to read the channel's settings: Slack will deliver it again")
+        return BoltResponse(status=503, body="")
+    if ignored:
         metrics.slack_events.labels(outcome="ignored").inc()
         return BoltResponse(status=200, body="")
     event_id = str(body.get("event_id", ""))
@@ -68,4 +78,15 @@ async def record_in_inbox(
     return None
 
 
-_QUESTIONS = {events.EventKind.MENTION, events.EventKind.DIRECT_MESSAGE}
+async def _every_question_answered(body: dict[str, Any]) -> bool:
+    found = await channel_settings.settings_for(
+        channel_id=str(body["event"]["channel"]), allow_list=settings.SLACK_ALLOWED_CHANNELS
+    )
+    return found.enabled and found.answers == records.ChannelAnswers.EVERY_QUESTION
+
+
+_QUESTIONS = {
+    events.EventKind.MENTION,
+    events.EventKind.DIRECT_MESSAGE,
+    events.EventKind.CHANNEL_QUESTION,
+}

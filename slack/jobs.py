@@ -125,6 +125,17 @@ async def answer_command(*, text: str, origin: dict[str, Any], response_url: str
     )
 
 
+@app.task(name="share_slack_answer", retry=RETRY)
+async def share_answer(*, question_id: int, user_id: str, response_url: str) -> None:
+    """Show a private answer to everyone in its thread, at its asker's click."""
+    await conversation.share_answer(
+        question_id=question_id,
+        user_id=user_id,
+        response_url=response_url,
+        client=build_web_client(),
+    )
+
+
 async def answer_unfinished_events() -> int:
     """Defer again the answer of every question event not done: where jobs are kept in memory
     (SQLite), those of a process that stopped are gone. Returns how many."""

@@ -47,6 +47,7 @@ def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(on_messages_tab_opened)
     app.action(rendering.FEEDBACK_UP)(on_feedback)
     app.action(rendering.FEEDBACK_DOWN)(on_feedback)
+    app.action(rendering.SHARE_ANSWER)(on_share)
     app.view(FEEDBACK_MODAL)(on_feedback_comment)
     app.command("/kraken")(on_command)
     app.shortcut(SUMMARISE_SHORTCUT)(on_summarise_shortcut)
@@ -93,6 +94,19 @@ async def on_feedback(
             trigger_id=verdict.trigger_id,
             view=rendering.feedback_modal(question_id=verdict.question_id),
         )
+
+
+async def on_share(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """Acknowledge, and show the private answer to everyone in a job."""
+    try:
+        click = feedback.share(body, action)
+    except feedback.UnreadableFeedback:
+        logger.warning("Share refused: the click does not say which answer, whose, or where")
+    else:
+        await jobs.share_answer.defer_async(
+            question_id=click.question_id, user_id=click.user_id, response_url=click.response_url
+        )
+    await ack()
 
 
 async def _stored_verdict(body: dict[str, Any], action: dict[str, Any]) -> feedback.Verdict | None:

@@ -16,6 +16,7 @@ STREAM_APPEND_LIMIT = 12_000
 
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
+SHARE_ANSWER = "share_answer"
 
 _CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -98,8 +99,10 @@ def sources_markdown(citations: Sequence[records.Citation]) -> str:
     return "\n".join(lines)
 
 
-def feedback_blocks(*, question_id: int) -> list[dict[str, Any]]:
-    """👍 / 👎 buttons that carry the question's id."""
+def feedback_blocks(*, question_id: int, shareable: bool = False) -> list[dict[str, Any]]:
+    """👍 / 👎 buttons that carry the question's id; under a private answer, a button that shows
+    it to everyone too."""
+    share = [_button(SHARE_ANSWER, "Show to everyone", question_id)] if shareable else []
     return [
         {
             "type": "actions",
@@ -107,6 +110,7 @@ def feedback_blocks(*, question_id: int) -> list[dict[str, Any]]:
             "elements": [
                 _button(FEEDBACK_UP, "👍 Helpful", question_id),
                 _button(FEEDBACK_DOWN, "👎 Not helpful", question_id),
+                *share,
             ],
         }
     ]

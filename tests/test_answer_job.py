@@ -194,7 +194,9 @@ async def test_the_job_of_an_event_not_in_the_inbox_does_nothing_and_says_so(
 @pytest.mark.parametrize(
     ("event", "reply"),
     [
-        pytest.param(payloads.app_mention(""), conversation.EMPTY_MENTION_HINT, id="empty"),
+        pytest.param(
+            payloads.app_mention("", channel="CALLOWED"), conversation.EMPTY_MENTION_HINT, id="empty"
+        ),
         pytest.param(
             payloads.app_mention("how do I deploy?", channel="COTHER"),
             conversation.NOT_ALLOWED_NOTE,
@@ -214,7 +216,8 @@ async def test_a_mention_given_a_one_line_reply_is_done_and_its_job_run_again_sa
     await all_jobs_done()
 
     assert recorded.done_at is not None
-    assert [call.args["text"] for call in slack.calls_to("chat.postMessage")] == [reply]
+    said = slack.calls_to("chat.postMessage") + slack.calls_to("chat.postEphemeral")
+    assert [call.args["text"] for call in said] == [reply]
 
 
 async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done(

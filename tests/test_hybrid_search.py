@@ -184,7 +184,7 @@ async def test_the_collection_filter_applies_to_the_search_by_meaning() -> None:
     hits = await search.search_passages(
         query="fire a one-off prompt to a model",
         limit=5,
-        collection="runbooks",
+        collections=["runbooks"],
         embedder=_embedder(),
     )
 

@@ -85,12 +85,15 @@ async def test_different_files_come_before_a_second_passage_of_one_file() -> Non
 async def test_the_collection_filter_keeps_other_collections_out() -> None:
     await _store("vpn.md", "# VPN\n\nConnect to the VPN first.\n", collection="it")
     await _store("vpn.md", "# VPN\n\nThe VPN bill is paid yearly.\n", collection="finance")
+    await _store("vpn.md", "# VPN\n\nThe VPN is on the office wall.\n", collection="office")
 
-    hits = await search.search_passages(query="vpn", collection="finance")
+    hits = await search.search_passages(query="vpn", collections=["finance"])
+    two = await search.search_passages(query="vpn", collections=["finance", "office"])
     everywhere = await search.search_passages(query="vpn")
 
     assert [(hit.collection, hit.path) for hit in hits] == [("finance", "vpn.md")]
-    assert {hit.collection for hit in everywhere} == {"it", "finance"}
+    assert {hit.collection for hit in two} == {"finance", "office"}
+    assert {hit.collection for hit in everywhere} == {"it", "finance", "office"}
 
 
 async def test_a_re_stored_document_is_found_by_its_new_text_only() -> None:

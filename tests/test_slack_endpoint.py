@@ -149,8 +149,10 @@ async def test_outside_the_allowed_channels_the_bot_answers_with_a_note(
     )
     await all_jobs_done()
 
-    [note] = slack.calls_to("chat.postMessage")
+    [note] = slack.calls_to("chat.postEphemeral")
     assert note.args["text"] == conversation.NOT_ALLOWED_NOTE
+    assert note.args["user"] == "U0001"
+    assert slack.calls_to("chat.postMessage") == []
     assert await models.Question.objects.acount() == 0
 
 

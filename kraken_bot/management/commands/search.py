@@ -24,14 +24,20 @@ class Command(AsyncCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("query", help="What to search for, in plain words.")
         parser.add_argument("--limit", type=_positive, default=5, help="How many passages.")
-        parser.add_argument("--collection", default=None, help="Search only this collection.")
+        parser.add_argument(
+            "--collection",
+            action="append",
+            default=[],
+            dest="collections",
+            help="Search only this collection (repeat for several).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the hits as JSON.")
 
     async def ahandle(self, *args: Any, **options: Any) -> None:
         hits = await search.search_passages(
             query=options["query"],
             limit=options["limit"],
-            collection=options["collection"],
+            collections=options["collections"],
             embedder=embeddings.configured_embedder(),
         )
         if options["json"]:
