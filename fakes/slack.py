@@ -1,7 +1,8 @@
 """A fake Slack Web API: a real HTTP server on 127.0.0.1 that answers the methods the bot calls,
 records every call, and can be told per method to be slow, to answer 429 with `Retry-After`, to
 answer 500, or to answer `ok: false`; or to answer 429 to a seeded random share of all calls
-(`rate_limit_at_random`).
+(`rate_limit_at_random`). `conversations.info` answers from `channels`, as Slack does for the
+bot's token: a channel it does not hold is `channel_not_found`.
 
 Point a client at it with `SLACK_API_URL=fake.api_url`. Tests wait for calls with
 `await fake.wait_for(method, count)` rather than sleeping.
@@ -60,6 +61,10 @@ class FakeSlack:
     threads: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     posted: dict[str, SlackCall] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
+    # What `conversations.info` knows, by id: from the start, #general with the bot in it.
+    channels: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"C0001": {"id": "C0001", "name": "general", "is_member": True}}
+    )
     _behaviours: dict[str, list[_Behaviour]] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
     faults: RandomFaults | None = None
@@ -191,6 +196,11 @@ class FakeSlack:
             case "conversations.replies":
                 messages = self.replies_in(channel, str(args.get("ts", "")))
                 return {"ok": True, "messages": messages, "has_more": False}
+            case "conversations.info":
+                found = self.channels.get(channel)
+                if found is None:
+                    return {"ok": False, "error": "channel_not_found"}
+                return {"ok": True, "channel": found}
             case "views.open":
                 return {"ok": True, "view": {"id": f"V{ts}"}}
             case (

@@ -41,3 +41,16 @@ async def test_a_refusal_raises_slacks_error(slack: FakeSlack) -> None:
 
     with pytest.raises(SlackApiError, match="channel_not_found"):
         await build_web_client().chat_postMessage(channel="C404", text="hello")
+
+
+async def test_channels_are_described_as_held_and_others_are_not_found(slack: FakeSlack) -> None:
+    slack.channels["C0PRIV"] = {"id": "C0PRIV", "name": "private-ops", "is_member": False}
+    client = build_web_client()
+
+    general = await client.conversations_info(channel="C0001")
+    private = await client.conversations_info(channel="C0PRIV")
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        await client.conversations_info(channel="C0GONE")
+
+    assert (general["channel"]["name"], general["channel"]["is_member"]) == ("general", True)
+    assert (private["channel"]["name"], private["channel"]["is_member"]) == ("private-ops", False)
