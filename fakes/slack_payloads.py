@@ -74,6 +74,24 @@ def direct_message(text: str, *, user: str = "U0001") -> dict[str, Any]:
     }
 
 
+def channel_message(
+    text: str, *, channel: str = "C0001", user: str = "U0001", thread_ts: str | None = None
+) -> dict[str, Any]:
+    """A message posted in a public channel, without a mention."""
+    event = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": _ts(),
+        "channel": channel,
+        "event_ts": _ts(),
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
 def bot_message(text: str, *, bot_id: str = "BOTHER") -> dict[str, Any]:
     return {
         "type": "message",
@@ -120,7 +138,12 @@ def messages_tab_opened() -> dict[str, Any]:
 
 
 def block_action(
-    action_id: str, value: str | None, *, user: str | None = "U0001", channel: str = "C0001"
+    action_id: str,
+    value: str | None,
+    *,
+    user: str | None = "U0001",
+    channel: str = "C0001",
+    response_url: str | None = None,
 ) -> str:
     """A click on a button; without a value, or without a user, when they are None."""
     action = {"type": "button", "action_id": action_id, "block_id": "feedback", "action_ts": _ts()}
@@ -137,6 +160,8 @@ def block_action(
     }
     if user is not None:
         payload["user"] = {"id": user}
+    if response_url is not None:
+        payload["response_url"] = response_url
     return urlencode({"payload": json.dumps(payload)})
 
 

@@ -140,3 +140,11 @@ class IndexingRunFactory(AsyncDjangoModelFactory):
     folder = "/srv/handbook"
     requested_by = "owner"
     requested_at = factory.Sequence(_minutes_after_epoch)
+
+
+class ChannelSettingsFactory(AsyncDjangoModelFactory):
+    class Meta:
+        model = models.ChannelSettings
+
+    channel_id = factory.Sequence(lambda n: f"C{n:08d}")
+    name = factory.Sequence(lambda n: f"channel-{n}")
