@@ -195,7 +195,9 @@ async def test_the_job_of_an_event_not_in_the_inbox_does_nothing_and_says_so(
     ("event", "reply"),
     [
         pytest.param(
-            payloads.app_mention("", channel="CALLOWED"), conversation.EMPTY_MENTION_HINT, id="empty"
+            payloads.app_mention("", channel="CALLOWED"),
+            conversation.EMPTY_MENTION_HINT,
+            id="empty",
         ),
         pytest.param(
             payloads.app_mention("how do I deploy?", channel="COTHER"),
