@@ -11,8 +11,9 @@ channels of the default to the bot, with a note.
 
 import dataclasses
 import time
-from collections.abc import Collection
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from domain import queries, records
 
@@ -31,16 +32,21 @@ _held: _Held | None = None
 _changes = 0
 
 
-async def settings_for(
-    *, channel_id: str, allow_list: Collection[str] = ()
-) -> records.ChannelSettings:
-    """The settings that apply in the channel (a direct message's is `D…`). A channel off a
-    non-empty `allow_list` that has no settings of its own is closed, with a note."""
+async def settings_for(*, channel_id: str) -> records.ChannelSettings:
+    """The settings that apply in the channel (a direct message's id starts with `D`; the empty
+    id gives the default's). A channel off a non-empty `SLACK_ALLOWED_CHANNELS` that has no
+    settings of its own is closed, with a note."""
     by_channel = await _settings_by_channel()
-    if channel_id and channel_id in by_channel:
+    if channel_id in by_channel:
         return by_channel[channel_id]
     default = by_channel.get("", records.ChannelSettings())
-    if allow_list and not channel_id.startswith("D") and channel_id not in allow_list:
+    allow_list = settings.SLACK_ALLOWED_CHANNELS
+    if (
+        channel_id
+        and allow_list
+        and not channel_id.startswith("D")
+        and channel_id not in allow_list
+    ):
         return dataclasses.replace(default, enabled=False, note_when_disabled=True)
     return default
 

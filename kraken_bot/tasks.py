@@ -16,7 +16,7 @@ from procrastinate import JobContext, builtin_tasks, exceptions
 from procrastinate.contrib.django import app
 
 from agents import embeddings
-from application import embed_passages, index_documents, metrics, respond_to_user
+from application import channel_settings, embed_passages, index_documents, metrics, respond_to_user
 from domain import operations, queries, records
 from kraken_bot.console import ConsolePort
 
@@ -61,6 +61,9 @@ async def answer_again(*, question_id: int) -> None:
             source=question.source,
             slack=question.slack,
             stored_id=question.id,
+            settings=await channel_settings.settings_for(
+                channel_id=question.slack.channel_id if question.slack else ""
+            ),
         ),
         chat=ConsolePort(out=io.StringIO(), err=io.StringIO(), show_answer=False),
         now=timezone.now(),

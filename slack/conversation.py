@@ -10,7 +10,6 @@ keep answers private, the asker alone sees the answer, with a button to show it 
 
 import logging
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 from slack_sdk.web.async_client import AsyncWebClient
@@ -40,20 +39,13 @@ USAGE = (
 )
 
 
-async def settings_in(channel_id: str) -> records.ChannelSettings:
-    """The settings of the channel (`SLACK_ALLOWED_CHANNELS` closes those off it)."""
-    return await channel_settings.settings_for(
-        channel_id=channel_id, allow_list=settings.SLACK_ALLOWED_CHANNELS
-    )
-
-
 async def show_status(asked: events.Asked, *, client: AsyncWebClient) -> None:
     """The assistant status in the question's thread, where an answer will follow. The answer's job
     sets the same status again (Slack shows one), and only the job posts a placeholder where Slack
     refuses the status: at most one status for each question. Where answers are private, only
     the job shows one, as a note only the asker sees (a note cannot be taken back)."""
     origin = asked.origin
-    where = await settings_in(origin.channel_id)
+    where = await channel_settings.settings_for(channel_id=origin.channel_id)
     if not asked.text or not where.enabled or where.private_answers:
         return
     try:
@@ -97,7 +89,7 @@ async def _reply_in_thread(
     earlier_reply_ts: str | None,
 ) -> None:
     origin = asked.origin
-    where = await settings_in(origin.channel_id)
+    where = await channel_settings.settings_for(channel_id=origin.channel_id)
     if not where.enabled:
         await _tell_closed(client, origin, where)
         return
@@ -136,7 +128,7 @@ async def _reply_in_thread(
 async def summarise_from_shortcut(
     origin: records.SlackOrigin, *, client: AsyncWebClient, bot_id: str
 ) -> None:
-    where = await settings_in(origin.channel_id)
+    where = await channel_settings.settings_for(channel_id=origin.channel_id)
     if not where.enabled:
         await _tell_closed(client, origin, where)
         return
@@ -218,7 +210,7 @@ async def answer_ephemerally(text: str, *, origin: records.SlackOrigin, response
     """The answer to `/kraken`, which only the asker sees anyway. In a channel closed to the bot
     the note is always given: the person asked the bot directly, and would otherwise be left with
     its "Finding a response…"."""
-    where = await settings_in(origin.channel_id)
+    where = await channel_settings.settings_for(channel_id=origin.channel_id)
     if not where.enabled:
         await ephemeral.EphemeralChatPort(response_url=response_url).send(NOT_ALLOWED_NOTE)
         return

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -79,9 +78,7 @@ async def record_in_inbox(
 
 
 async def _every_question_answered(body: dict[str, Any]) -> bool:
-    found = await channel_settings.settings_for(
-        channel_id=str(body["event"]["channel"]), allow_list=settings.SLACK_ALLOWED_CHANNELS
-    )
+    found = await channel_settings.settings_for(channel_id=str(body["event"]["channel"]))
     return found.enabled and found.answers == records.ChannelAnswers.EVERY_QUESTION
 
 

@@ -74,3 +74,18 @@ def test_ask_quotes_the_docs_and_prints_the_models_error_when_the_model_fails(
 def test_ask_refuses_an_empty_question() -> None:
     with pytest.raises(CommandError, match="Ask a question"):
         _ask("   ")
+
+
+def test_ask_with_a_channel_answers_with_that_channel_s_settings(
+    project_docs_indexed: None,
+) -> None:
+    models.ChannelSettings.objects.create(channel_id="C0001", collections=["handbook"])
+
+    out, _ = _ask("how do I configure the LLM?", "--channel", "C0001")
+    _ask("how do I configure the LLM?")
+
+    in_channel, by_default = models.Question.objects.order_by("id")
+    assert "could not find anything" in out
+    assert (in_channel.settings_channel_id, in_channel.collections) == ("C0001", ["handbook"])
+    assert (by_default.settings_channel_id, by_default.collections) == ("", [])
+    assert by_default.sources

@@ -17,6 +17,7 @@ from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.polling import PATIENCE_S, until
 from fakes.slack import FakeSlack
+from kraken_bot import tasks
 from slack import conversation, rendering
 from slack.web_client import build_web_client
 from tests.factories import ChannelSettingsFactory
@@ -428,3 +429,18 @@ def _answer_begun(model: DocsModel) -> Callable[[], Awaitable[bool]]:
         return model.answers_started() >= 1
 
     return begun
+
+
+async def test_an_answer_given_again_from_the_admin_follows_the_channel_s_settings(
+    slack: FakeSlack, two_collections: None
+) -> None:
+    await _send(payloads.app_mention(QUESTION, channel="C0001"))
+    await ChannelSettingsFactory.acreate(channel_id="C0001", collections=["hr"])
+    asked = await models.Question.objects.aget()
+
+    await tasks.answer_again(question_id=asked.pk)
+
+    again = await models.Question.objects.aget()
+    assert {source["url"].split("/")[3] for source in asked.sources} == {"platform", "hr"}
+    assert {source["url"].split("/")[3] for source in again.sources} == {"hr"}
+    assert again.collections == ["hr"]

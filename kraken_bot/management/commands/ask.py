@@ -8,7 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from application import respond_to_user
+from application import channel_settings, respond_to_user
 from domain import records
 from kraken_bot.console import ConsolePort
 from kraken_bot.management.base import AsyncCommand
@@ -22,6 +22,12 @@ class Command(AsyncCommand):
         parser.add_argument(
             "--json", action="store_true", help="Print the stored question and answer as JSON."
         )
+        parser.add_argument(
+            "--channel",
+            default="",
+            help="Answer with this Slack channel's settings (its collections, instructions and "
+            "model), as the bot would there; without it, the default settings.",
+        )
 
     async def ahandle(self, *args: Any, **options: Any) -> None:
         text = options["question"].strip()
@@ -32,7 +38,9 @@ class Command(AsyncCommand):
         chat = ConsolePort(out=self.stdout, err=self.stderr, show_answer=not options["json"])
         question = await respond_to_user.respond_to_user(
             question=respond_to_user.IncomingQuestion(
-                text=text, source=records.QuestionSource.CONSOLE
+                text=text,
+                source=records.QuestionSource.CONSOLE,
+                settings=await channel_settings.settings_for(channel_id=options["channel"]),
             ),
             chat=chat,
             now=timezone.now(),
