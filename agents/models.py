@@ -124,12 +124,22 @@ def check_configuration() -> None:
     """
     for setting in ("LLM_MODEL", "LLM_CLASSIFIER_MODEL"):
         name = getattr(settings, setting)
-        if name in ("", OFFLINE_MODEL_NAME):
+        if not name:
             continue
         try:
-            _configured_model(name, settings.LLM_BASE_URL, settings.LLM_OUTPUT_MODE)
+            check_model_name(name=name)
         except InvalidModelConfiguration as error:
             raise InvalidModelConfiguration(f"{setting}: {error}") from None
+
+
+def check_model_name(*, name: str) -> None:
+    """Refuse a model name pydantic-ai cannot build with `LLM_BASE_URL` and `LLM_OUTPUT_MODE`
+    (`offline` is the offline model): for a model chosen while the bot runs, such as a channel's.
+
+    Raises: InvalidModelConfiguration.
+    """
+    if name != OFFLINE_MODEL_NAME:
+        _configured_model(name, settings.LLM_BASE_URL, settings.LLM_OUTPUT_MODE)
 
 
 # The models that reach a server at `LLM_BASE_URL`, with the provider and the environment variable
@@ -153,7 +163,8 @@ def _configured_model(name: str, base_url: str, mode: StructuredOutputMode) -> M
             )
         try:
             return infer_model(name)
-        except UserError as error:
+        # A provider whose optional package is not installed raises ImportError, saying which.
+        except (UserError, ImportError) as error:
             raise InvalidModelConfiguration(f"{name!r}: {error}") from None
     if provider_name not in SERVER_MODELS or not model_name:
         raise InvalidModelConfiguration(

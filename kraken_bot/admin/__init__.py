@@ -1,5 +1,6 @@
 """The admin site, where the people who own the bot review it: questions with their answers,
-feedback, costs and timings, a dashboard, the indexed documents and the release notes.
+feedback, costs and timings, a dashboard, the indexed documents, the release notes, and the
+settings of each channel.
 
 The admin reads models as Django's admin does; it is the one place besides `domain` that imports
 `data.models`. Data that came from Slack is shown read-only. Importing this package (Django's admin
@@ -9,9 +10,17 @@ autodiscovery does) registers every model with Django's default site; the dashbo
 
 from django.contrib import admin
 
-from kraken_bot.admin import documents, feedback, inbox, jobs, questions, release_notes
+from kraken_bot.admin import (
+    channels,
+    documents,
+    feedback,
+    inbox,
+    jobs,
+    questions,
+    release_notes,
+)
 
-__all__ = ["documents", "feedback", "inbox", "jobs", "questions", "release_notes"]
+__all__ = ["channels", "documents", "feedback", "inbox", "jobs", "questions", "release_notes"]
 
 admin.site.site_header = "Kraken Bot"
 admin.site.site_title = "Kraken Bot admin"
