@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.db import connection
 from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
@@ -129,6 +131,33 @@ def test_questions_are_found_by_channel_and_by_words_of_their_answer() -> None:
     assert "in ops" not in by_answer.text
 
 
+def test_the_channel_filter_names_channels_as_their_settings_do_and_others_by_id() -> None:
+    models.ChannelSettings.objects.create(channel_id="C0OPS", name="ops")
+    models.ChannelSettings.objects.create(channel_id="C0HUSH", name="hush")
+    AnsweredQuestionFactory.create(text="in ops", channel_id="C0OPS")
+    AnsweredQuestionFactory.create(text="in sales", channel_id="C0SALES")
+
+    listing = logged_in().get(QUESTIONS)
+
+    assert '<a href="?channel_id=C0OPS">#ops (C0OPS)</a>' in listing.text
+    assert '<a href="?channel_id=C0SALES">C0SALES</a>' in listing.text
+    assert "C0HUSH" not in listing.text  # no question was asked there
+
+
+def test_questions_answered_privately_are_found_by_a_filter() -> None:
+    AnsweredQuestionFactory.create(text="only the asker saw it", answered_privately=True)
+    AnsweredQuestionFactory.create(text="everyone saw it")
+    client = logged_in()
+
+    private = client.get(QUESTIONS, {"answered_privately__exact": "1"})
+    public = client.get(QUESTIONS, {"answered_privately__exact": "0"})
+
+    assert "only the asker saw it" in private.text
+    assert "everyone saw it" not in private.text
+    assert "everyone saw it" in public.text
+    assert "only the asker saw it" not in public.text
+
+
 def test_a_filter_on_a_character_no_database_stores_finds_nothing_rather_than_failing() -> None:
     AnsweredQuestionFactory.create(text="in ops", channel_id="C0OPS")
 
@@ -180,6 +209,32 @@ def test_a_question_shows_its_answer_sources_timings_usage_feedback_and_slack_th
     assert "$0.0042" in page.text
     assert "Spot on" in page.text
     assert "https://app.slack.com/client/T0ACME/C0OPS/thread/C0OPS-1767603600.000100" in page.text
+
+
+def test_a_question_shows_the_channel_settings_it_was_answered_with() -> None:
+    models.ChannelSettings.objects.create(channel_id="C0OPS", name="ops")
+    in_ops = AnsweredQuestionFactory.create(
+        channel_id="C0OPS",
+        settings_channel_id="C0OPS",
+        collections=["handbook", "runbooks"],
+        answered_privately=True,
+        shared_at=dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC),
+    )
+    by_default = AnsweredQuestionFactory.create(channel_id="C0SALES")
+    client = logged_in()
+
+    ops_page = client.get(f"{QUESTIONS}{in_ops.pk}/change/")
+    default_page = client.get(f"{QUESTIONS}{by_default.pk}/change/")
+
+    assert "Channel settings it was answered with" in ops_page.text
+    assert '<div class="readonly">#ops (C0OPS)</div>' in ops_page.text
+    assert '<div class="readonly">handbook, runbooks</div>' in ops_page.text
+    assert '<div class="readonly">Jan. 5, 2026, 9:30 a.m.</div>' in ops_page.text
+    assert (
+        '<div class="readonly">Default (other channels and direct messages)</div>'
+        in default_page.text
+    )
+    assert '<div class="readonly">all</div>' in default_page.text
 
 
 def test_answers_by_the_fallback_are_marked_and_filtered_with_the_models_error() -> None:

@@ -1,6 +1,5 @@
-"""The question list's own filters: by feedback, and answers given without any source."""
-
-from typing import Any
+"""The question list's own filters: by channel, by feedback, and answers given without any
+source."""
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet
@@ -20,10 +19,35 @@ def without_sources() -> dict[str, object]:
     return {"status": models.QuestionStatus.ANSWERED, "sources": []}
 
 
-class ChannelFilter(admin.AllValuesFieldListFilter):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.title = "channel"
+class ChannelFilter(admin.SimpleListFilter):
+    """The channels questions were asked in, by the name their settings keep where they have
+    settings (ids alone are hard to tell apart), else by id."""
+
+    title = "channel"
+    parameter_name = "channel_id"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[models.Question]
+    ) -> list[tuple[str, str]]:
+        asked_in = (
+            models.Question.objects.exclude(channel_id="")
+            .order_by("channel_id")
+            .values_list("channel_id", flat=True)
+            .distinct()
+        )
+        named = {
+            settings.channel_id: str(settings)
+            for settings in models.ChannelSettings.objects.exclude(channel_id="")
+        }
+        choices = [(channel_id, named.get(channel_id, channel_id)) for channel_id in asked_in]
+        return sorted(choices, key=lambda choice: (choice[1].casefold(), choice[0]))
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[models.Question]
+    ) -> QuerySet[models.Question]:
+        if self.value():
+            return queryset.filter(channel_id=self.value())
+        return queryset
 
 
 class FeedbackFilter(admin.SimpleListFilter):

@@ -1,5 +1,6 @@
 """Stored questions in the admin: a fast list with filters and feedback counts, and a read-only
-page per question with its answer, sources, timings, cost, error and feedback."""
+page per question with its answer, sources, timings, cost, error, feedback and the channel
+settings it was answered with."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -67,7 +68,8 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
         "answered_by_fallback",
         "category",
         "source",
-        ("channel_id", question_filters.ChannelFilter),
+        question_filters.ChannelFilter,
+        "answered_privately",
         question_filters.FeedbackFilter,
         "created_at",
         question_filters.WithoutSourcesFilter,
@@ -93,6 +95,17 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
             "Where it was asked",
             {"fields": ("source", "slack_thread", "team_id", "channel_id", "user_id", "event_id")},
         ),
+        (
+            "Channel settings it was answered with",
+            {
+                "fields": (
+                    "settings_used",
+                    "collections_searched",
+                    "answered_privately",
+                    "shared_at",
+                )
+            },
+        ),
     )
     readonly_fields = (
         "text",
@@ -114,6 +127,10 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
         "channel_id",
         "user_id",
         "event_id",
+        "settings_used",
+        "collections_searched",
+        "answered_privately",
+        "shared_at",
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.Question]:
@@ -214,3 +231,15 @@ class QuestionAdmin(RecordAdmin, admin.ModelAdmin[models.Question]):
             question.channel_id,
             thread_ts,
         )
+
+    @admin.display(description="settings")
+    def settings_used(self, question: models.Question) -> str:
+        """Whose settings applied: a channel's own, by its name where they are still kept, or the
+        default's."""
+        channel_id = question.settings_channel_id
+        kept = models.ChannelSettings.objects.filter(channel_id=channel_id).first()
+        return str(kept or models.ChannelSettings(channel_id=channel_id))
+
+    @admin.display(description="collections searched")
+    def collections_searched(self, question: models.Question) -> str:
+        return ", ".join(question.collections) or "all"
