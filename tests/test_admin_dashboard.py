@@ -96,6 +96,25 @@ def test_documentation_gaps_group_the_same_question_asked_with_a_thumbs_down_or_
     assert gap.latest_id == latest.pk
 
 
+def test_the_figures_count_questions_and_votes_per_channel_most_asked_first() -> None:
+    _seed_two_days_of_questions()  # five in C0001 (the factory's channel) in the period
+    models.ChannelSettings.objects.create(channel_id="C0OPS", name="ops")
+    for _ in range(2):
+        question = AnsweredQuestionFactory.create(channel_id="C0OPS", created_at=_at(10, 8))
+        FeedbackFactory.create(question=question, score=models.FeedbackScore.DOWN)
+    AnsweredQuestionFactory.create(channel_id="", created_at=_at(10, 8))  # from a terminal
+    AnsweredQuestionFactory.create(
+        channel_id="C0OLD", created_at=dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
+    )
+
+    figures = dashboard_figures.dashboard_figures(now=NOW, days=30)
+
+    assert [
+        (channel.label, channel.asked, channel.thumbs_up, channel.thumbs_down)
+        for channel in figures.channels
+    ] == [("C0001", 5, 2, 1), ("#ops (C0OPS)", 2, 0, 2), ("not asked in Slack", 1, 0, 0)]
+
+
 def test_with_no_questions_the_figures_are_empty_not_errors() -> None:
     figures = dashboard_figures.dashboard_figures(now=NOW, days=30)
 
@@ -103,9 +122,10 @@ def test_with_no_questions_the_figures_are_empty_not_errors() -> None:
     assert figures.thumbs_up_ratio is None
     assert (figures.p50_ms, figures.p95_ms) == (None, None)
     assert figures.gaps == []
+    assert figures.channels == []
 
 
-def test_the_dashboard_page_draws_its_charts_and_lists_the_gaps() -> None:
+def test_the_dashboard_page_draws_its_charts_and_lists_the_channels_and_the_gaps() -> None:
     _seed_two_days_of_questions()
     models.Question.objects.exclude(text="long ago").update(created_at=dt.datetime.now(dt.UTC))
 
@@ -115,6 +135,7 @@ def test_the_dashboard_page_draws_its_charts_and_lists_the_gaps() -> None:
     assert page.text.count('<svg class="kraken-chart"') == 3
     assert "Documentation gaps" in page.text
     assert "vpn access" in page.text
+    assert '<a href="/admin/data/question/?channel_id=C0001">C0001</a>' in page.text
     assert "67%" in page.text  # 👍 ratio
     assert "$0.035" in page.text
     assert 'src="http' not in page.text

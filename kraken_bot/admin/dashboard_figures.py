@@ -14,6 +14,7 @@ from data import models
 from kraken_bot.admin import charts, question_filters
 
 GAPS_SHOWN = 10
+NOT_IN_SLACK = "not asked in Slack"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +27,18 @@ class Gap:
     thumbs_down: int
     without_sources: int
     latest_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelFigures:
+    """How much was asked in one channel, and what people thought of the answers; `label` is the
+    channel's name as its settings keep it, else its id."""
+
+    channel_id: str
+    label: str
+    asked: int
+    thumbs_up: int
+    thumbs_down: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +58,7 @@ class Figures:
     p95_ms: float | None
     total_cost: Decimal
     gaps: list[Gap]
+    channels: list[ChannelFigures]
 
     @property
     def thumbs_up_ratio(self) -> float | None:
@@ -106,6 +120,7 @@ def dashboard_figures(*, now: dt.datetime, days: int = 30) -> Figures:
         p95_ms=_percentile(recent, 0.95),
         total_cost=sum(costs, Decimal(0)),
         gaps=_documentation_gaps(recent),
+        channels=_per_channel(recent),
     )
 
 
@@ -142,6 +157,37 @@ def _documentation_gaps(questions: QuerySet[models.Question]) -> list[Gap]:
             thumbs_down=row["thumbs_down"],
             without_sources=row["without_sources"],
             latest_id=row["latest_id"],
+        )
+        for row in rows
+    ]
+
+
+def _per_channel(questions: QuerySet[models.Question]) -> list[ChannelFigures]:
+    """Each channel's questions, 👍 and 👎, the channel most asked in first."""
+    rows = list(
+        questions.values("channel_id")
+        .annotate(
+            asked=Count("id", distinct=True),
+            thumbs_up=Count("feedback", filter=Q(feedback__score=models.FeedbackScore.UP)),
+            thumbs_down=Count("feedback", filter=Q(feedback__score=models.FeedbackScore.DOWN)),
+        )
+        .order_by("-asked", "channel_id")
+    )
+    # A question without a channel was not asked in Slack: the settings with the empty id are
+    # the default's, not its channel's.
+    named = {
+        settings.channel_id: str(settings)
+        for settings in models.ChannelSettings.objects.filter(
+            channel_id__in=[row["channel_id"] for row in rows if row["channel_id"]]
+        )
+    }
+    return [
+        ChannelFigures(
+            channel_id=row["channel_id"],
+            label=named.get(row["channel_id"], row["channel_id"]) or NOT_IN_SLACK,
+            asked=row["asked"],
+            thumbs_up=row["thumbs_up"],
+            thumbs_down=row["thumbs_down"],
         )
         for row in rows
     ]
