@@ -49,44 +49,43 @@ def _ts() -> str:
 def app_mention(
     text: str, *, channel: str = "C0001", user: str = "U0001", thread_ts: str | None = None
 ) -> dict[str, Any]:
-    event = {
-        "type": "app_mention",
-        "user": user,
-        "text": f"<@{BOT_USER_ID}> {text}",
-        "ts": _ts(),
-        "channel": channel,
-        "event_ts": _ts(),
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return event
+    return _posted(
+        {"type": "app_mention"},
+        text=f"<@{BOT_USER_ID}> {text}",
+        channel=channel,
+        user=user,
+        thread_ts=thread_ts,
+    )
 
 
 def direct_message(text: str, *, user: str = "U0001") -> dict[str, Any]:
-    return {
-        "type": "message",
-        "channel_type": "im",
-        "user": user,
-        "text": text,
-        "ts": _ts(),
-        "channel": "D0001",
-        "event_ts": _ts(),
-    }
+    return _posted(
+        {"type": "message", "channel_type": "im"},
+        text=text,
+        channel="D0001",
+        user=user,
+        thread_ts=None,
+    )
 
 
 def channel_message(
     text: str, *, channel: str = "C0001", user: str = "U0001", thread_ts: str | None = None
 ) -> dict[str, Any]:
     """A message posted in a public channel, without a mention."""
-    event = {
-        "type": "message",
-        "channel_type": "channel",
-        "user": user,
-        "text": text,
-        "ts": _ts(),
-        "channel": channel,
-        "event_ts": _ts(),
-    }
+    return _posted(
+        {"type": "message", "channel_type": "channel"},
+        text=text,
+        channel=channel,
+        user=user,
+        thread_ts=thread_ts,
+    )
+
+
+def _posted(
+    kind: dict[str, str], *, text: str, channel: str, user: str, thread_ts: str | None
+) -> dict[str, Any]:
+    """A person's message event, posted now; in a thread when `thread_ts` is given."""
+    event = {**kind, "user": user, "text": text, "ts": _ts(), "channel": channel, "event_ts": _ts()}
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
