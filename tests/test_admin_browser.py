@@ -1,5 +1,6 @@
 """The admin in a real browser: log in, find the failed questions, open one, export them as CSV,
-open the dashboard; with screenshots of the three pages in test-output/screenshots/."""
+open the dashboard; change a channel's settings; with screenshots of the pages in
+test-output/screenshots/."""
 
 import asyncio
 import csv
@@ -17,7 +18,12 @@ from playwright.async_api import Browser, Page, expect
 from data import models
 from fakes.servers import Served
 from tests.browser_fixtures import SCREENSHOTS
-from tests.factories import AnsweredQuestionFactory, FeedbackFactory, QuestionFactory
+from tests.factories import (
+    AnsweredQuestionFactory,
+    DocumentFactory,
+    FeedbackFactory,
+    QuestionFactory,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -133,6 +139,40 @@ async def test_an_owner_reviews_failed_questions_exports_them_and_opens_the_dash
     assert {row["status"] for row in rows_exported} == {"failed"}
     for name in ("changelist.png", "question.png", "dashboard.png"):
         assert await asyncio.to_thread(_size, SCREENSHOTS / name) > 10_000
+
+
+async def test_an_owner_sets_a_channel_to_answer_every_question_from_one_collection(
+    browser: Browser, admin_service: Served
+) -> None:
+    await DocumentFactory.acreate(collection="handbook")
+    await DocumentFactory.acreate(collection="runbooks")
+    await models.ChannelSettings.objects.acreate(channel_id="C0001", name="general")
+    await sync_to_async(_create_owner)()
+    context = await browser.new_context(viewport={"width": 1600, "height": 900})
+    page = await context.new_page()
+
+    await _log_in(page, admin_service)
+    await page.get_by_role("link", name="Channel settings", exact=True).click()
+    await page.click("#result_list >> text=#general (C0001)")
+    await page.select_option("#id_answers", models.ChannelAnswers.EVERY_QUESTION)
+    await page.check("input[name=collections][value=handbook]")
+    await page.click("input[name=_save]")
+
+    await expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    listed = page.locator("#result_list tbody tr", has_text="#general (C0001)")
+    await expect(listed.locator(".field-answers")).to_have_text(
+        "Every question posted in the channel"
+    )
+    await expect(listed.locator(".field-collections_searched")).to_have_text("handbook")
+    await _screenshot(page, "channel_settings.png")
+    await context.close()
+
+    saved = await models.ChannelSettings.objects.aget(channel_id="C0001")
+    assert (saved.answers, saved.collections) == (
+        models.ChannelAnswers.EVERY_QUESTION,
+        ["handbook"],
+    )
+    assert await asyncio.to_thread(_size, SCREENSHOTS / "channel_settings.png") > 10_000
 
 
 def _create_owner() -> None:
