@@ -196,13 +196,13 @@ async def answer_question(
     """Answer from the documentation, with the passages relied on as citations. `history` is the
     conversation so far (the bot's own turns marked). With `on_text`, the answer's text is handed
     over piece by piece as the model writes it. `instructions` are added to the answerer's, and
-    `model_name` names another model than `LLM_MODEL`. When the model fails, the best passages
-    are quoted instead, with the model's error.
+    `model_name` names another model than `LLM_MODEL` (which answers when that one cannot be
+    built). When the model fails, the best passages are quoted instead, with the model's error.
 
     Raises: models.InvalidModelConfiguration.
     """
     limits = run_limits("answer")
-    model = models.select_model(offline=OFFLINE_MODEL, name=model_name)
+    model = _answering_model(model_name)
     deps = AnswererDeps(
         search=search,
         searched_first=models.output_mode(model) != "tool",
@@ -249,6 +249,18 @@ async def answer_question(
         found_answer=answer.found_answer,
         usage=usage.usage_of(result),
     )
+
+
+def _answering_model(name: str | None) -> Model:
+    """The model named, or `LLM_MODEL` when it can no longer be built (its settings changed since
+    it was chosen)."""
+    try:
+        return models.select_model(offline=OFFLINE_MODEL, name=name)
+    except models.InvalidModelConfiguration as error:
+        if name is None:
+            raise
+        logger.warning("Answering with LLM_MODEL: the model %r cannot be used (%s)", name, error)
+        return models.select_model(offline=OFFLINE_MODEL)
 
 
 async def _with_passages(

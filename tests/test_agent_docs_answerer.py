@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -117,3 +118,17 @@ async def test_an_unknown_model_price_gives_no_cost_rather_than_a_guess() -> Non
     assert answer.usage.input_tokens
     assert answer.usage.output_tokens
     assert answer.usage.cost is None
+
+
+async def test_a_model_that_can_no_longer_be_built_gives_way_to_the_configured_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answered = await docs_answerer.answer_question(
+        question="how do I rotate the database password?",
+        search=FixedSearch([hit(11, text="Run `vault rotate db`.")]),
+        model_name="nosuchprovider:model",
+    )
+
+    assert answered.usage.model_name == "offline"
+    assert "vault rotate db" in answered.text
+    assert "nosuchprovider:model" in caplog.text

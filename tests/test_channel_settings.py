@@ -444,3 +444,39 @@ async def test_an_answer_given_again_from_the_admin_follows_the_channel_s_settin
     assert {source["url"].split("/")[3] for source in asked.sources} == {"platform", "hr"}
     assert {source["url"].split("/")[3] for source in again.sources} == {"hr"}
     assert again.collections == ["hr"]
+
+
+async def test_a_closed_channel_leaves_its_questions_alone_though_it_answers_every_question(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    await ChannelSettingsFactory.acreate(
+        channel_id="C0001", enabled=False, answers=models.ChannelAnswers.EVERY_QUESTION
+    )
+
+    await _send(payloads.channel_message(QUESTION, channel="C0001"))
+
+    assert _said(slack) == []
+    assert await models.InboundEvent.objects.acount() == 0
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        pytest.param(payloads.channel_message(QUESTION, channel="C0001"), id="channel-question"),
+        pytest.param(payloads.direct_message(QUESTION), id="direct-message"),
+    ],
+)
+async def test_private_answers_apply_to_channel_questions_and_direct_messages(
+    slack: FakeSlack, indexed_docs: None, event: dict[str, Any]
+) -> None:
+    await ChannelSettingsFactory.acreate(
+        channel_id="C0001", answers=models.ChannelAnswers.EVERY_QUESTION, private_answers=True
+    )
+    await ChannelSettingsFactory.acreate(channel_id="", private_answers=True)
+
+    await _send(event)
+
+    _, answer = slack.calls_to("chat.postEphemeral")
+    assert "vault rotate db" in markdown_of(answer.args)
+    assert slack.calls_to("chat.postMessage") == slack.calls_to("chat.startStream") == []
+    assert (await models.Question.objects.aget()).answered_privately
