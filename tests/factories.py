@@ -146,5 +146,5 @@ class ChannelSettingsFactory(AsyncDjangoModelFactory):
     class Meta:
         model = models.ChannelSettings
 
-    channel_id = factory.Sequence(lambda n: f"C{n:08d}")
-    name = factory.Sequence(lambda n: f"channel-{n}")
+    channel_id = "C0001"
+    name = "general"

@@ -9,19 +9,10 @@ from fakes.servers import free_port
 from fakes.slack import FakeSlack
 from slack import web_client
 from tests.admin_support import alogged_in
-from tests.async_factory import AsyncDjangoModelFactory
-from tests.factories import DocumentFactory
+from tests.factories import ChannelSettingsFactory, DocumentFactory
 
 CHANNELS = "/admin/data/channelsettings/"
 ADD = f"{CHANNELS}add/"
-
-
-class ChannelSettingsFactory(AsyncDjangoModelFactory):
-    class Meta:
-        model = models.ChannelSettings
-
-    channel_id = "C0001"
-    name = "general"
 
 
 def _form(**changes: object) -> dict[str, object]:
