@@ -5,6 +5,7 @@ inside the event loop."""
 import datetime as dt
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 _EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
@@ -49,6 +50,23 @@ class GitRepo:
         self.git("add", changed.name, author=author)
         self.git("commit", "--quiet", "-m", message, author=author)
         return self.sha("HEAD")
+
+    def commit_files(self, message: str, files: Mapping[str, str | None]) -> str:
+        """Write each file (creating its folders; None deletes it) and commit every change in the
+        work tree; return the commit's sha."""
+        for name, text in files.items():
+            path = self.path / name
+            if text is None:
+                path.unlink()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+        self.git("add", "--all")
+        self.git("commit", "--quiet", "-m", message)
+        return self.sha("HEAD")
+
+    def blob_id(self, path: str, *, ref: str = "HEAD") -> str:
+        return self.sha(f"{ref}:{path}")
 
     def revert(self, sha: str, *, author: str = "Ana Lima") -> str:
         self.git("revert", "--no-edit", sha, author=author)
