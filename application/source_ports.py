@@ -14,12 +14,14 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-# The formats the sync turns into passages, by media type.
-MARKDOWN = "text/markdown"
-RESTRUCTUREDTEXT = "text/x-rst"
-PLAIN_TEXT = "text/plain"
-HTML = "text/html"
-PDF = "application/pdf"
+from domain import document_formats
+
+# The formats the sync turns into passages, by media type (named where the domain reads them).
+MARKDOWN = document_formats.MARKDOWN
+RESTRUCTUREDTEXT = document_formats.RESTRUCTUREDTEXT
+PLAIN_TEXT = document_formats.PLAIN_TEXT
+HTML = document_formats.HTML
+PDF = document_formats.PDF
 
 
 @dataclass(frozen=True, kw_only=True)

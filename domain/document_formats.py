@@ -1,0 +1,174 @@
+"""Turning a document's content into text the passage splitter reads: pure functions of bytes.
+
+Markdown, reStructuredText and plain text are only decoded; the splitter reads them by the path's
+suffix. HTML and PDF become Markdown. Of an HTML page only the main content is kept (`<main>`,
+else `<article>`, else the element with `role="main"`, else `<body>`), without the scripts,
+navigation, page header and footer, forms and hidden parts that every page of a site repeats:
+indexed, they would match every question and drown the page's own words. Its headings become
+`#` headings, so passages sit under them, and its title opens the text when the content has no
+`<h1>` of its own. A PDF becomes one `## Page N` section per page with text, under its title, so
+that a passage, and the answer citing it, says on which page it is.
+
+Parsing is CPU-bound (a long PDF takes seconds): async callers run it in a thread.
+"""
+
+import io
+import re
+from collections.abc import Callable
+
+import markdownify
+import pypdf
+from bs4 import BeautifulSoup, Tag
+from bs4.dammit import EncodingDetector
+from pypdf import errors as pdf_errors
+
+# The formats documents are turned into text from, by media type.
+MARKDOWN = "text/markdown"
+RESTRUCTUREDTEXT = "text/x-rst"
+PLAIN_TEXT = "text/plain"
+HTML = "text/html"
+PDF = "application/pdf"
+
+# Tried in order: the first element found holds the page's main content.
+_MAIN_CONTENT = ("main:not([hidden])", "article", "[role=main]", "body")
+# What is no part of the main content. A `<header>` or `<footer>` inside an article or a section
+# is that part's own (its `<h1>`, say), not the page's.
+_NOT_CONTENT = ", ".join(
+    [
+        "head, title, script, style, noscript, template, nav, aside, form, svg, iframe",
+        "[hidden], [aria-hidden='true' i]",
+        ":is(header, footer):not(:is(article, aside, main, nav, section) *)",
+    ]
+)
+# The "¶" or "#" link to itself that documentation generators put in every heading.
+_HEADING_ANCHORS = ":is(h1, h2, h3, h4, h5, h6) a[href^='#']"
+_TO_MARKDOWN = markdownify.MarkdownConverter(
+    heading_style=markdownify.ATX, bullets="-", escape_asterisks=False, escape_underscores=False
+)
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
+# A line of PDF text the splitter would read as a heading or a code fence.
+_MARKDOWN_STRUCTURE = re.compile(r"^( {0,3})(#|```|~~~|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
+
+
+class UnreadableDocument(ValueError):
+    """The document could not be turned into text; the message says why, in a few words."""
+
+
+def markdown_of(*, media_type: str, content: bytes, path: str) -> str:
+    """Return the text of the document at `path`, of the given media type, for the splitter: the
+    decoded text of Markdown, reStructuredText or plain text, Markdown for HTML and PDF.
+
+    Raises: UnreadableDocument.
+    """
+    convert = _CONVERTERS.get(media_type)
+    if convert is None:
+        raise UnreadableDocument(f"unsupported format {media_type}")
+    text = convert(content)
+    if not text.strip():
+        raise UnreadableDocument("empty")
+    return text
+
+
+def _decoded_text(content: bytes) -> str:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableDocument("not UTF-8 text") from error
+    if "\x00" in text:
+        raise UnreadableDocument("not UTF-8 text")
+    return text
+
+
+def _markdown_of_html(content: bytes) -> str:
+    page = BeautifulSoup(_decoded_html(content), "html.parser")
+    title = page.select_one("title:not(svg title)")
+    content_root = _main_content(page)
+    _drop_what_is_not_content(content_root)
+    try:
+        markdown = _TO_MARKDOWN.convert_soup(content_root)
+    except RecursionError:
+        # Nested deeper than markdownify recurses: html.parser nests each tag left unclosed, and
+        # HTML lets `<p>` and `<li>` go unclosed, by the hundred on a long page. Text it is, then.
+        markdown = content_root.get_text("\n")
+    title_text = " ".join(title.get_text().split()) if title else ""
+    if title_text and content_root.find("h1") is None:
+        markdown = f"# {title_text}\n\n{markdown}"
+    return _tidy(markdown)
+
+
+def _drop_what_is_not_content(content_root: Tag) -> None:
+    for element in content_root.select(_NOT_CONTENT):
+        element.extract()
+    for anchor in content_root.select(_HEADING_ANCHORS):
+        if not any(character.isalnum() for character in anchor.get_text()):
+            anchor.extract()
+    for image in content_root.select("img"):
+        image.replace_with(str(image.get("alt") or ""))
+
+
+def _decoded_html(content: bytes) -> str:
+    """Decode by the byte order mark, else the declared charset, else as UTF-8, as browsers do."""
+    data, encoding = EncodingDetector.strip_byte_order_mark(content)
+    try:
+        return data.decode(encoding or _declared_charset(data), errors="replace")
+    except (LookupError, ValueError):  # a charset Python does not know, or not a text encoding
+        return data.decode("utf-8", errors="replace")
+
+
+def _declared_charset(data: bytes) -> str:
+    declared = EncodingDetector.find_declared_encoding(data, is_html=True) or "utf-8"
+    # A declaration readable as ASCII is not in UTF-16 or UTF-32, whatever it says.
+    return "utf-8" if declared.startswith(("utf-16", "utf-32")) else declared
+
+
+def _main_content(page: BeautifulSoup) -> Tag:
+    for selector in _MAIN_CONTENT:
+        found = page.select_one(selector)
+        if found is not None:
+            return found
+    return page
+
+
+def _markdown_of_pdf(content: bytes) -> str:
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(content))
+        title = reader.metadata.title if reader.metadata else None
+        pages = [page.extract_text() for page in reader.pages]
+    except (pdf_errors.FileNotDecryptedError, pdf_errors.DependencyError) as error:
+        # DependencyError: AES encryption, which pypdf decrypts only with a library we do not ship.
+        raise UnreadableDocument("encrypted PDF") from error
+    except Exception as error:
+        # Besides its own errors, pypdf lets plain ones (AttributeError, KeyError,
+        # NotImplementedError, ...) out of a damaged file's depths: all mean the same here.
+        raise UnreadableDocument("not a readable PDF") from error
+    if not any(text.strip() for text in pages):
+        raise UnreadableDocument("no text (a scanned PDF?)")
+    # A damaged file's title may be a number or a reference rather than text.
+    title_text = " ".join(title.split()) if isinstance(title, str) else ""
+    parts = [f"# {title_text}"] if title_text else []
+    parts.extend(
+        f"## Page {number}\n\n{_escaped(text)}"
+        for number, text in enumerate(pages, start=1)
+        if text.strip()
+    )
+    return _tidy("\n\n".join(parts))
+
+
+def _escaped(text: str) -> str:
+    """Return PDF text with a backslash before what would read as a Markdown heading or fence."""
+    return _MARKDOWN_STRUCTURE.sub(r"\1\\\2", text)
+
+
+def _tidy(markdown: str) -> str:
+    """Return the text with one line ending, no NUL (no database stores it), single blank lines."""
+    text = markdown.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+_CONVERTERS: dict[str, Callable[[bytes], str]] = {
+    MARKDOWN: _decoded_text,
+    RESTRUCTUREDTEXT: _decoded_text,
+    PLAIN_TEXT: _decoded_text,
+    HTML: _markdown_of_html,
+    PDF: _markdown_of_pdf,
+}
