@@ -1,17 +1,11 @@
-"""Indexing a folder of documentation, so that search can find its passages.
+"""Indexing a folder of documentation: the `folder` kind of source, and `index_docs PATH`.
 
-The folder is walked for Markdown, reStructuredText and plain-text files (hidden files and folders
-are left out). Each file is compared with what the collection holds by checksum: new and changed
-files are split into passages and stored, unchanged files are left alone, and files that are gone
-are removed. A file that cannot be indexed is reported by name with the reason and skipped: not
-UTF-8, empty, too large, a path or link too long to store, not a regular file (a FIFO would hang
-the run), unreadable, or a link to a file outside the folder, which is never read (its content
-would be quoted to anyone who asks). What the collection held for a skipped file is removed, since
-it no longer says what is on disk.
-
-Every file is read and split before anything is written, so that a run which would remove more
-than half of a collection's documents (an empty folder, or another one than the collection was
-indexed from) is refused with nothing changed, unless pruning was asked for.
+The folder is walked for Markdown, reStructuredText, plain-text, HTML and PDF files (hidden files
+and folders are left out), and each file's version is the checksum of its bytes and its link.
+A file that cannot be indexed is reported by name with the reason and skipped: too large, not a
+regular file (a FIFO would hang the run), unreadable, or a link to a file outside the folder,
+which is never read (its content would be quoted to anyone who asks). The rest of indexing (what
+to write, keep and remove) is `application.sync_documents`.
 """
 
 import asyncio
@@ -19,18 +13,27 @@ import datetime as dt
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from domain import operations, passages, queries, records
+from application import source_ports, sync_documents
+from domain import passages
 
 MAX_FILE_BYTES = 2_000_000
 OUTSIDE_THE_FOLDER = "a link to outside the folder"
 
+# The files a folder holds documentation in, by suffix.
+MEDIA_TYPES = {
+    **dict.fromkeys(passages.MARKDOWN_SUFFIXES, source_ports.MARKDOWN),
+    **dict.fromkeys(passages.RESTRUCTUREDTEXT_SUFFIXES, source_ports.RESTRUCTUREDTEXT),
+    ".html": source_ports.HTML,
+    ".htm": source_ports.HTML,
+    ".pdf": source_ports.PDF,
+}
 
-class FolderNotFound(Exception):
+
+class FolderNotFound(source_ports.SourceUnavailable):
     """The folder to index does not exist or is not a folder."""
 
     def __init__(self, root: Path) -> None:
@@ -46,91 +49,39 @@ class InvalidBaseUrl(ValueError):
         self.base_url = base_url
 
 
-class InvalidCollectionName(ValueError):
-    """A collection's name must fit where documents store it."""
+class FolderSource:
+    """The documentation files under a folder; with `base_url`, each links to it + its path."""
 
-    def __init__(self, collection: str, *, max_length: int) -> None:
-        super().__init__(
-            f"The collection name must be 1 to {max_length} characters long, not {len(collection)}"
-        )
-        self.collection = collection
+    def __init__(self, *, root: Path, base_url: str = "", max_file_bytes: int = MAX_FILE_BYTES):
+        """Raises: InvalidBaseUrl."""
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise InvalidBaseUrl(base_url)
+        self._root = root
+        self._base_url = base_url
+        self._max_file_bytes = max_file_bytes
 
-
-class Progress(Protocol):
-    """Told after each file written, so an interface can show how far indexing has got."""
-
-    def __call__(self, *, done: int, total: int, path: str) -> None: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class SkippedFile:
-    """A file (or folder) that was not indexed, and why."""
-
-    path: str
-    reason: str
-
-
-class WouldRemoveDocuments(Exception):
-    """Indexing the folder would remove more than half of the collection's documents, so nothing
-    was changed: the folder is likely empty, or not the one the collection was indexed from."""
-
-    def __init__(
-        self,
-        *,
-        root: Path,
-        collection: str,
-        paths: tuple[str, ...],
-        total: int,
-        skipped: tuple[SkippedFile, ...],
-    ) -> None:
-        super().__init__(
-            f"Refused to remove {len(paths)} of the {total} documents of the collection "
-            f"{collection!r}, whose files are not in {root}: is it the folder the collection "
-            "was indexed from? Nothing was changed."
-        )
-        self.paths = paths
-        self.skipped = skipped
-
-
-@dataclass(frozen=True, kw_only=True)
-class IndexReport:
-    """What one indexing run did: files by outcome and the passages it wrote."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    passages: int = 0
-    skipped: tuple[SkippedFile, ...] = ()
-
-    def counts(self) -> str:
-        return (
-            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
-            f"{self.passages} passages written"
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Contents:
-    checksum: str
-    text: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Change:
-    path: str
-    url: str
-    checksum: str
-    outline: passages.Outline
-    new: bool
-
-
-@dataclass(kw_only=True)
-class _Plan:
-    changes: list[_Change] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
+    async def read(self, *, known: Mapping[str, str]) -> AsyncIterator[source_ports.SourceItem]:
+        """Raises: FolderNotFound."""
+        files, unlisted = await asyncio.to_thread(_documentation_files, self._root)
+        for skipped in unlisted:
+            yield skipped
+        for path, file in files:
+            url = _url(self._base_url, path)
+            contents = await asyncio.to_thread(_read, file, max_file_bytes=self._max_file_bytes)
+            if isinstance(contents, str):
+                yield source_ports.SkippedDocument(path=path, reason=contents)
+                continue
+            version = hashlib.sha256(f"{url}\n".encode() + contents).hexdigest()
+            if known.get(path) == version:
+                yield source_ports.UnchangedDocument(path=path)
+            else:
+                yield source_ports.FetchedDocument(
+                    path=path,
+                    url=url,
+                    version=version,
+                    content=contents,
+                    media_type=MEDIA_TYPES[PurePosixPath(path).suffix.lower()],
+                )
 
 
 async def index_documents(
@@ -140,66 +91,46 @@ async def index_documents(
     now: dt.datetime,
     base_url: str = "",
     prune: bool = False,
-    progress: Progress | None = None,
+    source_id: int | None = None,
+    progress: sync_documents.Progress | None = None,
+    on_read: Callable[[int], Awaitable[None]] | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
-) -> IndexReport:
+) -> sync_documents.IndexReport:
     """Bring a collection up to date with a folder: add new files, re-split changed ones, remove
     deleted ones; but remove more than half of the collection's documents only with `prune`.
     With `base_url`, each document links to `base_url` + its path.
 
-    Raises: FolderNotFound, InvalidBaseUrl, InvalidCollectionName, WouldRemoveDocuments.
+    Raises: FolderNotFound, InvalidBaseUrl, sync_documents.InvalidCollectionName,
+    sync_documents.WouldRemoveDocuments.
     """
-    if base_url and not base_url.startswith(("http://", "https://")):
-        raise InvalidBaseUrl(base_url)
-    limits = queries.document_limits()
-    if not 0 < len(collection) <= limits.collection:
-        raise InvalidCollectionName(collection, max_length=limits.collection)
-    files, unlisted = await asyncio.to_thread(_documentation_files, root)
-    known = {
-        document.path: document for document in await queries.list_documents(collection=collection)
-    }
-    plan = await asyncio.to_thread(
-        _plan, files, known=known, base_url=base_url, limits=limits, max_file_bytes=max_file_bytes
-    )
-    skipped = tuple(sorted([*unlisted, *plan.skipped], key=lambda file: file.path))
-    gone = sorted(set(known).difference(plan.unchanged, (change.path for change in plan.changes)))
-    if 2 * len(gone) > len(known) and not prune:
-        raise WouldRemoveDocuments(
-            root=root, collection=collection, paths=tuple(gone), total=len(known), skipped=skipped
-        )
-    for done, change in enumerate(plan.changes, start=1):
-        await operations.store_document(
-            collection=collection,
-            path=change.path,
-            url=change.url,
-            checksum=change.checksum,
-            outline=change.outline,
-            now=now,
-        )
-        if progress is not None:
-            progress(done=done, total=len(plan.changes), path=change.path)
-    return IndexReport(
-        added=sum(change.new for change in plan.changes),
-        updated=sum(not change.new for change in plan.changes),
-        removed=await operations.remove_documents(collection=collection, paths=gone),
-        unchanged=len(plan.unchanged),
-        passages=sum(len(change.outline.sections) for change in plan.changes),
-        skipped=skipped,
+    return await sync_documents.sync_documents(
+        reader=FolderSource(root=root, base_url=base_url, max_file_bytes=max_file_bytes),
+        where=f"the folder {root}",
+        collection=collection,
+        now=now,
+        source_id=source_id,
+        prune=prune,
+        on_read=on_read,
+        progress=progress,
     )
 
 
-def _documentation_files(root: Path) -> tuple[list[tuple[str, Path]], list[SkippedFile]]:
+def _documentation_files(
+    root: Path,
+) -> tuple[list[tuple[str, Path]], list[source_ports.SkippedDocument]]:
     """Return the files to index under `root` as (POSIX path relative to root, real path), by
     path, and what was left out: folders that cannot be read, links to outside `root`."""
     if not root.is_dir():
         raise FolderNotFound(root)
     inside = _real(root)
     found: list[tuple[str, Path]] = []
-    skipped: list[SkippedFile] = []
+    skipped: list[source_ports.SkippedDocument] = []
 
     def unreadable(error: OSError) -> None:
         path = Path(error.filename).relative_to(root).as_posix()
-        skipped.append(SkippedFile(path=path, reason=f"unreadable folder ({_why(error)})"))
+        skipped.append(
+            source_ports.SkippedDocument(path=path, reason=f"unreadable folder ({_why(error)})")
+        )
 
     # Links to folders are not followed: those inside are walked as themselves.
     for folder, subfolders, names in os.walk(root, onerror=unreadable):
@@ -208,16 +139,16 @@ def _documentation_files(root: Path) -> tuple[list[tuple[str, Path]], list[Skipp
             subfolder = Path(folder, name)
             if not _real(subfolder).is_relative_to(inside):
                 path = subfolder.relative_to(root).as_posix()
-                skipped.append(SkippedFile(path=path, reason=OUTSIDE_THE_FOLDER))
+                skipped.append(source_ports.SkippedDocument(path=path, reason=OUTSIDE_THE_FOLDER))
         for name in names:
             file = Path(folder, name)
-            if name.startswith(".") or file.suffix.lower() not in passages.SUFFIXES:
+            if name.startswith(".") or file.suffix.lower() not in MEDIA_TYPES:
                 continue
             path, real = file.relative_to(root).as_posix(), _real(file)
             if real.is_relative_to(inside):
                 found.append((path, real))
             else:
-                skipped.append(SkippedFile(path=path, reason=OUTSIDE_THE_FOLDER))
+                skipped.append(source_ports.SkippedDocument(path=path, reason=OUTSIDE_THE_FOLDER))
     return sorted(found), skipped
 
 
@@ -227,68 +158,17 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _plan(
-    files: list[tuple[str, Path]],
-    *,
-    known: dict[str, records.Document],
-    base_url: str,
-    limits: records.DocumentLimits,
-    max_file_bytes: int,
-) -> _Plan:
-    """Read and split every file, to know what a run will write, keep and skip before it does."""
-    plan = _Plan()
-    for path, file in files:
-        url = _url(base_url, path)
-        contents = _too_long(path, url, limits) or _read(file, max_file_bytes=max_file_bytes)
-        earlier = known.get(path)
-        if isinstance(contents, str):
-            plan.skipped.append(SkippedFile(path=path, reason=contents))
-        elif earlier and earlier.checksum == contents.checksum and earlier.url == url:
-            plan.unchanged.append(path)
-        else:
-            outline = passages.split_document(path=path, text=contents.text)
-            if outline.sections:
-                change = _Change(
-                    path=path,
-                    url=url,
-                    checksum=contents.checksum,
-                    outline=outline,
-                    new=earlier is None,
-                )
-                plan.changes.append(change)
-            else:
-                plan.skipped.append(SkippedFile(path=path, reason="no text to index"))
-    return plan
-
-
-def _too_long(path: str, url: str, limits: records.DocumentLimits) -> str | None:
-    if len(path) > limits.path:
-        return f"path longer than {limits.path:,} characters"
-    if len(url) > limits.url:
-        return f"link longer than {limits.url:,} characters"
-    return None
-
-
-def _read(file: Path, *, max_file_bytes: int) -> _Contents | str:
-    """Return the file's checksum and text, or why it cannot be indexed."""
+def _read(file: Path, *, max_file_bytes: int) -> bytes | str:
+    """Return the file's bytes, or why it cannot be indexed."""
     try:
         status = file.stat()
         if not stat.S_ISREG(status.st_mode):
             return "not a regular file"
         if status.st_size > max_file_bytes:
             return f"larger than {max_file_bytes:,} bytes"
-        data = file.read_bytes()
+        return file.read_bytes()
     except OSError as error:
         return f"unreadable ({_why(error)})"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return "not UTF-8 text"
-    if "\x00" in text:
-        return "not UTF-8 text"
-    if not text.strip():
-        return "empty"
-    return _Contents(checksum=hashlib.sha256(data).hexdigest(), text=text)
 
 
 def _why(error: OSError) -> str:

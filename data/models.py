@@ -229,15 +229,88 @@ class ChannelSettings(models.Model):
         return f"#{self.name} ({self.channel_id})" if self.name else self.channel_id
 
 
+class SourceKind(models.TextChoices):
+    FOLDER = "folder", "Folder"
+    GIT = "git", "Git repository"
+    WEBSITE = "website", "Web site"
+    CONFLUENCE = "confluence", "Confluence space"
+    NOTION = "notion", "Notion"
+
+
+class SyncOutcome(models.TextChoices):
+    NEVER = "never", "Never synced"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Source(models.Model):
+    """Where a collection's documents come from, and how its last sync went.
+
+    `location` is the folder, the repository, the start page, the Confluence site or the Notion
+    database or page; `options` holds what its kind needs besides (branch, base URL, include and
+    exclude patterns, space). `credentials` names the environment variables that hold secrets
+    (`{"token": "CONFLUENCE_TOKEN"}`): secrets themselves are never stored. A sync runs every
+    `every_minutes` when that is set."""
+
+    Kind = SourceKind
+    Outcome = SyncOutcome
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=SourceKind.choices)
+    collection = models.CharField(max_length=DOCUMENT_COLLECTION_LENGTH)
+    location = models.CharField(max_length=2000)
+    options = models.JSONField(default=dict, blank=True)
+    credentials = models.JSONField(default=dict, blank=True)
+    every_minutes = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=SyncOutcome.choices, default=SyncOutcome.NEVER
+    )
+    sync_started_at = models.DateTimeField(null=True, blank=True)
+    sync_finished_at = models.DateTimeField(null=True, blank=True)
+    # While a sync runs: how far it has got, in a few words.
+    progress = models.CharField(max_length=200, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # The documents the last sync skipped, as {"path": …, "reason": …}, the first hundred.
+    skipped_documents = models.JSONField(default=list, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=SourceKind.values), name="source_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=SyncOutcome.values), name="source_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(every_minutes__isnull=True) | models.Q(every_minutes__gt=0),
+                name="source_every_minutes_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Document(models.Model):
-    """One indexed file of documentation."""
+    """One indexed document: a file, a page. `checksum` is its version at its source (a content
+    checksum, a git blob id, an ETag, a page's version), which tells a sync whether it changed."""
 
     collection = models.CharField(max_length=DOCUMENT_COLLECTION_LENGTH)
     path = models.CharField(max_length=DOCUMENT_PATH_LENGTH)
     url = models.URLField(max_length=DOCUMENT_URL_LENGTH, blank=True)
     title = models.CharField(max_length=500)
-    checksum = models.CharField(max_length=64)
+    checksum = models.CharField(max_length=255)
     indexed_at = models.DateTimeField()
+    # The source it was synced from; none for documents indexed before sources existed.
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
 
     class Meta:
         constraints = [

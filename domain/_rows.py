@@ -81,6 +81,7 @@ def document(row: models.Document) -> records.Document:
         title=row.title,
         checksum=row.checksum,
         indexed_at=row.indexed_at,
+        source_id=row.source_id,
     )
 
 
@@ -125,4 +126,22 @@ def channel_settings(row: models.ChannelSettings) -> records.ChannelSettings:
         private_answers=row.private_answers,
         instructions=row.instructions,
         model=row.model,
+    )
+
+
+def source(row: models.Source) -> records.Source:
+    return records.Source(
+        id=row.pk,
+        name=row.name,
+        kind=records.SourceKind(row.kind),
+        collection=row.collection,
+        location=row.location,
+        options=dict(row.options),
+        credentials={str(role): str(name) for role, name in row.credentials.items()},
+        every_minutes=row.every_minutes,
+        outcome=records.SyncOutcome(row.outcome),
+        sync_started_at=row.sync_started_at,
+        sync_finished_at=row.sync_finished_at,
+        progress=row.progress,
+        last_error=row.last_error,
     )

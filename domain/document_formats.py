@@ -54,8 +54,8 @@ class UnreadableDocument(ValueError):
     """The document could not be turned into text; the message says why, in a few words."""
 
 
-def markdown_of(*, media_type: str, content: bytes, path: str) -> str:
-    """Return the text of the document at `path`, of the given media type, for the splitter: the
+def markdown_of(*, media_type: str, content: bytes) -> str:
+    """Return the text of a document of the given media type, for the splitter: the
     decoded text of Markdown, reStructuredText or plain text, Markdown for HTML and PDF.
 
     Raises: UnreadableDocument.

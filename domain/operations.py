@@ -258,6 +258,7 @@ async def store_document(
     checksum: str,
     outline: passages.Outline,
     now: dt.datetime,
+    source_id: int | None = None,
 ) -> records.Document:
     """Store a document with its passages and make them searchable, replacing any earlier version
     of the same path in the collection, all or nothing: a search never sees half a document.
@@ -265,7 +266,13 @@ async def store_document(
     Raises: search_index.UnsupportedDatabase.
     """
     row = await sync_to_async(_replace_document)(
-        collection=collection, path=path, url=url, checksum=checksum, outline=outline, now=now
+        collection=collection,
+        path=path,
+        url=url,
+        checksum=checksum,
+        outline=outline,
+        now=now,
+        source_id=source_id,
     )
     return _rows.document(row)
 
@@ -279,12 +286,19 @@ def _replace_document(
     checksum: str,
     outline: passages.Outline,
     now: dt.datetime,
+    source_id: int | None,
 ) -> models.Document:
     title = outline.title[: models.Document._meta.get_field("title").max_length]
     document, _ = models.Document.objects.update_or_create(
         collection=collection,
         path=path,
-        defaults={"url": url, "title": title, "checksum": checksum, "indexed_at": now},
+        defaults={
+            "url": url,
+            "title": title,
+            "checksum": checksum,
+            "indexed_at": now,
+            "source_id": source_id,
+        },
     )
     document.passages.all().delete()
     heading_length = models.Passage._meta.get_field("heading").max_length
@@ -308,6 +322,87 @@ def _replace_document(
         ]
     )
     return document
+
+
+@gives_back_connection
+async def adopt_documents(*, collection: str, paths: Collection[str], source_id: int) -> None:
+    """Mark documents indexed before sources existed as the source's own."""
+    await models.Document.objects.filter(
+        collection=collection, path__in=list(paths), source__isnull=True
+    ).aupdate(source_id=source_id)
+
+
+@gives_back_connection
+async def save_source(
+    *,
+    name: str,
+    kind: records.SourceKind,
+    collection: str,
+    location: str,
+    options: Mapping[str, Any],
+    credentials: Mapping[str, str],
+    every_minutes: int | None,
+) -> records.Source:
+    """Create the source of this name, or change it: its state is kept."""
+    row, _ = await models.Source.objects.aupdate_or_create(
+        name=name,
+        defaults={
+            "kind": kind,
+            "collection": collection,
+            "location": location,
+            "options": dict(options),
+            "credentials": dict(credentials),
+            "every_minutes": every_minutes,
+        },
+    )
+    return _rows.source(row)
+
+
+@gives_back_connection
+async def remove_source(*, name: str) -> int:
+    """Remove the source and the documents synced from it; return how many documents went."""
+    _, removed = await models.Source.objects.filter(name=name).adelete()
+    return removed.get(models.Document._meta.label, 0)
+
+
+@gives_back_connection
+async def record_sync_started(*, source_id: int, now: dt.datetime) -> None:
+    await models.Source.objects.filter(pk=source_id).aupdate(
+        outcome=models.SyncOutcome.RUNNING, sync_started_at=now, progress="Starting"
+    )
+
+
+@gives_back_connection
+async def record_sync_progress(*, source_id: int, progress: str) -> None:
+    await models.Source.objects.filter(pk=source_id).aupdate(progress=progress[:200])
+
+
+@gives_back_connection
+async def record_sync_ended(
+    *,
+    source_id: int,
+    now: dt.datetime,
+    counts: records.SyncCounts | None = None,
+    error: str = "",
+) -> None:
+    """Record how a sync ended: with its counts, or failed with one line saying why (the counts
+    of the last sync that completed are kept)."""
+    changes: dict[str, Any] = {"sync_finished_at": now, "progress": "", "last_error": error}
+    if counts is None:
+        changes["outcome"] = models.SyncOutcome.FAILED
+    else:
+        changes |= {
+            "outcome": models.SyncOutcome.DONE,
+            "added": counts.added,
+            "updated": counts.updated,
+            "removed": counts.removed,
+            "unchanged": counts.unchanged,
+            "skipped": len(counts.skipped),
+            "skipped_documents": [
+                {"path": path, "reason": reason} for path, reason in counts.skipped[:100]
+            ],
+        }
+    await models.Source.objects.filter(pk=source_id).aupdate(**changes)
 
 
 @gives_back_connection

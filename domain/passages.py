@@ -57,13 +57,19 @@ class _Heading:
 
 
 def split_document(
-    *, path: str, text: str, max_chars: int = MAX_CHARS, overlap_chars: int = OVERLAP_CHARS
+    *,
+    path: str,
+    text: str,
+    as_markdown: bool = False,
+    max_chars: int = MAX_CHARS,
+    overlap_chars: int = OVERLAP_CHARS,
 ) -> Outline:
     """Split a document's text into sections by heading, capping long ones with overlap.
 
-    The format follows the suffix of `path` (a POSIX path relative to the collection's root). The
-    title is the document's own (Markdown `# Title` or front matter `title:`, the first reST
-    title), else one made from the file name.
+    The format follows the suffix of `path` (a POSIX path relative to the collection's root), or
+    is Markdown with `as_markdown` (HTML and PDF, once turned into text). The title is the
+    document's own (Markdown `# Title` or front matter `title:`, the first reST title), else one
+    made from the file name.
 
     Raises: InvalidPassageSize.
     """
@@ -73,7 +79,7 @@ def split_document(
         )
     suffix = PurePosixPath(path).suffix.lower()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if suffix in MARKDOWN_SUFFIXES:
+    if as_markdown or suffix in MARKDOWN_SUFFIXES:
         title, blocks = _markdown_blocks(lines)
     elif suffix in RESTRUCTUREDTEXT_SUFFIXES:
         title, blocks = _rest_blocks(lines)

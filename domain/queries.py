@@ -86,6 +86,39 @@ async def list_documents(*, collection: str) -> list[records.Document]:
     return [_rows.document(row) async for row in rows]
 
 
+class SourceNotFound(Exception):
+    """No source has the given name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No source named {name!r}")
+        self.name = name
+
+
+@gives_back_connection
+async def get_source(*, name: str) -> records.Source:
+    """Return the source of this name.
+
+    Raises: SourceNotFound.
+    """
+    row = await models.Source.objects.filter(name=name).afirst()
+    if row is None:
+        raise SourceNotFound(name)
+    return _rows.source(row)
+
+
+@gives_back_connection
+async def find_source(*, source_id: int) -> records.Source | None:
+    """Return the source with this id, if any."""
+    row = await models.Source.objects.filter(pk=source_id).afirst()
+    return None if row is None else _rows.source(row)
+
+
+@gives_back_connection
+async def list_sources() -> list[records.Source]:
+    """Return every source, by name."""
+    return [_rows.source(row) async for row in models.Source.objects.order_by("name")]
+
+
 def document_limits() -> records.DocumentLimits:
     """Return the lengths a document's collection name, path and link may have, as stored."""
     return records.DocumentLimits(

@@ -188,6 +188,53 @@ class Document:
     title: str
     checksum: str
     indexed_at: dt.datetime
+    source_id: int | None = None
+
+
+class SourceKind(StrEnum):
+    FOLDER = "folder"
+    GIT = "git"
+    WEBSITE = "website"
+    CONFLUENCE = "confluence"
+    NOTION = "notion"
+
+
+class SyncOutcome(StrEnum):
+    NEVER = "never"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """Where a collection's documents come from (see `data.models.Source`), and how its last
+    sync went."""
+
+    id: int
+    name: str
+    kind: SourceKind
+    collection: str
+    location: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    every_minutes: int | None = None
+    outcome: SyncOutcome = SyncOutcome.NEVER
+    sync_started_at: dt.datetime | None = None
+    sync_finished_at: dt.datetime | None = None
+    progress: str = ""
+    last_error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyncCounts:
+    """What a sync did to a source's documents; `skipped` lists (path, reason)."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

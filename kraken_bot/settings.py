@@ -51,6 +51,10 @@ SLACK_API_URL = env.str("SLACK_API_URL", "https://slack.com/api/", validate=URL(
 SLACK_ALLOWED_CHANNELS: list[str] = env.list("SLACK_ALLOWED_CHANNELS", [])
 SHUTDOWN_GRACE_S = env.float("SHUTDOWN_GRACE_S", 30.0, validate=Range(min=0))
 ANSWER_CONCURRENCY = env.int("ANSWER_CONCURRENCY", 100, validate=Range(min=1))
+# Documentation sources: where git sources are cloned, and what one sync may take.
+SOURCES_CACHE_DIR = Path(env.str("SOURCES_CACHE_DIR", str(BASE_DIR / ".cache" / "sources")))
+SYNC_MAX_DOCUMENTS = env.int("SYNC_MAX_DOCUMENTS", 5_000, validate=Range(min=1))
+SYNC_TIMEOUT_S = env.float("SYNC_TIMEOUT_S", 3_600.0, validate=Range(min=1))
 
 GITHUB_API_URL = env.str("GITHUB_API_URL", "https://api.github.com", validate=_is_url)
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", "")

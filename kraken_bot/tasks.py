@@ -7,17 +7,28 @@ Django plugin, find slack_sdk's deprecated `slack` instead.
 """
 
 import contextlib
+import datetime as dt
 import io
 import logging
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 from procrastinate import JobContext, builtin_tasks, exceptions
 from procrastinate.contrib.django import app
 
 from agents import embeddings
-from application import channel_settings, embed_passages, index_documents, metrics, respond_to_user
+from application import (
+    channel_settings,
+    embed_passages,
+    index_documents,
+    metrics,
+    respond_to_user,
+    sync_documents,
+)
+from application import sync_source as sync_source_use_case
 from domain import operations, queries, records
+from kraken_bot import sources
 from kraken_bot.console import ConsolePort
 
 logger = logging.getLogger(__name__)
@@ -74,8 +85,8 @@ async def answer_again(*, question_id: int) -> None:
 REFUSALS = (
     index_documents.FolderNotFound,
     index_documents.InvalidBaseUrl,
-    index_documents.InvalidCollectionName,
-    index_documents.WouldRemoveDocuments,
+    sync_documents.InvalidCollectionName,
+    sync_documents.WouldRemoveDocuments,
 )
 
 
@@ -126,6 +137,55 @@ async def embed_new_passages(timestamp: int | None = None) -> None:
             report.usage.input_tokens or 0,
             f"; stopped: {report.stopped_by}" if report.stopped_by else "",
         )
+
+
+@app.task(name="sync_source")
+async def sync_source(*, source_id: int, prune: bool = False) -> None:
+    """Sync a documentation source: from the admin's "Sync now", or when its schedule is due.
+    Never two of one source at once (the job's lock); how it ended is recorded on the source."""
+    source = await queries.find_source(source_id=source_id)
+    if source is None:
+        logger.warning("Source %s is gone: not synced", source_id)
+        return
+    try:
+        await sync_source_use_case.sync_source(
+            source=source,
+            reader_for=sources.reader_for,
+            now=timezone.now(),
+            deadline_s=settings.SYNC_TIMEOUT_S,
+            prune=prune,
+        )
+    except sync_source_use_case.SyncFailed as error:
+        logger.warning("Syncing %s failed: %s", source.name, error)
+        return
+    with contextlib.suppress(exceptions.AlreadyEnqueued):  # the one waiting embeds them too
+        await embed_new_passages.defer_async()
+
+
+async def defer_sync(source_id: int, *, prune: bool = False) -> bool:
+    """Queue a sync of the source; False when one is already waiting to run."""
+    key = f"sync_source-{source_id}"
+    try:
+        await sync_source.configure(lock=key, queueing_lock=key).defer_async(
+            source_id=source_id, prune=prune
+        )
+    except exceptions.AlreadyEnqueued:
+        return False
+    return True
+
+
+@app.periodic(cron="* * * * *")
+@app.task(name="sync_due_sources", queueing_lock="sync_due_sources")
+async def sync_due_sources(timestamp: int) -> None:
+    """Queue a sync of each source whose schedule is due: every `every_minutes` from its last
+    sync's start."""
+    now = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    for source in await queries.list_sources():
+        if source.every_minutes and (
+            source.sync_started_at is None
+            or now - source.sync_started_at >= dt.timedelta(minutes=source.every_minutes)
+        ):
+            await defer_sync(source.id)
 
 
 async def _indexing_ended(run_id: int, outcome: records.IndexingOutcome, summary: str) -> None:

@@ -38,9 +38,7 @@ kraken restart --all</code></pre>
 
 
 def _html(markup: str) -> str:
-    return document_formats.markdown_of(
-        media_type=document_formats.HTML, content=markup.encode(), path="docs/page.html"
-    )
+    return document_formats.markdown_of(media_type=document_formats.HTML, content=markup.encode())
 
 
 def _pdf(*, title: str = "", pages: tuple[str, ...] = ()) -> bytes:
@@ -56,7 +54,7 @@ def _pdf(*, title: str = "", pages: tuple[str, ...] = ()) -> bytes:
 
 def _refusal(*, media_type: str, content: bytes) -> str:
     with pytest.raises(document_formats.UnreadableDocument) as refused:
-        document_formats.markdown_of(media_type=media_type, content=content, path="docs/file")
+        document_formats.markdown_of(media_type=media_type, content=content)
     return str(refused.value)
 
 
@@ -135,7 +133,7 @@ def test_html_is_decoded_with_its_declared_charset() -> None:
     markup = '<html><head><meta charset="latin-1"></head><body><p>Café crème</p></body></html>'
 
     markdown = document_formats.markdown_of(
-        media_type=document_formats.HTML, content=markup.encode("latin-1"), path="cafe.html"
+        media_type=document_formats.HTML, content=markup.encode("latin-1")
     )
 
     assert markdown == "Café crème"
@@ -144,9 +142,7 @@ def test_html_is_decoded_with_its_declared_charset() -> None:
 def test_html_without_a_charset_is_read_as_utf_8_and_bad_bytes_are_replaced() -> None:
     content = "<p>Café</p>".encode() + b"<p>Bad \xff byte</p>"
 
-    markdown = document_formats.markdown_of(
-        media_type=document_formats.HTML, content=content, path="cafe.html"
-    )
+    markdown = document_formats.markdown_of(media_type=document_formats.HTML, content=content)
 
     assert markdown == "Café\n\nBad \ufffd byte"
 
@@ -174,9 +170,7 @@ def test_a_pdf_gives_its_title_and_a_heading_per_page() -> None:
         pages=("Rotate the database password.", "Restart the workers."),
     )
 
-    markdown = document_formats.markdown_of(
-        media_type=document_formats.PDF, content=content, path="manual.pdf"
-    )
+    markdown = document_formats.markdown_of(media_type=document_formats.PDF, content=content)
 
     assert markdown == (
         "# Operations manual\n\n"
@@ -188,9 +182,7 @@ def test_a_pdf_gives_its_title_and_a_heading_per_page() -> None:
 def test_pdf_lines_that_look_like_markdown_headings_stay_on_their_page() -> None:
     content = _pdf(pages=("Install it:\n# run as root\n```\nDone.", "Next page."))
 
-    markdown = document_formats.markdown_of(
-        media_type=document_formats.PDF, content=content, path="manual.pdf"
-    )
+    markdown = document_formats.markdown_of(media_type=document_formats.PDF, content=content)
     outline = passages.split_document(path="manual.md", text=markdown)
 
     assert [section.heading for section in outline.sections] == ["Page 1", "Page 2"]
@@ -241,7 +233,7 @@ def test_text_formats_are_only_decoded() -> None:
         document_formats.PLAIN_TEXT,
     ):
         content = b"\xef\xbb\xbf" + text.encode()
-        markdown = document_formats.markdown_of(media_type=media_type, content=content, path="a")
+        markdown = document_formats.markdown_of(media_type=media_type, content=content)
         assert markdown == text
 
 

@@ -1,6 +1,6 @@
 """The admin site, where the people who own the bot review it: questions with their answers,
-feedback, costs and timings, a dashboard, the indexed documents, the release notes, and the
-settings of each channel.
+feedback, costs and timings, a dashboard, the documentation sources and what they indexed, the
+release notes, and the settings of each channel.
 
 The admin reads models as Django's admin does; it is the one place besides `domain` that imports
 `data.models`. Data that came from Slack is shown read-only. Importing this package (Django's admin
@@ -18,9 +18,19 @@ from kraken_bot.admin import (
     jobs,
     questions,
     release_notes,
+    sources,
 )
 
-__all__ = ["channels", "documents", "feedback", "inbox", "jobs", "questions", "release_notes"]
+__all__ = [
+    "channels",
+    "documents",
+    "feedback",
+    "inbox",
+    "jobs",
+    "questions",
+    "release_notes",
+    "sources",
+]
 
 admin.site.site_header = "Kraken Bot"
 admin.site.site_title = "Kraken Bot admin"

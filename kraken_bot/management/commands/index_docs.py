@@ -1,24 +1,23 @@
 """`manage.py index_docs PATH`: index a folder of documentation for search, incrementally."""
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from agents import embeddings
-from application import embed_passages, index_documents, metrics
+from application import index_documents, source_ports, sync_documents
 from kraken_bot.management.base import AsyncCommand
+from kraken_bot.management.embedding import EmbedsNewPassages
 
 
-class Command(AsyncCommand):
+class Command(EmbedsNewPassages, AsyncCommand):
     help = (
-        "Index the Markdown, reStructuredText and text files under PATH: new and changed files "
-        "are split into passages, deleted ones removed, unchanged ones skipped. Files that cannot "
-        "be indexed (links to outside PATH among them) are skipped, one line each saying why. A "
-        "run that would remove more than half of the collection's documents is refused without "
-        "--prune."
+        "Index the Markdown, reStructuredText, text, HTML and PDF files under PATH: new and "
+        "changed files are split into passages, "
+        "deleted ones removed, unchanged ones skipped. Files that cannot be indexed (links to "
+        "outside PATH among them) are skipped, one line each saying why. A run that would remove "
+        "more than half of the collection's documents is refused without --prune."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,10 +47,10 @@ class Command(AsyncCommand):
         except (
             index_documents.FolderNotFound,
             index_documents.InvalidBaseUrl,
-            index_documents.InvalidCollectionName,
+            sync_documents.InvalidCollectionName,
         ) as error:
             raise CommandError(str(error)) from None
-        except index_documents.WouldRemoveDocuments as error:
+        except sync_documents.WouldRemoveDocuments as error:
             self._show_skipped(error.skipped)
             for path in error.paths:
                 self.stderr.write(f"Would remove {path}")
@@ -61,44 +60,13 @@ class Command(AsyncCommand):
             ) from None
         self._show_skipped(report.skipped)
         self.stdout.write(f"Indexed {options['path']} into {collection!r}: {report.counts()}.")
-        await self._embed()
+        await self.embed_new_passages()
 
-    async def _embed(self) -> None:
-        """Embed the passages that have no vector of the embedding model yet, when one is set."""
-        try:
-            embedder = embeddings.configured_embedder(on_usage=metrics.count_embedding_usage)
-        except embeddings.InvalidEmbeddingModel as error:
-            raise CommandError(str(error)) from None
-        if embedder is None:
-            return
-        report = await embed_passages.embed_new_passages(
-            embedder=embedder,
-            on_progress=self._show_embedded if self.stdout.isatty() else None,
-        )
-        if self.stdout.isatty() and report.embedded:
-            self.stdout.write("")
-        self.stdout.write(
-            f"Embedded {report.embedded} passages with {report.model}"
-            f" ({report.usage.input_tokens or 0:,} tokens{_cost(report.usage.cost)})."
-        )
-        if report.stopped_by:
-            self.stderr.write(
-                f"Embedding stopped, the rest waits for the next run: {report.stopped_by}"
-            )
-
-    def _show_embedded(self, embedded: int) -> None:
-        self.stdout.write(f"\r\x1b[2K{embedded} passages embedded", ending="")
-        self.stdout.flush()
-
-    def _show_skipped(self, skipped: tuple[index_documents.SkippedFile, ...]) -> None:
+    def _show_skipped(self, skipped: tuple[source_ports.SkippedDocument, ...]) -> None:
         for file in skipped:
             self.stderr.write(f"Skipped {file.path}: {file.reason}")
 
-    def _show_progress(self, *, done: int, total: int, path: str) -> None:
+    async def _show_progress(self, *, done: int, total: int, path: str) -> None:
         ending = "\n" if done == total else ""
         self.stdout.write(f"\r\x1b[2K{done}/{total} files  {path}"[:200], ending=ending)
         self.stdout.flush()
-
-
-def _cost(cost: Decimal | None) -> str:
-    return "" if cost is None or not cost else f", ${cost:.4f}"

@@ -1,0 +1,315 @@
+"""Documentation sources: added and synced with `manage.py sources`, as jobs (now, and on their
+schedule), their state kept on them, and what a sync that fails leaves in place."""
+
+import asyncio
+import datetime as dt
+import io
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from fpdf import FPDF
+from procrastinate.contrib.django import app
+from procrastinate.testing import InMemoryConnector
+
+from application import source_ports, sync_source
+from data import models
+from domain import queries, records
+from fakes.polling import PATIENCE_S, until
+from kraken_bot import tasks
+from tests.job_fixtures import all_jobs_done
+
+PAGE = """<html><head><title>Deploying</title></head><body>
+<nav><a href="/">Home</a> | <a href="/help">Help</a></nav>
+<main><h1>Deploying</h1><h2>Rolling back</h2><p>Run <code>deploy rollback</code> to go back
+to the previous release.</p></main><footer>© Example</footer></body></html>"""
+
+
+def _pdf(path: Path) -> None:
+    pdf = FPDF()
+    pdf.set_title("Leave policy")
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.cell(text="Staff get twenty-five days of annual leave.")
+    pdf.add_page()
+    pdf.cell(text="Unused leave carries over until March.")
+    pdf.output(str(path))
+
+
+@pytest.fixture
+def handbook(tmp_path: Path) -> Path:
+    folder = tmp_path / "handbook"
+    folder.mkdir()
+    (folder / "deploying.html").write_text(PAGE)
+    _pdf(folder / "leave.pdf")
+    (folder / "vpn.md").write_text("# VPN\n\nConnect with `vpn up`.\n")
+    return folder
+
+
+def _sources(*arguments: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("sources", *arguments, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def _add_folder(folder: Path, name: str = "handbook", *extra: str) -> None:
+    _sources(
+        "add", name, "--kind", "folder", "--location", str(folder),
+        "--base-url", "https://docs.example.com", *extra,
+    )  # fmt: skip
+
+
+def test_a_folder_of_html_and_pdf_is_synced_and_cited_with_its_links(handbook: Path) -> None:
+    _add_folder(handbook)
+
+    out, err = _sources("sync", "handbook")
+    answer = io.StringIO()
+    call_command("ask", "how do I roll back a deploy?", stdout=answer, stderr=io.StringIO())
+
+    assert "handbook: 3 added, 0 updated, 0 removed, 0 unchanged, 0 skipped" in out
+    assert err == ""
+    assert "https://docs.example.com/deploying.html" in answer.getvalue()
+    assert "deploy rollback" in answer.getvalue()
+    leave = models.Document.objects.get(path="leave.pdf")
+    headings = list(leave.passages.order_by("position").values_list("heading", flat=True))
+    assert (leave.title, headings) == (
+        "Leave policy",
+        ["Leave policy › Page 1", "Leave policy › Page 2"],
+    )
+    deploying = models.Document.objects.get(path="deploying.html")
+    assert "Home" not in "".join(deploying.passages.values_list("text", flat=True))
+
+
+def test_the_source_keeps_how_its_last_sync_went(handbook: Path) -> None:
+    _add_folder(handbook)
+    _sources("sync")
+    (handbook / "vpn.md").write_text("# VPN\n\nConnect with `vpn up --fast`.\n")
+    (handbook / "leave.pdf").unlink()
+
+    _sources("sync")
+    listed, _ = _sources("list")
+
+    source = models.Source.objects.get()
+    assert (source.outcome, source.added, source.updated, source.removed, source.unchanged) == (
+        models.SyncOutcome.DONE,
+        0,
+        1,
+        1,
+        1,
+    )
+    assert source.sync_started_at is not None
+    assert source.sync_finished_at is not None
+    assert source.sync_started_at <= source.sync_finished_at
+    assert listed.startswith(f"handbook  folder  {handbook}  → handbook  done")
+
+
+def test_a_sync_that_fails_keeps_what_was_indexed_and_says_why(handbook: Path) -> None:
+    _add_folder(handbook)
+    _sources("sync")
+    handbook.rename(handbook.with_name("moved"))
+
+    with pytest.raises(CommandError, match="1 of 1 sources failed: handbook"):
+        _sources("sync", "handbook")
+
+    source = models.Source.objects.get()
+    assert source.outcome == models.SyncOutcome.FAILED
+    assert source.last_error == f"No folder to index at {handbook}"
+    assert source.added == 3
+    assert models.Document.objects.count() == 3
+
+
+def test_a_file_that_cannot_be_read_keeps_what_was_indexed_from_it(handbook: Path) -> None:
+    _add_folder(handbook)
+    _sources("sync")
+    (handbook / "leave.pdf").write_bytes(b"%PDF-1.4 not really")
+
+    _, err = _sources("sync")
+
+    assert err.startswith("handbook: skipped leave.pdf:")
+    assert models.Document.objects.filter(path="leave.pdf").exists()
+    assert models.Source.objects.get().skipped_documents[0]["path"] == "leave.pdf"
+
+
+def test_sources_feeding_one_collection_keep_to_their_own_documents(
+    handbook: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "vpn.md").write_text("# VPN elsewhere\n\nAsk IT.\n")
+    (other / "printers.md").write_text("# Printers\n\nPrint.\n")
+    _add_folder(handbook)
+    _add_folder(other, "it", "--collection", "handbook")
+    _sources("sync", "handbook")
+
+    _, err = _sources("sync", "it")
+    removed, _ = _sources("remove", "it")
+
+    assert err == "it: skipped vpn.md: indexed from another source\n"
+    assert removed == "Removed 'it' and its 1 documents.\n"
+    assert sorted(models.Document.objects.values_list("path", flat=True)) == [
+        "deploying.html",
+        "leave.pdf",
+        "vpn.md",
+    ]
+
+
+def test_a_source_adopts_what_index_docs_indexed_before(handbook: Path) -> None:
+    call_command("index_docs", str(handbook), "--collection", "handbook", stdout=io.StringIO())
+    _add_folder(handbook)
+
+    out, _ = _sources("sync")
+
+    source = models.Source.objects.get()
+    assert "0 removed" in out
+    assert set(models.Document.objects.values_list("source", flat=True)) == {source.pk}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["add", "wiki", "--kind", "confluence", "--location", "https://x.atlassian.net/wiki"],
+         "A confluence source needs --space"),
+        (["add", "wiki", "--kind", "folder", "--location", ".", "--credential", "token"],
+         "--credential takes ROLE=VARIABLE, not 'token'"),
+        (["sync", "nosuch"], "No source named 'nosuch'"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_with_a_clear_message(arguments: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        _sources(*arguments)
+
+
+def test_a_missing_secret_fails_the_sync_and_names_the_variable(monkeypatch) -> None:
+    monkeypatch.delenv("WIKI_TOKEN", raising=False)
+    monkeypatch.setenv("WIKI_EMAIL", "bot@example.com")
+    _sources(
+        "add", "wiki", "--kind", "confluence", "--location", "https://x.atlassian.net/wiki",
+        "--space", "ENG", "--credential", "email=WIKI_EMAIL", "--credential", "token=WIKI_TOKEN",
+    )  # fmt: skip
+
+    with pytest.raises(CommandError):
+        _sources("sync", "wiki")
+
+    assert models.Source.objects.get().last_error == "WIKI_TOKEN (the token) is not set"
+
+
+class _Stalling:
+    """A reader that gives one document, then waits until it is let go."""
+
+    def __init__(self) -> None:
+        self.go_on = asyncio.Event()
+
+    async def read(self, *, known: Mapping[str, str]) -> AsyncIterator[source_ports.SourceItem]:
+        yield source_ports.FetchedDocument(
+            path="a.md", url="", version="1", content=b"# A\n\nText.\n", media_type="text/markdown"
+        )
+        await self.go_on.wait()
+
+
+async def _source(name: str = "stalling") -> records.Source:
+    row = await models.Source.objects.acreate(
+        name=name, kind=models.SourceKind.FOLDER, collection="handbook", location="/nowhere"
+    )
+    return await queries.get_source(name=row.name)
+
+
+async def test_a_sync_that_takes_too_long_is_stopped_and_removes_nothing() -> None:
+    source = await _source()
+
+    with pytest.raises(sync_source.SyncFailed, match="Took too long"):
+        await sync_source.sync_source(
+            source=source, reader_for=lambda _: _Stalling(), now=timezone.now(), deadline_s=0.2
+        )
+
+    stopped = await models.Source.objects.aget()
+    assert (stopped.outcome, stopped.last_error) == (
+        models.SyncOutcome.FAILED,
+        "Took too long: stopped, nothing removed",
+    )
+    assert await models.Document.objects.acount() == 0
+
+
+async def test_a_running_sync_shows_how_far_it_has_got(monkeypatch) -> None:
+    monkeypatch.setattr(sync_source, "PROGRESS_EVERY_S", 0.0)
+    source = await _source()
+    reader = _Stalling()
+    running = asyncio.create_task(
+        sync_source.sync_source(
+            source=source, reader_for=lambda _: reader, now=timezone.now(), deadline_s=60
+        )
+    )
+
+    async def shown() -> bool:
+        return (await models.Source.objects.aget()).progress.startswith("Read")
+
+    await until(shown, within_s=PATIENCE_S)
+    progress = (await models.Source.objects.aget()).progress
+    reader.go_on.set()
+    await running
+
+    assert progress == "Read 1 documents"
+    done = await models.Source.objects.aget()
+    assert (done.outcome, done.progress, done.added) == (models.SyncOutcome.DONE, "", 1)
+
+
+async def test_sync_now_runs_as_a_job_and_never_queues_two_of_a_source(
+    jobs_run: None, handbook: Path
+) -> None:
+    await sync_to_async(_add_folder)(handbook)
+    source = await models.Source.objects.aget()
+
+    await tasks.defer_sync(source.pk)
+    await all_jobs_done()
+
+    synced = await models.Source.objects.aget()
+    assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 3)
+
+
+@pytest.fixture
+def jobs_in_memory() -> Iterator[None]:
+    """Jobs kept, not run: procrastinate's own connector for tests (made outside the loop: it
+    reads its schema from a file)."""
+    with app.replace_connector(InMemoryConnector()):
+        yield
+
+
+async def test_a_sync_waiting_to_run_is_not_queued_again(
+    jobs_in_memory: None, handbook: Path
+) -> None:
+    await sync_to_async(_add_folder)(handbook)
+    source = await models.Source.objects.aget()
+
+    first = await tasks.defer_sync(source.pk)
+    second = await tasks.defer_sync(source.pk)
+
+    assert (first, second) == (True, False)
+
+
+async def test_a_schedule_queues_the_sources_that_are_due(monkeypatch) -> None:
+    deferred: list[int] = []
+
+    async def defer(source_id: int, *, prune: bool = False) -> bool:
+        deferred.append(source_id)
+        return True
+
+    monkeypatch.setattr(tasks, "defer_sync", defer)
+    now = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
+    never = await models.Source.objects.acreate(
+        name="never", kind="folder", collection="a", location=".", every_minutes=60
+    )
+    due = await models.Source.objects.acreate(
+        name="due", kind="folder", collection="b", location=".", every_minutes=60,
+        sync_started_at=now - dt.timedelta(minutes=60),
+    )  # fmt: skip
+    await models.Source.objects.acreate(
+        name="recent", kind="folder", collection="c", location=".", every_minutes=60,
+        sync_started_at=now - dt.timedelta(minutes=59),
+    )  # fmt: skip
+    await models.Source.objects.acreate(name="manual", kind="folder", collection="d", location=".")
+
+    await tasks.sync_due_sources.func(timestamp=int(now.timestamp()))
+
+    assert sorted(deferred) == sorted([never.pk, due.pk])
