@@ -18,19 +18,10 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from application import source_ports, sync_documents
-from domain import passages
+from domain import document_formats
 
 MAX_FILE_BYTES = 2_000_000
 OUTSIDE_THE_FOLDER = "a link to outside the folder"
-
-# The files a folder holds documentation in, by suffix.
-MEDIA_TYPES = {
-    **dict.fromkeys(passages.MARKDOWN_SUFFIXES, source_ports.MARKDOWN),
-    **dict.fromkeys(passages.RESTRUCTUREDTEXT_SUFFIXES, source_ports.RESTRUCTUREDTEXT),
-    ".html": source_ports.HTML,
-    ".htm": source_ports.HTML,
-    ".pdf": source_ports.PDF,
-}
 
 
 class FolderNotFound(source_ports.SourceUnavailable):
@@ -80,7 +71,9 @@ class FolderSource:
                     url=url,
                     version=version,
                     content=contents,
-                    media_type=MEDIA_TYPES[PurePosixPath(path).suffix.lower()],
+                    media_type=document_formats.FILE_MEDIA_TYPES[
+                        PurePosixPath(path).suffix.lower()
+                    ],
                 )
 
 
@@ -142,7 +135,7 @@ def _documentation_files(
                 skipped.append(source_ports.SkippedDocument(path=path, reason=OUTSIDE_THE_FOLDER))
         for name in names:
             file = Path(folder, name)
-            if name.startswith(".") or file.suffix.lower() not in MEDIA_TYPES:
+            if name.startswith(".") or file.suffix.lower() not in document_formats.FILE_MEDIA_TYPES:
                 continue
             path, real = file.relative_to(root).as_posix(), _real(file)
             if real.is_relative_to(inside):

@@ -29,6 +29,17 @@ PLAIN_TEXT = "text/plain"
 HTML = "text/html"
 PDF = "application/pdf"
 
+# The files documentation is kept in, by suffix (`.txt` is split as reST, as `passages` does).
+FILE_MEDIA_TYPES = {
+    ".md": MARKDOWN,
+    ".markdown": MARKDOWN,
+    ".rst": RESTRUCTUREDTEXT,
+    ".txt": RESTRUCTUREDTEXT,
+    ".html": HTML,
+    ".htm": HTML,
+    ".pdf": PDF,
+}
+
 # Tried in order: the first element found holds the page's main content.
 _MAIN_CONTENT = ("main:not([hidden])", "article", "[role=main]", "body")
 # What is no part of the main content. A `<header>` or `<footer>` inside an article or a section

@@ -24,22 +24,13 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from application import source_ports
+from domain import document_formats
 
 logger = logging.getLogger(__name__)
 
 # The longest any one git command may run (a clone of a large repository over a slow link
 # included) before it is killed and the source reported unavailable.
 GIT_TIMEOUT_S = 300.0
-
-MEDIA_TYPES = {
-    ".md": source_ports.MARKDOWN,
-    ".markdown": source_ports.MARKDOWN,
-    ".rst": source_ports.RESTRUCTUREDTEXT,
-    ".txt": source_ports.RESTRUCTUREDTEXT,
-    ".html": source_ports.HTML,
-    ".htm": source_ports.HTML,
-    ".pdf": source_ports.PDF,
-}
 
 _SYMLINK_MODE = "120000"
 # The user and password (or token) of a URL such as https://user:token@host/org/repo.git.
@@ -155,7 +146,7 @@ class GitSource:
     def _is_wanted(self, path: str) -> bool:
         posix_path = PurePosixPath(path)
         return (
-            posix_path.suffix.lower() in MEDIA_TYPES
+            posix_path.suffix.lower() in document_formats.FILE_MEDIA_TYPES
             and not any(part.startswith(".") for part in posix_path.parts)
             and (not self._include or _matches(path, self._include))
             and not _matches(path, self._exclude)
@@ -180,7 +171,7 @@ class GitSource:
             url=f"{self._base_url}/{quote(file.path)}" if self._base_url else "",
             version=file.blob_id,
             content=content,
-            media_type=MEDIA_TYPES[PurePosixPath(file.path).suffix.lower()],
+            media_type=document_formats.FILE_MEDIA_TYPES[PurePosixPath(file.path).suffix.lower()],
         )
 
 
