@@ -1,5 +1,6 @@
 """Thin models of Kraken Bot: the rules they keep are database constraints."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -262,7 +263,9 @@ class Source(models.Model):
     location = models.CharField(max_length=2000)
     options = models.JSONField(default=dict, blank=True)
     credentials = models.JSONField(default=dict, blank=True)
-    every_minutes = models.PositiveIntegerField(null=True, blank=True)
+    every_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     outcome = models.CharField(
         max_length=16, choices=SyncOutcome.choices, default=SyncOutcome.NEVER
     )
