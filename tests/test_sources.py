@@ -313,3 +313,15 @@ async def test_a_schedule_queues_the_sources_that_are_due(monkeypatch) -> None:
     await tasks.sync_due_sources.func(timestamp=int(now.timestamp()))
 
     assert sorted(deferred) == sorted([never.pk, due.pk])
+
+
+async def test_a_source_due_on_its_schedule_is_synced_by_the_workers(
+    jobs_run: None, handbook: Path
+) -> None:
+    await sync_to_async(_add_folder)(handbook, "handbook", "--every", "30")
+
+    await tasks.sync_due_sources.defer_async(timestamp=int(timezone.now().timestamp()))
+    await all_jobs_done()
+
+    synced = await models.Source.objects.aget()
+    assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 3)
