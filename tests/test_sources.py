@@ -4,9 +4,11 @@ schedule), their state kept on them, and what a sync that fails leaves in place.
 import asyncio
 import datetime as dt
 import io
+import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
+import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.management import CommandError, call_command
@@ -19,7 +21,9 @@ from application import source_ports, sync_source
 from data import models
 from domain import queries, records
 from fakes.polling import PATIENCE_S, until
+from fakes.website import fake_website
 from kraken_bot import tasks
+from tests.git_repos import GitRepo
 from tests.job_fixtures import all_jobs_done
 
 PAGE = """<html><head><title>Deploying</title></head><body>
@@ -325,3 +329,71 @@ async def test_a_source_due_on_its_schedule_is_synced_by_the_workers(
 
     synced = await models.Source.objects.aget()
     assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 3)
+
+
+async def test_a_git_repository_a_web_site_and_a_folder_are_synced_and_cited_with_working_links(
+    handbook: Path, tmp_path: Path
+) -> None:
+    repository = await asyncio.to_thread(GitRepo, tmp_path / "runbooks")
+    await asyncio.to_thread(
+        repository.commit_files,
+        "Runbooks",
+        {"database.md": "# Database\n\n## Failover\n\nPromote the replica with `pg promote`.\n"},
+    )
+    async with fake_website(tmp_path / "site") as site:
+        await site.write(
+            "guide/index.html",
+            "<html><head><title>Guide</title></head><body><main><h1>Guide</h1><p>Read about "
+            '<a href="badges.html">badges</a>.</p></main></body></html>',
+        )
+        await site.write(
+            "guide/badges.html",
+            "<html><head><title>Badges</title></head><body><main><h1>Office badges</h1>"
+            "<p>Replace a lost office badge at the front desk.</p></main></body></html>",
+        )
+        await sync_to_async(_add_sources)(handbook, repository.path, f"{site.url}/guide/index.html")
+
+        synced, _ = await sync_to_async(_sources)("sync")
+        answers = [
+            await sync_to_async(_ask)(question)
+            for question in (
+                "how do I promote the replica in a failover?",
+                "where do I replace a lost office badge?",
+                "how do I roll back a deploy?",
+            )
+        ]
+        links = [_first_link(answer) for answer in answers]
+        async with httpx.AsyncClient() as client:
+            website_page = await client.get(links[1])
+
+    assert "runbooks: 1 added" in synced
+    assert "site: 2 added" in synced
+    assert "handbook: 3 added" in synced
+    assert links == [
+        "https://git.example.com/org/runbooks/blob/main/database.md",
+        f"{site.url}/guide/badges.html",
+        "https://docs.example.com/deploying.html",
+    ]
+    assert website_page.status_code == 200
+
+
+def _add_sources(folder: Path, repository: Path, start_url: str) -> None:
+    _add_folder(folder)
+    _sources(
+        "add", "runbooks", "--kind", "git", "--location", str(repository),
+        "--base-url", "https://git.example.com/org/runbooks/blob/main",
+    )  # fmt: skip
+    _sources("add", "site", "--kind", "website", "--location", start_url)
+
+
+def _ask(question: str) -> str:
+    out = io.StringIO()
+    call_command("ask", question, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def _first_link(answer: str) -> str:
+    """The link of the first source under an answer."""
+    found = re.search(r"\[1\][^\n]*?(https?://[^\s>)]+)", answer)
+    assert found, answer
+    return found[1]
