@@ -19,6 +19,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from fakes.local_server import serve_locally
+
 
 @dataclass(frozen=True)
 class ConfluenceRequest:
@@ -136,12 +138,6 @@ async def fake_confluence_server() -> AsyncIterator[FakeConfluence]:
     app = web.Application(middlewares=[fake._checks])
     app.router.add_get("/wiki/api/v2/spaces", fake._spaces)
     app.router.add_get("/wiki/api/v2/spaces/{space_id}/pages", fake._space_pages)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.base_url = f"http://127.0.0.1:{runner.addresses[0][1]}/wiki"
-    try:
+    async with serve_locally(app) as url:
+        fake.base_url = f"{url}/wiki"
         yield fake
-    finally:
-        await runner.cleanup()

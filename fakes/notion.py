@@ -23,6 +23,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from fakes.local_server import serve_locally
+
 FIRST_EDIT = dt.datetime(2026, 1, 6, 10, 0, tzinfo=dt.UTC)
 
 
@@ -236,12 +238,6 @@ async def fake_notion_server() -> AsyncIterator[FakeNotion]:
     app.router.add_post("/v1/databases/{id}/query", fake._query)
     app.router.add_get("/v1/pages/{id}", fake._page)
     app.router.add_get("/v1/blocks/{id}/children", fake._children)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.api_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serve_locally(app) as url:
+        fake.api_url = url
         yield fake
-    finally:
-        await runner.cleanup()

@@ -29,6 +29,7 @@ from aiohttp import web
 
 from fakes.embeddings import words_vector
 from fakes.faults import RandomFaults
+from fakes.local_server import serve_locally
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -275,13 +276,6 @@ async def fake_openai_server() -> AsyncIterator[FakeOpenAI]:
     app = web.Application()
     app.router.add_post("/v1/chat/completions", fake._handle)
     app.router.add_post("/v1/embeddings", fake._embed)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    fake.base_url = f"http://127.0.0.1:{port}/v1"
-    try:
+    async with serve_locally(app) as url:
+        fake.base_url = f"{url}/v1"
         yield fake
-    finally:
-        await runner.cleanup()

@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from fakes.faults import RandomFaults
+from fakes.local_server import serve_locally
 
 BOT_USER_ID = "UKRAKEN"
 BOT_ID = "BKRAKEN"
@@ -250,12 +251,6 @@ async def fake_slack_server() -> AsyncIterator[FakeSlack]:
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake._handle)
     app.router.add_post("/respond/{key}", fake._respond)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.api_url = f"http://127.0.0.1:{runner.addresses[0][1]}/api/"
-    try:
+    async with serve_locally(app) as url:
+        fake.api_url = f"{url}/api/"
         yield fake
-    finally:
-        await runner.cleanup()

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from fakes.local_server import serve_locally
+
 CHUNK = b"<p>" + b"x" * 65_529 + b"</p>"
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -182,13 +184,6 @@ async def fake_website(root: Path) -> AsyncIterator[FakeWebsite]:
     fake = FakeWebsite(root=root)
     app = web.Application()
     app.router.add_get("/{tail:.*}", fake._serve)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serve_locally(app) as url:
+        fake.url = url
         yield fake
-    finally:
-        await runner.cleanup()

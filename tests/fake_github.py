@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.local_server import serve_locally
+
 
 @dataclass(frozen=True, kw_only=True)
 class _Trouble:
@@ -80,12 +82,6 @@ async def fake_github_server() -> AsyncIterator[FakeGitHub]:
     fake = FakeGitHub()
     app = web.Application()
     app.router.add_get("/repos/{owner}/{repo}/pulls", fake._pulls)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.api_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serve_locally(app) as url:
+        fake.api_url = url
         yield fake
-    finally:
-        await runner.cleanup()
