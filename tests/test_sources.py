@@ -324,7 +324,7 @@ async def test_a_source_due_on_its_schedule_is_synced_by_the_workers(
 ) -> None:
     await sync_to_async(_add_folder)(handbook, "handbook", "--every", "30")
 
-    await tasks.sync_due_sources.defer_async(timestamp=int(timezone.now().timestamp()))
+    await tasks.sync_due_sources.configure().defer_async(timestamp=int(timezone.now().timestamp()))
     await all_jobs_done()
 
     synced = await models.Source.objects.aget()
