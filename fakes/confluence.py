@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from fakes.faults import ScriptedFaults
 from fakes.local_server import serve_locally
 
 
@@ -28,15 +29,11 @@ class ConfluenceRequest:
     query: dict[str, str]
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Fault:
-    status: int
-    retry_after_s: int | None
-    where: str
-
-
 @dataclass
-class FakeConfluence:
+class FakeConfluence(ScriptedFaults):
+    """`rate_limit` and `fail` script faults for the requests whose path and query contain
+    `where`."""
+
     email: str = "kraken@example.com"
     token: str = "confluence-api-token"
     per_page: int = 2
@@ -44,7 +41,6 @@ class FakeConfluence:
     spaces: dict[str, str] = field(default_factory=dict)
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[ConfluenceRequest] = field(default_factory=list)
-    _faults: list[_Fault] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def add_space(self, key: str) -> str:
@@ -70,32 +66,14 @@ class FakeConfluence:
         page["version"]["number"] += 1
         page["body"]["storage"]["value"] = body
 
-    def rate_limit(self, *, retry_after_s: int = 0, times: int = 1, where: str = "") -> None:
-        """The next `times` requests whose path and query contain `where` answer 429."""
-        self._faults += [_Fault(status=429, retry_after_s=retry_after_s, where=where)] * times
-
-    def fail(self, status: int = 500, *, times: int = 1, where: str = "") -> None:
-        """The next `times` requests whose path and query contain `where` answer `status`."""
-        self._faults += [_Fault(status=status, retry_after_s=None, where=where)] * times
-
     def listing_requests(self) -> list[ConfluenceRequest]:
         return [request for request in self.requests if request.path.endswith("/pages")]
-
-    def _fault_for(self, request: web.Request) -> _Fault | None:
-        for fault in self._faults:
-            if fault.where in request.path_qs:
-                self._faults.remove(fault)
-                return fault
-        return None
 
     @web.middleware
     async def _checks(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append(ConfluenceRequest(request.path, dict(request.query)))
-        if fault := self._fault_for(request):
-            headers = (
-                {} if fault.retry_after_s is None else {"Retry-After": str(fault.retry_after_s)}
-            )
-            return _error(fault.status, "scripted fault", headers=headers)
+        if fault := self.take(request.path_qs):
+            return _error(fault.status, "scripted fault", headers=fault.headers)
         expected = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":
             return _error(401, "Unauthorized; scope does not match")

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from fakes.faults import ScriptedFaults
 from fakes.local_server import serve_locally
 
 FIRST_EDIT = dt.datetime(2026, 1, 6, 10, 0, tzinfo=dt.UTC)
@@ -61,15 +62,10 @@ class NotionRequest:
     path: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Fault:
-    status: int
-    retry_after_s: int | None
-    where: str
-
-
 @dataclass
-class FakeNotion:
+class FakeNotion(ScriptedFaults):
+    """`rate_limit` and `fail` script faults for the requests whose path contains `where`."""
+
     token: str = "secret_kraken_integration"
     per_page: int = 2
     api_url: str = ""
@@ -78,7 +74,6 @@ class FakeNotion:
     # The child blocks of each page or block, by its id.
     blocks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[NotionRequest] = field(default_factory=list)
-    _faults: list[_Fault] = field(default_factory=list)
     _edits: itertools.count[int] = field(default_factory=itertools.count)
 
     def add_database(self) -> str:
@@ -127,14 +122,6 @@ class FakeNotion:
         self.blocks[page_id] += kept
         self.pages[page_id]["last_edited_time"] = self._edit_time()
 
-    def rate_limit(self, *, retry_after_s: int = 0, times: int = 1, where: str = "") -> None:
-        """The next `times` requests whose path contains `where` answer 429."""
-        self._faults += [_Fault(status=429, retry_after_s=retry_after_s, where=where)] * times
-
-    def fail(self, status: int = 500, *, times: int = 1, where: str = "") -> None:
-        """The next `times` requests whose path contains `where` answer `status`."""
-        self._faults += [_Fault(status=status, retry_after_s=None, where=where)] * times
-
     def block_reads(self, page_id: str) -> int:
         """How many times the page's own blocks were asked for."""
         path = f"/v1/blocks/{page_id}/children"
@@ -153,22 +140,12 @@ class FakeNotion:
         at = FIRST_EDIT + dt.timedelta(minutes=next(self._edits))
         return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-    def _fault_for(self, request: web.Request) -> _Fault | None:
-        for fault in self._faults:
-            if fault.where in request.path:
-                self._faults.remove(fault)
-                return fault
-        return None
-
     @web.middleware
     async def _checks(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append(NotionRequest(request.method, request.path))
-        if fault := self._fault_for(request):
-            headers = (
-                {} if fault.retry_after_s is None else {"Retry-After": str(fault.retry_after_s)}
-            )
+        if fault := self.take(request.path):
             code = "rate_limited" if fault.status == 429 else "internal_server_error"
-            return _error(fault.status, code, "scripted fault", headers=headers)
+            return _error(fault.status, code, "scripted fault", headers=fault.headers)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _error(401, "unauthorized", "API token is invalid.")
         if "Notion-Version" not in request.headers:
