@@ -1,5 +1,5 @@
 """Asking a documentation source's HTTP API politely and again: what the Confluence and Notion
-readers share.
+readers share (the web site reader shares the pace, `Pacer`, and keeps its own Retry-After policy).
 
 Requests are spaced to the sync's pace (`SyncLimits.requests_per_second`), so a sync never
 bursts at a source it shares with people. An answer that asks to wait (429, or 503, with
@@ -24,7 +24,7 @@ MAX_WAIT_S = 60.0
 _BUSY = {httpx.codes.TOO_MANY_REQUESTS, httpx.codes.SERVICE_UNAVAILABLE}
 
 
-class _Pacer:
+class Pacer:
     """Spaces requests at most `requests_per_second` apart, counted from when each was due
     rather than from when it went, so late wake-ups of a busy loop do not slow the sync."""
 
@@ -55,7 +55,7 @@ class PacedClient:
         self._client = httpx.AsyncClient(headers=headers, auth=auth, timeout=timeout_s)
         self._service = service
         self._timeout_s = timeout_s
-        self._pacer = _Pacer(requests_per_second=requests_per_second)
+        self._pacer = Pacer(requests_per_second=requests_per_second)
 
     async def __aenter__(self) -> Self:
         return self

@@ -37,6 +37,7 @@ from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeElementTree
 
 from application import source_ports
+from kraken_bot.adapters.http_retries import Pacer
 
 USER_AGENT = "KrakenBot/1.0 (+documentation sync)"
 MAX_REDIRECTS = 10
@@ -196,8 +197,7 @@ class _PacedHttp:
 
     def __init__(self, client: httpx.AsyncClient, *, requests_per_second: float) -> None:
         self._client = client
-        self._interval_s = 1.0 / requests_per_second
-        self._due = 0.0
+        self._pacer = Pacer(requests_per_second=requests_per_second)
 
     @contextlib.asynccontextmanager
     async def get(
@@ -217,15 +217,9 @@ class _PacedHttp:
             await response.aclose()
 
     async def _send(self, url: str, headers: Mapping[str, str] | None) -> httpx.Response:
-        await self._pace()
+        await self._pacer.wait()
         request = self._client.build_request("GET", url, headers=headers)
         return await self._client.send(request, stream=True)
-
-    async def _pace(self) -> None:
-        now = asyncio.get_running_loop().time()
-        due = max(now, self._due)
-        await asyncio.sleep(due - now)
-        self._due = due + self._interval_s
 
 
 @dataclass(frozen=True, kw_only=True)
