@@ -17,7 +17,7 @@ import httpx
 
 from application import source_ports
 from application.source_ports import SourceUnavailable
-from kraken_bot.adapters.http_retries import PacedClient
+from kraken_bot.adapters.http_retries import PacedClient, json_object
 
 # Pages per listing request: their bodies come with them, so fewer than the API's 250.
 PAGE_SIZE = 50
@@ -114,15 +114,7 @@ class ConfluenceSource:
             raise SourceUnavailable(
                 f"Confluence refused the credentials (HTTP {response.status_code})"
             )
-        if response.status_code != httpx.codes.OK:
-            raise SourceUnavailable(f"Confluence answered HTTP {response.status_code} for {what}")
-        try:
-            found = response.json()
-        except ValueError:
-            found = None
-        if not isinstance(found, dict):
-            raise SourceUnavailable(f"Confluence answered with something not JSON for {what}")
-        return found
+        return json_object(response, service="Confluence", what=what)
 
     def _item(self, page: _Page, known: Mapping[str, str]) -> source_ports.SourceItem:
         if known.get(page.id) == page.version:

@@ -7,7 +7,8 @@ bursts at a source it shares with people. An answer that asks to wait (429, or 5
 a server error is asked again after a growing multiple of the pace. What cannot be waited out
 (the host unreachable, no answer in time, a rate limit that will not lift) raises
 `SourceUnavailable` with one line; any other answer, a last server error included, is the
-caller's to judge, since only it knows whether a page or the whole listing is at stake.
+caller's to judge, since only it knows whether a page or the whole listing is at stake;
+`json_object` judges an answer the caller cannot do without.
 """
 
 import asyncio
@@ -118,6 +119,23 @@ class PacedClient:
                 f"{self._service} asked to wait {wait_s:.0f} s (HTTP {response.status_code})"
             )
         return wait_s
+
+
+def json_object(response: httpx.Response, *, service: str, what: str) -> dict[str, Any]:
+    """The answer's JSON object: any other answer means what was asked for (`what`, for the
+    message) is incomplete.
+
+    Raises: SourceUnavailable, for an answer but 200, or one that is no JSON object.
+    """
+    if response.status_code != httpx.codes.OK:
+        raise SourceUnavailable(f"{service} answered HTTP {response.status_code} for {what}")
+    try:
+        found = response.json()
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        raise SourceUnavailable(f"{service} answered with something not JSON for {what}")
+    return found
 
 
 def _retryable(response: httpx.Response) -> bool:

@@ -24,7 +24,7 @@ import httpx
 
 from application import source_ports
 from application.source_ports import SourceUnavailable
-from kraken_bot.adapters.http_retries import PacedClient
+from kraken_bot.adapters.http_retries import PacedClient, json_object
 
 logger = logging.getLogger(__name__)
 
@@ -255,15 +255,7 @@ def _check_token(response: httpx.Response) -> None:
 def _json(response: httpx.Response, *, what: str) -> dict[str, Any]:
     """The answer's JSON object; any answer but a success means the listing is incomplete."""
     _check_token(response)
-    if response.status_code != httpx.codes.OK:
-        raise SourceUnavailable(f"Notion answered HTTP {response.status_code} for {what}")
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        raise SourceUnavailable(f"Notion answered with something not JSON for {what}")
-    return answer
+    return json_object(response, service="Notion", what=what)
 
 
 def _child_page_ids(blocks: list[_Block]) -> list[str]:
