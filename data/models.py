@@ -18,13 +18,6 @@ class QuestionStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class IndexingOutcome(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    DONE = "done", "Done"
-    REFUSED = "refused", "Refused"
-    FAILED = "failed", "Failed"
-
-
 class FeedbackScore(models.IntegerChoices):
     UP = 1, "👍"
     DOWN = -1, "👎"
@@ -405,28 +398,3 @@ class ReleaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository} {self.from_ref}..{self.to_ref}"
-
-
-class IndexingRun(models.Model):
-    """A collection re-indexed from its folder at a bot owner's request in the admin: the request,
-    and once its job has run, how it ended (`summary`: what changed, or why nothing did)."""
-
-    Outcome = IndexingOutcome
-
-    collection = models.CharField(max_length=100)
-    folder = models.CharField(max_length=1000)
-    base_url = models.CharField(max_length=1000, blank=True)
-    prune = models.BooleanField(default=False)
-    requested_by = models.CharField(max_length=150)
-    requested_at = models.DateTimeField()
-    outcome = models.CharField(
-        max_length=16, choices=IndexingOutcome.choices, default=IndexingOutcome.WAITING
-    )
-    summary = models.TextField(blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["-requested_at"], name="indexingrun_newest_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.collection} from {self.folder}"

@@ -104,18 +104,6 @@ def release_note(row: models.ReleaseNote) -> records.ReleaseNote:
     )
 
 
-def indexing_run(row: models.IndexingRun) -> records.IndexingRun:
-    return records.IndexingRun(
-        id=row.pk,
-        collection=row.collection,
-        folder=row.folder,
-        base_url=row.base_url,
-        prune=row.prune,
-        outcome=records.IndexingOutcome(row.outcome),
-        summary=row.summary,
-    )
-
-
 def channel_settings(row: models.ChannelSettings) -> records.ChannelSettings:
     return records.ChannelSettings(
         channel_id=row.channel_id,

@@ -527,13 +527,3 @@ async def record_release_note_posted(
         raise queries.ReleaseNoteNotFound(release_note_id)
     row = await models.ReleaseNote.objects.aget(pk=release_note_id)
     return _rows.release_note(row)
-
-
-@gives_back_connection
-async def record_indexing_outcome(
-    *, run_id: int, outcome: records.IndexingOutcome, summary: str, finished_at: dt.datetime
-) -> None:
-    """Say how a re-indexing asked for in the admin ended: what it changed, or why nothing."""
-    await models.IndexingRun.objects.filter(pk=run_id).aupdate(
-        outcome=outcome, summary=summary, finished_at=finished_at
-    )

@@ -41,13 +41,6 @@ async def list_channel_settings() -> list[records.ChannelSettings]:
 
 
 @gives_back_connection
-async def find_indexing_run(*, run_id: int) -> records.IndexingRun | None:
-    """Return the re-indexing asked for under this id, if any."""
-    row = await models.IndexingRun.objects.filter(pk=run_id).afirst()
-    return None if row is None else _rows.indexing_run(row)
-
-
-@gives_back_connection
 async def find_event(*, event_id: str) -> records.InboundEvent | None:
     """Return the event recorded in the inbox under this id, if any."""
     row = await models.InboundEvent.objects.filter(event_id=event_id).afirst()

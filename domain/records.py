@@ -21,13 +21,6 @@ class QuestionStatus(StrEnum):
     FAILED = "failed"
 
 
-class IndexingOutcome(StrEnum):
-    WAITING = "waiting"
-    DONE = "done"
-    REFUSED = "refused"
-    FAILED = "failed"
-
-
 class ChannelAnswers(StrEnum):
     MENTIONS = "mentions"
     EVERY_QUESTION = "every_question"
@@ -274,16 +267,3 @@ class ReleaseNote:
     posted_channel: str
     posted_ts: str
     created_at: dt.datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class IndexingRun:
-    """A re-indexing asked for in the admin: which collection, from where, and how it ended."""
-
-    id: int
-    collection: str
-    folder: str
-    base_url: str
-    prune: bool
-    outcome: IndexingOutcome
-    summary: str

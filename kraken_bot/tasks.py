@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import io
 import logging
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,13 +20,11 @@ from agents import embeddings
 from application import (
     channel_settings,
     embed_passages,
-    index_documents,
     metrics,
     respond_to_user,
-    sync_documents,
 )
 from application import sync_source as sync_source_use_case
-from domain import operations, queries, records
+from domain import queries
 from kraken_bot import sources
 from kraken_bot.console import ConsolePort
 
@@ -79,45 +76,6 @@ async def answer_again(*, question_id: int) -> None:
         chat=ConsolePort(out=io.StringIO(), err=io.StringIO(), show_answer=False),
         now=timezone.now(),
     )
-
-
-# Why a re-indexing may change nothing: said on the run, not raised.
-REFUSALS = (
-    index_documents.FolderNotFound,
-    index_documents.InvalidBaseUrl,
-    sync_documents.InvalidCollectionName,
-    sync_documents.WouldRemoveDocuments,
-)
-
-
-@app.task(name="reindex_collection")
-async def reindex_collection(*, run_id: int) -> None:
-    """Re-index a collection from its folder, for a bot owner in the admin, who reads how it ended
-    on the run: what changed, why nothing did, or that it failed."""
-    run = await queries.find_indexing_run(run_id=run_id)
-    if run is None:
-        logger.warning("Re-indexing %s is gone: not run", run_id)
-        return
-    try:
-        report = await index_documents.index_documents(
-            root=Path(run.folder),
-            collection=run.collection,
-            base_url=run.base_url,
-            prune=run.prune,
-            now=timezone.now(),
-        )
-    except REFUSALS as error:
-        await _indexing_ended(run_id, records.IndexingOutcome.REFUSED, str(error))
-        return
-    except Exception as error:
-        await _indexing_ended(
-            run_id, records.IndexingOutcome.FAILED, f"Unexpected error: {type(error).__name__}"
-        )
-        raise
-    skipped = "".join(f"\nSkipped {file.path}: {file.reason}" for file in report.skipped)
-    await _indexing_ended(run_id, records.IndexingOutcome.DONE, f"{report.counts()}.{skipped}")
-    with contextlib.suppress(exceptions.AlreadyEnqueued):  # the one waiting embeds them too
-        await embed_new_passages.defer_async()
 
 
 @app.periodic(cron="*/10 * * * *")
@@ -186,10 +144,3 @@ async def sync_due_sources(timestamp: int) -> None:
             or now - source.sync_started_at >= dt.timedelta(minutes=source.every_minutes)
         ):
             await defer_sync(source.id)
-
-
-async def _indexing_ended(run_id: int, outcome: records.IndexingOutcome, summary: str) -> None:
-    logger.info("Re-indexing %s: %s (%s)", run_id, outcome, summary.splitlines()[0])
-    await operations.record_indexing_outcome(
-        run_id=run_id, outcome=outcome, summary=summary, finished_at=timezone.now()
-    )

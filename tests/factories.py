@@ -132,16 +132,6 @@ class ReleaseNoteFactory(AsyncDjangoModelFactory):
     created_at = factory.Sequence(_minutes_after_epoch)
 
 
-class IndexingRunFactory(AsyncDjangoModelFactory):
-    class Meta:
-        model = models.IndexingRun
-
-    collection = "handbook"
-    folder = "/srv/handbook"
-    requested_by = "owner"
-    requested_at = factory.Sequence(_minutes_after_epoch)
-
-
 class ChannelSettingsFactory(AsyncDjangoModelFactory):
     class Meta:
         model = models.ChannelSettings

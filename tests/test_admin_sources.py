@@ -97,3 +97,20 @@ async def test_sync_now_queues_a_job_whose_outcome_the_source_shows(
     assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 1)
     page = (await client.get(f"{SOURCES}{source.pk}/change/")).content.decode()
     assert "Done" in page
+
+
+async def test_a_sync_embeds_the_new_passages_in_a_job(jobs_run: None, tmp_path: Path) -> None:
+    await asyncio.to_thread((tmp_path / "vpn.md").write_text, "# VPN\n\nAsk IT.\n")
+    await asyncio.to_thread((tmp_path / "runbook.md").write_text, "# Runbook\n\nRotate.\n")
+    source = await models.Source.objects.acreate(
+        name="handbook", kind="folder", collection="handbook", location=str(tmp_path)
+    )
+    client = await alogged_in()
+
+    await client.post(SOURCES, {"action": "sync_now", "_selected_action": [str(source.pk)]})
+    await all_jobs_done()
+    listing = await client.get("/admin/data/document/")
+
+    assert (
+        "Passages embedded with offline:all-MiniLM-L6-v2-int8: 2 of 2." in listing.content.decode()
+    )
