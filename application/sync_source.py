@@ -1,7 +1,9 @@
 """Syncing a source, with its state kept on it for the admin and `manage.py sources list`: when
 it started and ended, how far it has got while it runs, its counts, or the one line that says
 why it failed. A sync that fails changes no document it had not finished writing, and removes
-none: the last good passages stay searchable.
+none: the last good passages stay searchable. Two syncs of one source never run at once, whether
+jobs or `sources sync` (they would share a git clone, and each remove what the other had not
+written yet).
 """
 
 import asyncio
@@ -37,9 +39,14 @@ async def sync_source(
     """Bring the source's collection up to date with it, recording how it goes on the source;
     a sync that takes longer than `deadline_s` is stopped.
 
-    Raises: SyncFailed.
+    Raises: SyncFailed (one already running too).
     """
-    await operations.record_sync_started(source_id=source.id, now=now)
+    try:
+        await operations.record_sync_started(
+            source_id=source.id, now=now, running_at_most=dt.timedelta(seconds=deadline_s)
+        )
+    except operations.SyncRunning:
+        raise SyncFailed("A sync of this source is running already: wait for it to end") from None
     shown = _ProgressWriter(source.id)
     try:
         async with asyncio.timeout(deadline_s):

@@ -365,11 +365,26 @@ async def remove_source(*, name: str) -> int:
     return removed.get(models.Document._meta.label, 0)
 
 
+class SyncRunning(Exception):
+    """A sync of the source is running already."""
+
+
 @gives_back_connection
-async def record_sync_started(*, source_id: int, now: dt.datetime) -> None:
-    await models.Source.objects.filter(pk=source_id).aupdate(
-        outcome=models.SyncOutcome.RUNNING, sync_started_at=now, progress="Starting"
+async def record_sync_started(
+    *, source_id: int, now: dt.datetime, running_at_most: dt.timedelta
+) -> None:
+    """Mark the source as syncing, unless a sync of it started less than `running_at_most` ago
+    is still running (an older one was stopped by its deadline, or its process died).
+
+    Raises: SyncRunning.
+    """
+    started = await (
+        models.Source.objects.filter(pk=source_id)
+        .exclude(outcome=models.SyncOutcome.RUNNING, sync_started_at__gt=now - running_at_most)
+        .aupdate(outcome=models.SyncOutcome.RUNNING, sync_started_at=now, progress="Starting")
     )
+    if not started:
+        raise SyncRunning(f"A sync of source {source_id} is running already")
 
 
 @gives_back_connection

@@ -200,16 +200,24 @@ def test_a_missing_secret_fails_the_sync_and_names_the_variable(monkeypatch) -> 
     assert models.Source.objects.get().last_error == "WIKI_TOKEN (the token) is not set"
 
 
-class _Stalling:
+class _Given:
+    """A reader that gives one document at once."""
+
+    async def read(self, *, known: Mapping[str, str]) -> AsyncIterator[source_ports.SourceItem]:
+        yield source_ports.FetchedDocument(
+            path="a.md", url="", version="1", content=b"# A\n\nText.\n", media_type="text/markdown"
+        )
+
+
+class _Stalling(_Given):
     """A reader that gives one document, then waits until it is let go."""
 
     def __init__(self) -> None:
         self.go_on = asyncio.Event()
 
     async def read(self, *, known: Mapping[str, str]) -> AsyncIterator[source_ports.SourceItem]:
-        yield source_ports.FetchedDocument(
-            path="a.md", url="", version="1", content=b"# A\n\nText.\n", media_type="text/markdown"
-        )
+        async for item in super().read(known=known):
+            yield item
         await self.go_on.wait()
 
 
@@ -397,3 +405,40 @@ def _first_link(answer: str) -> str:
     found = re.search(r"\[1\][^\n]*?(https?://[^\s>)]+)", answer)
     assert found, answer
     return found[1]
+
+
+async def test_a_source_is_never_synced_twice_at_once() -> None:
+    source = await _source()
+    reader = _Stalling()
+    first = asyncio.create_task(
+        sync_source.sync_source(
+            source=source, reader_for=lambda _: reader, now=timezone.now(), deadline_s=60
+        )
+    )
+
+    async def running() -> bool:
+        return (await models.Source.objects.aget()).outcome == models.SyncOutcome.RUNNING
+
+    await until(running, within_s=PATIENCE_S)
+    with pytest.raises(sync_source.SyncFailed, match="running already"):
+        await sync_source.sync_source(
+            source=source, reader_for=lambda _: _Stalling(), now=timezone.now(), deadline_s=60
+        )
+    reader.go_on.set()
+    await first
+
+    assert (await models.Source.objects.aget()).outcome == models.SyncOutcome.DONE
+
+
+async def test_a_sync_left_running_by_a_dead_process_blocks_no_sync_after_its_deadline() -> None:
+    source = await _source()
+    await models.Source.objects.aupdate(
+        outcome=models.SyncOutcome.RUNNING,
+        sync_started_at=timezone.now() - dt.timedelta(seconds=61),
+    )
+
+    await sync_source.sync_source(
+        source=source, reader_for=lambda _: _Given(), now=timezone.now(), deadline_s=60
+    )
+
+    assert (await models.Source.objects.aget()).outcome == models.SyncOutcome.DONE
