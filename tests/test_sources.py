@@ -17,12 +17,14 @@ from fpdf import FPDF
 from procrastinate.contrib.django import app
 from procrastinate.testing import InMemoryConnector
 
-from application import source_ports, sync_source
+from application import source_ports, sync_documents, sync_source
 from data import models
 from domain import queries, records
+from fakes.confluence import fake_confluence_server
+from fakes.notion import block, fake_notion_server
 from fakes.polling import PATIENCE_S, until
 from fakes.website import fake_website
-from kraken_bot import tasks
+from kraken_bot import sources, tasks
 from tests.git_repos import GitRepo
 from tests.job_fixtures import all_jobs_done
 
@@ -442,3 +444,56 @@ async def test_a_sync_left_running_by_a_dead_process_blocks_no_sync_after_its_de
     )
 
     assert (await models.Source.objects.aget()).outcome == models.SyncOutcome.DONE
+
+
+async def _synced(source: models.Source) -> sync_documents.IndexReport:
+    return await sync_source.sync_source(
+        source=await queries.get_source(name=source.name),
+        reader_for=sources.reader_for,
+        now=timezone.now(),
+        deadline_s=60,
+    )
+
+
+async def test_a_confluence_space_syncs_through_its_source_with_the_secrets_it_names(
+    monkeypatch,
+) -> None:
+    async with fake_confluence_server() as confluence:
+        confluence.add_space("ENG")
+        confluence.add_page("ENG", "Failover", "<h2>Promote</h2><p>Promote the replica.</p>")
+        monkeypatch.setenv("WIKI_EMAIL", confluence.email)
+        monkeypatch.setenv("WIKI_TOKEN", confluence.token)
+        source = await models.Source.objects.acreate(
+            name="wiki", kind="confluence", collection="wiki", location=confluence.base_url,
+            options={"space": "ENG"},
+            credentials={"email": "WIKI_EMAIL", "token": "WIKI_TOKEN"},
+        )  # fmt: skip
+
+        report = await _synced(source)
+
+    document = await models.Document.objects.aget()
+    assert report.added == 1
+    assert (document.title, document.url.startswith(confluence.base_url)) == ("Failover", True)
+
+
+async def test_a_notion_database_syncs_through_its_source(monkeypatch) -> None:
+    async with fake_notion_server() as notion:
+        database = notion.add_database()
+        notion.add_page(
+            "Leave", [block("paragraph", "Take leave in the HR tool.")], database=database
+        )
+        monkeypatch.setenv("NOTION_KEY", notion.token)
+        source = await models.Source.objects.acreate(
+            name="notes", kind="notion", collection="notes", location=database,
+            options={"api_url": notion.api_url, "root_kind": "database"},
+            credentials={"token": "NOTION_KEY"},
+        )  # fmt: skip
+
+        report = await _synced(source)
+
+    document = await models.Document.objects.aget()
+    assert report.added == 1
+    assert (document.title, document.url.startswith("https://www.notion.so/Leave-")) == (
+        "Leave",
+        True,
+    )
