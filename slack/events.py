@@ -46,10 +46,13 @@ class Asked:
 
 def readable(body: dict[str, Any]) -> bool:
     """Whether bolt can read the body: its own middleware and matchers take an `event` and a
-    `view` for objects, and `actions` for a list that starts with an action."""
+    `view` for objects, a view with a `callback_id` to have a `type` too (bolt reads it to tell
+    workflow steps apart), and `actions` for a list that starts with an action."""
+    view = body.get("view", {})
     return (
         isinstance(body.get("event", {}), dict)
-        and isinstance(body.get("view", {}), dict)
+        and isinstance(view, dict)
+        and ("callback_id" not in view or "type" in view)
         and ("actions" not in body or _starts_with_an_action(body["actions"]))
     )
 

@@ -278,6 +278,11 @@ async def test_a_request_signed_with_another_secret_is_refused(slack: FakeSlack)
             "application/json",
             id="view-not-an-object",
         ),
+        pytest.param(
+            '{"type": "view_submission", "view": {"callback_id": "feedback_comment"}}',
+            "application/json",
+            id="view-without-a-type",
+        ),
     ],
 )
 async def test_signed_but_malformed_bodies_are_refused_and_nothing_is_stored(
