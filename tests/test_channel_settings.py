@@ -224,7 +224,7 @@ async def test_a_channel_s_instructions_reach_the_model(
     assert with_instructions[-1] == (
         f"{docs_answerer.CHANNEL_INSTRUCTIONS_INTRO}\nAnswer in the voice of a pirate."
     )
-    assert not any("pirate" in instruction for instruction in without)
+    assert without == with_instructions[:-1]
 
 
 def _from_the_answerer(body: dict[str, Any]) -> bool:
