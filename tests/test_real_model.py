@@ -103,7 +103,8 @@ async def test_a_mention_is_answered_in_its_thread(settings, slack: FakeSlack, m
     assert time.monotonic() - started < WITHIN_S
     question = await models.Question.objects.aget(message_ts=event["ts"])
     assert question.status == models.QuestionStatus.ANSWERED
-    assert question.sources
+    passages = {pk async for pk in models.Passage.objects.values_list("pk", flat=True)}
+    assert {source["passage_id"] for source in question.sources} <= passages
     assert question.model_name == "smollm2"
     posted = [
         call.args["text"]
@@ -111,6 +112,7 @@ async def test_a_mention_is_answered_in_its_thread(settings, slack: FakeSlack, m
         if call.method in {"chat.postMessage", "chat.update"}
     ]
     if question.answered_by_fallback:
+        assert question.sources
         assert any(text.startswith(docs_answerer.FALLBACK_INTRO) for text in posted), posted
     else:
         assert streamed_text(slack) or posted[-1] != respond_to_user.STATUS_TEXT

@@ -279,7 +279,9 @@ async def test_sync_now_runs_as_a_job_and_never_queues_two_of_a_source(
     await all_jobs_done()
 
     synced = await models.Source.objects.aget()
-    assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 3)
+    documents = await models.Document.objects.filter(source=synced).acount()
+    # The workers' own periodic run may sync it first, and then leave this one nothing new.
+    assert (synced.outcome, documents) == (models.SyncOutcome.DONE, 3)
 
 
 @pytest.fixture
@@ -338,7 +340,9 @@ async def test_a_source_due_on_its_schedule_is_synced_by_the_workers(
     await all_jobs_done()
 
     synced = await models.Source.objects.aget()
-    assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 3)
+    documents = await models.Document.objects.filter(source=synced).acount()
+    # The workers' own periodic run may sync it first, and then leave this one nothing new.
+    assert (synced.outcome, documents) == (models.SyncOutcome.DONE, 3)
 
 
 async def test_a_git_repository_a_web_site_and_a_folder_are_synced_and_cited_with_working_links(
