@@ -20,8 +20,9 @@ from typing import Protocol
 from application import source_ports
 from domain import document_formats, operations, passages, queries, records
 
-# Sources whose documents are split as Markdown once turned into text.
-_CONVERTED = frozenset({source_ports.HTML, source_ports.PDF})
+# What is split as Markdown whatever its path: HTML and PDF once turned into it, and Markdown
+# whose path has no suffix to say so (a Notion page's id, a web page's path).
+_AS_MARKDOWN = frozenset({source_ports.MARKDOWN, source_ports.HTML, source_ports.PDF})
 
 
 class InvalidCollectionName(ValueError):
@@ -213,7 +214,7 @@ def _change(
     except document_formats.UnreadableDocument as error:
         return str(error)
     outline = passages.split_document(
-        path=document.path, text=text, as_markdown=document.media_type in _CONVERTED
+        path=document.path, text=text, as_markdown=document.media_type in _AS_MARKDOWN
     )
     if not outline.sections:
         return "no text to index"

@@ -162,6 +162,8 @@ class Feedback(models.Model):
 DOCUMENT_COLLECTION_LENGTH = 100
 DOCUMENT_PATH_LENGTH = 1000
 DOCUMENT_URL_LENGTH = 2000
+# An anchor longer than this is no heading's: the passage links to its document's top.
+PASSAGE_ANCHOR_LENGTH = 500
 
 
 class ChannelAnswers(models.TextChoices):
@@ -325,6 +327,8 @@ class Passage(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="passages")
     position = models.PositiveIntegerField()
     heading = models.CharField(max_length=1000, blank=True)
+    # The fragment that opens the passage's section in the document's page, when one is known.
+    anchor = models.CharField(max_length=PASSAGE_ANCHOR_LENGTH, blank=True)
     text = models.TextField()
     checksum = models.CharField(max_length=64)
     indexed_at = models.DateTimeField()

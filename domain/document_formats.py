@@ -5,9 +5,10 @@ suffix. HTML and PDF become Markdown. Of an HTML page only the main content is k
 else `<article>`, else the element with `role="main"`, else `<body>`), without the scripts,
 navigation, page header and footer, forms and hidden parts that every page of a site repeats:
 indexed, they would match every question and drown the page's own words. Its headings become
-`#` headings, so passages sit under them, and its title opens the text when the content has no
-`<h1>` of its own. A PDF becomes one `## Page N` section per page with text, under its title, so
-that a passage, and the answer citing it, says on which page it is.
+`#` headings, so passages sit under them, with the heading's id as `{#id}` so a citation opens
+the page there; its title opens the text when the content has no `<h1>` of its own. A PDF
+becomes one `## Page N {#page=N}` section per page with text, under its title, so that a passage,
+and the answer citing it, says on which page it is and opens the PDF there.
 
 Parsing is CPU-bound (a long PDF takes seconds): async callers run it in a thread.
 """
@@ -51,8 +52,10 @@ _NOT_CONTENT = ", ".join(
         ":is(header, footer):not(:is(article, aside, main, nav, section) *)",
     ]
 )
+_HEADINGS = "h1, h2, h3, h4, h5, h6"
 # The "¶" or "#" link to itself that documentation generators put in every heading.
 _HEADING_ANCHORS = ":is(h1, h2, h3, h4, h5, h6) a[href^='#']"
+_NOT_IN_AN_ID = re.compile(r"[\s{}]")
 _TO_MARKDOWN = markdownify.MarkdownConverter(
     heading_style=markdownify.ATX, bullets="-", escape_asterisks=False, escape_underscores=False
 )
@@ -94,6 +97,7 @@ def _markdown_of_html(content: bytes) -> str:
     page = BeautifulSoup(_decoded_html(content), "html.parser")
     title = page.select_one("title:not(svg title)")
     content_root = _main_content(page)
+    _write_heading_ids(content_root)
     _drop_what_is_not_content(content_root)
     try:
         markdown = _TO_MARKDOWN.convert_soup(content_root)
@@ -105,6 +109,36 @@ def _markdown_of_html(content: bytes) -> str:
     if title_text and content_root.find("h1") is None:
         markdown = f"# {title_text}\n\n{markdown}"
     return _tidy(markdown)
+
+
+def _write_heading_ids(content_root: Tag) -> None:
+    """Write each heading's id after its text, as `{#id}`: its own, else that of the link to
+    itself in it, of a named anchor in it, or of the section it opens (as Sphinx writes them)."""
+    for heading in content_root.select(_HEADINGS):
+        found = heading.get("id") or _self_link_id(heading) or _named_anchor(heading)
+        if not found:
+            found = _id_of_section_opened_by(heading)
+        if isinstance(found, str) and found and not _NOT_IN_AN_ID.search(found):
+            heading.append(f" {{#{found}}}")
+
+
+def _self_link_id(heading: Tag) -> str:
+    for link in heading.select("a[href^='#']"):
+        if not any(character.isalnum() for character in link.get_text()):
+            return str(link["href"])[1:]
+    return ""
+
+
+def _id_of_section_opened_by(heading: Tag) -> str:
+    section = heading.parent
+    if section is None or section.name != "section" or section.select_one(_HEADINGS) is not heading:
+        return ""
+    return str(section.get("id") or "")
+
+
+def _named_anchor(heading: Tag) -> str:
+    anchor = heading.select_one("a[id], a[name]")
+    return str(anchor.get("id") or anchor.get("name")) if anchor else ""
 
 
 def _drop_what_is_not_content(content_root: Tag) -> None:
@@ -158,7 +192,7 @@ def _markdown_of_pdf(content: bytes) -> str:
     title_text = " ".join(title.split()) if isinstance(title, str) else ""
     parts = [f"# {title_text}"] if title_text else []
     parts.extend(
-        f"## Page {number}\n\n{_escaped(text)}"
+        f"## Page {number} {{#page={number}}}\n\n{_escaped(text)}"
         for number, text in enumerate(pages, start=1)
         if text.strip()
     )

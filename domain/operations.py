@@ -307,6 +307,7 @@ def _replace_document(
             document=document,
             position=position,
             heading=section.heading[:heading_length],
+            anchor=section.anchor if len(section.anchor) <= models.PASSAGE_ANCHOR_LENGTH else "",
             text=section.text,
             checksum=hashlib.sha256(section.text.encode()).hexdigest(),
             indexed_at=now,

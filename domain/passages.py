@@ -7,9 +7,16 @@ repeating the last `overlap_chars` characters of the one before, so no sentence 
 cut in half. Markdown (ATX `#` and setext headings, fenced code ignored, front matter skipped) and
 reStructuredText (underlined and overlined titles; also used for `.txt`) are understood; any other
 text is one section.
+
+Each passage also knows the anchor that opens its section where the document is published, so a
+citation links to the heading rather than the top of a long page: a heading's own `{#id}`, else
+for a Markdown file the slug GitHub, GitLab and most site generators give a heading, and for reST
+the id docutils gives a title. Text converted to Markdown (HTML, PDF, Notion) carries only the
+anchors its converter wrote as `{#id}`: its headings' slugs would be guesses.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -26,6 +33,10 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _REST_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1+\s*$")
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*['\"]?(.*?)['\"]?\s*$")
 _HEADING_ANCHOR = re.compile(r"\s*\{[#.][^}]*\}\s*$")
+_HEADING_ID = re.compile(r"\{[^}]*?#([^\s}]+)[^}]*\}\s*$")
+_NOT_IN_SLUG = re.compile(r"[^\w\- ]")
+_NOT_IN_ID = re.compile(r"[^a-z0-9]+")
+_NOT_AT_ID_ENDS = re.compile(r"^[-0-9]+|-+$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"[`*]|(?<!\w)_|_(?!\w)")
 
@@ -36,10 +47,12 @@ class InvalidPassageSize(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class Section:
-    """One passage-to-be: the heading path it sits under and its text."""
+    """One passage-to-be: the heading path it sits under, its text, and the fragment that opens it
+    where the document is published ("" when none is known)."""
 
     heading: str
     text: str
+    anchor: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +67,7 @@ class Outline:
 class _Heading:
     level: int
     text: str
+    anchor: str = ""
 
 
 def split_document(
@@ -67,8 +81,8 @@ def split_document(
     """Split a document's text into sections by heading, capping long ones with overlap.
 
     The format follows the suffix of `path` (a POSIX path relative to the collection's root), or
-    is Markdown with `as_markdown` (HTML and PDF, once turned into text). The title is the
-    document's own (Markdown `# Title` or front matter `title:`, the first reST title), else one
+    is Markdown with `as_markdown` (HTML, PDF and Notion pages, once turned into it). The title is
+    the document's own (Markdown `# Title` or front matter `title:`, the first reST title), else one
     made from the file name.
 
     Raises: InvalidPassageSize.
@@ -80,7 +94,7 @@ def split_document(
     suffix = PurePosixPath(path).suffix.lower()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if as_markdown or suffix in MARKDOWN_SUFFIXES:
-        title, blocks = _markdown_blocks(lines)
+        title, blocks = _markdown_blocks(lines, slugs=suffix in MARKDOWN_SUFFIXES)
     elif suffix in RESTRUCTUREDTEXT_SUFFIXES:
         title, blocks = _rest_blocks(lines)
     else:
@@ -92,8 +106,9 @@ def split_document(
 _Block = tuple[_Heading | None, list[str]]
 
 
-def _markdown_blocks(lines: list[str]) -> tuple[str, list[_Block]]:
+def _markdown_blocks(lines: list[str], *, slugs: bool) -> tuple[str, list[_Block]]:
     title, lines = _without_front_matter(lines)
+    slugged = _Slugs() if slugs else None
     blocks: list[_Block] = [(None, [])]
     fence = ""
     for line in lines:
@@ -111,15 +126,42 @@ def _markdown_blocks(lines: list[str]) -> tuple[str, list[_Block]]:
         atx = _ATX_HEADING.match(line)
         underline = _SETEXT_UNDERLINE.match(line)
         if atx:
-            blocks.append((_Heading(level=len(atx.group(1)), text=_clean(atx.group(2))), []))
+            blocks.append((_markdown_heading(len(atx.group(1)), atx.group(2), slugged), []))
         elif underline and body and body[-1].strip() and not _is_markdown_block_line(body[-1]):
             level = 1 if underline.group(1).startswith("=") else 2
-            blocks.append((_Heading(level=level, text=_clean(body.pop())), []))
+            blocks.append((_markdown_heading(level, body.pop(), slugged), []))
         else:
             body.append(line)
     if not title:
         title = next((h.text for h, _ in blocks if h is not None and h.level == 1), "")
     return title, blocks
+
+
+class _Slugs:
+    """GitHub's heading slugs: lower case, punctuation dropped, spaces as hyphens; a slug seen
+    before in the document gets -1, -2, ... as GitHub numbers it."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def of(self, heading: str) -> str:
+        slug = _NOT_IN_SLUG.sub("", heading.lower()).replace(" ", "-")
+        if not slug:
+            return ""
+        unique = slug
+        while unique in self._seen:
+            self._seen[slug] += 1
+            unique = f"{slug}-{self._seen[slug]}"
+        self._seen[unique] = 0
+        return unique
+
+
+def _markdown_heading(level: int, line: str, slugged: _Slugs | None) -> _Heading:
+    text = _clean(line)
+    own_id = _HEADING_ID.search(line)
+    if own_id:
+        return _Heading(level=level, text=text, anchor=own_id.group(1))
+    return _Heading(level=level, text=text, anchor=slugged.of(text) if slugged else "")
 
 
 def _without_front_matter(lines: list[str]) -> tuple[str, list[str]]:
@@ -152,7 +194,8 @@ def _rest_blocks(lines: list[str]) -> tuple[str, list[_Block]]:
         style = (lines[title_line + 1].strip()[0], overlined)
         if style not in styles:
             styles.append(style)
-        heading = _Heading(level=styles.index(style) + 1, text=_clean(lines[title_line]))
+        text = _clean(lines[title_line])
+        heading = _Heading(level=styles.index(style) + 1, text=text, anchor=_docutils_id(text))
         blocks.append((heading, []))
         index = title_line + 2
     title = next((h.text for h, _ in blocks if h is not None), "")
@@ -178,6 +221,12 @@ def _rest_title_at(lines: list[str], index: int) -> int | None:
     return None
 
 
+def _docutils_id(title: str) -> str:
+    """The id docutils (and so Sphinx) gives a section title: ASCII, lower case, hyphens."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return _NOT_AT_ID_ENDS.sub("", _NOT_IN_ID.sub("-", ascii_title.lower()))
+
+
 def _clean(heading: str) -> str:
     heading = _HEADING_ANCHOR.sub("", heading.strip())
     heading = _LINK.sub(r"\1", heading)
@@ -194,8 +243,9 @@ def _sections(blocks: list[_Block], *, max_chars: int, overlap_chars: int) -> li
         if not body:
             continue
         heading_path = HEADING_SEPARATOR.join(h.text for h in path if h.text)
+        anchor = next((h.anchor for h in reversed(path) if h.anchor), "")
         sections.extend(
-            Section(heading=heading_path, text=piece)
+            Section(heading=heading_path, text=piece, anchor=anchor)
             for piece in _pieces(body, max_chars=max_chars, overlap_chars=overlap_chars)
         )
     return sections

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 
 class QuestionSource(StrEnum):
@@ -63,6 +64,19 @@ def place_in_document(*, title: str, heading: str) -> str:
     if not title or heading.startswith(f"{title} › "):
         return heading
     return f"{title} › {heading}"
+
+
+# What a fragment may hold as it is (RFC 3986), but for the parentheses that would end a
+# Markdown link; anything else is percent-encoded.
+_FRAGMENT_SAFE = "!$&'*+,;=:@/?-._~"
+
+
+def passage_link(*, document_url: str, anchor: str) -> str:
+    """The link that opens a passage: its document's, at the passage's section when its anchor is
+    known and the link has no fragment of its own."""
+    if not document_url or not anchor or "#" in document_url:
+        return document_url
+    return f"{document_url}#{quote(anchor, safe=_FRAGMENT_SAFE)}"
 
 
 @dataclass(frozen=True, kw_only=True)

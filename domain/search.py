@@ -242,7 +242,8 @@ def _sqlite_rows(
             f"SELECT rowid AS id, -bm25({table}, {weights}) AS score FROM {table} "
             f"WHERE {table} MATCH %s {_in_collections('rowid', collections)}"
             "ORDER BY score DESC, rowid LIMIT %s) "
-            "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, ranked.score "
+            "SELECT p.id, d.collection, d.path, d.url, p.anchor, d.title, p.heading, p.text, "
+            "ranked.score "
             "FROM ranked JOIN data_passage AS p ON p.id = ranked.id "
             "JOIN data_document AS d ON d.id = p.document_id "
             "ORDER BY ranked.score DESC, p.id",
@@ -281,7 +282,7 @@ def _postgres_rows(
             f"{_in_collections('p.id', collections)}"
             f"ORDER BY ts_rank('{_POSTGRES_WEIGHTS}', p.{column}, {any_word}, 1) DESC, p.id "
             "LIMIT %s) "
-            "SELECT p.id, d.collection, d.path, d.url, d.title, p.heading, p.text, "
+            "SELECT p.id, d.collection, d.path, d.url, p.anchor, d.title, p.heading, p.text, "
             f"{ranks} AS score FROM matched JOIN data_passage AS p ON p.id = matched.id "
             "JOIN data_document AS d ON d.id = p.document_id "
             "ORDER BY score DESC, p.id LIMIT %s",
@@ -316,12 +317,12 @@ def _postgres_any(words: int) -> str:
 
 
 def _candidate(row: Sequence[object]) -> _Candidate:
-    passage_id, collection, path, url, title, heading, text, score = row
+    passage_id, collection, path, url, anchor, title, heading, text, score = row
     return _Candidate(
         passage_id=int(str(passage_id)),
         collection=str(collection),
         path=str(path),
-        url=str(url),
+        url=records.passage_link(document_url=str(url), anchor=str(anchor)),
         title=str(title),
         heading=str(heading),
         text=str(text),
@@ -429,6 +430,7 @@ def _candidates_by_id(passage_ids: list[int]) -> dict[int, _Candidate]:
         .select_related("document")
         .only(
             "heading",
+            "anchor",
             "text",
             "document__collection",
             "document__path",
@@ -441,7 +443,7 @@ def _candidates_by_id(passage_ids: list[int]) -> dict[int, _Candidate]:
             passage_id=row.pk,
             collection=row.document.collection,
             path=row.document.path,
-            url=row.document.url,
+            url=records.passage_link(document_url=row.document.url, anchor=row.anchor),
             title=row.document.title,
             heading=row.heading,
             text=row.text,

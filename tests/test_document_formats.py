@@ -61,7 +61,9 @@ def _refusal(*, media_type: str, content: bytes) -> str:
 def test_an_html_page_keeps_its_main_content_as_markdown() -> None:
     markdown = _html(PAGE)
 
-    assert markdown.startswith("# Deploying\n\nHow we **ship** the `run_sync` service.")
+    assert markdown.startswith(
+        "# Deploying {#deploying}\n\nHow we **ship** the `run_sync` service."
+    )
     assert "[the database page](/db)" in markdown
     assert "## Rotating passwords\n\n1. Open the vault.\n2. Rotate the password." in markdown
     assert "```\n# restart them all\nkraken restart --all\n```" in markdown
@@ -174,8 +176,8 @@ def test_a_pdf_gives_its_title_and_a_heading_per_page() -> None:
 
     assert markdown == (
         "# Operations manual\n\n"
-        "## Page 1\n\nRotate the database password.\n\n"
-        "## Page 2\n\nRestart the workers."
+        "## Page 1 {#page=1}\n\nRotate the database password.\n\n"
+        "## Page 2 {#page=2}\n\nRestart the workers."
     )
 
 
@@ -253,3 +255,33 @@ def test_an_unsupported_format_is_refused() -> None:
     refusal = _refusal(media_type="application/msword", content=b"\xd0\xcf\x11\xe0")
 
     assert refusal == "unsupported format application/msword"
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ('<h2 id="rollback">Rolling back</h2>', "rollback"),
+        ('<h2>Rolling back<a class="headerlink" href="#rollback">¶</a></h2>', "rollback"),
+        ('<h2><a name="rollback"></a>Rolling back</h2>', "rollback"),
+        ('<section id="rollback"><h2>Rolling back</h2><p>More.</p></section>', "rollback"),
+    ],
+)
+def test_an_html_heading_keeps_its_id_for_citations_to_open_the_page_there(
+    heading: str, anchor: str
+) -> None:
+    markdown = _html(f"<main><h1>Deploying</h1>{heading}<p>Run it.</p></main>")
+
+    assert f"## Rolling back {{#{anchor}}}\n\n" in markdown
+
+
+def test_an_html_heading_without_an_id_of_its_own_gets_no_anchor() -> None:
+    markup = (
+        '<main><h1>Deploying</h1><h2>See <a href="#setup">setup</a></h2><p>Text.</p>'
+        '<section id="rollback"><h3>Rolling back</h3><p>Intro.</p><h4>Notes</h4></section></main>'
+    )
+
+    markdown = _html(markup)
+
+    assert "\n## See [setup](#setup)\n" in markdown
+    assert "\n### Rolling back {#rollback}\n" in markdown
+    assert markdown.endswith("\n#### Notes")

@@ -71,11 +71,12 @@ async def test_a_first_read_gives_every_row_as_markdown_with_its_title_url_and_v
 
     first_id = notion.databases[database][0]
     page = notion.pages[first_id]
+    heading_id = notion.blocks[first_id][0]["id"].replace("-", "")
     assert items[0] == source_ports.FetchedDocument(
         path=first_id,
         url=page["url"],
         version=page["last_edited_time"],
-        content=b"# Runbook 1\n\n## Steps\n\nRestart service 1.\n",
+        content=f"# Runbook 1\n\n## Steps {{#{heading_id}}}\n\nRestart service 1.\n".encode(),
         media_type=source_ports.MARKDOWN,
         title="Runbook 1",
     )
@@ -125,11 +126,12 @@ async def test_a_second_read_reads_the_blocks_of_the_changed_row_alone(
 
 async def test_blocks_become_markdown(notion: FakeNotion) -> None:
     database = notion.add_database()
+    deploying, before = block("heading_1", "Deploying"), block("heading_3", "Before")
     notion.add_page(
         "Deploys",
         [
-            block("heading_1", "Deploying"),
-            block("heading_3", "Before"),
+            deploying,
+            before,
             block("paragraph", "Read the ", text("guide", href="https://docs.example.com"), "."),
             block("bulleted_list_item", "Tag the release"),
             block("bulleted_list_item", "Announce it"),
@@ -157,8 +159,8 @@ async def test_blocks_become_markdown(notion: FakeNotion) -> None:
 
     assert _markdown(items, "Deploys") == (
         "# Deploys\n\n"
-        "# Deploying\n\n"
-        "### Before\n\n"
+        f"# Deploying {{#{deploying['id'].replace('-', '')}}}\n\n"
+        f"### Before {{#{before['id'].replace('-', '')}}}\n\n"
         "Read the [guide](https://docs.example.com).\n\n"
         "- Tag the release\n"
         "- Announce it\n\n"

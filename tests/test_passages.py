@@ -86,3 +86,43 @@ def test_an_index_page_is_titled_after_its_folder() -> None:
     outline = passages.split_document(path="graph/builder/index.md", text="## Intro\n\nNodes.\n")
 
     assert outline.title == "Builder"
+
+
+def test_a_markdown_file_s_sections_link_to_their_headings_as_github_slugs_them() -> None:
+    text = (
+        "# Deploying\n\nIntro.\n\n## Roll back, *fast*!\n\nOne.\n\n## Roll back, fast!\n\n"
+        "Two.\n\n### Notes {#own-id .wide}\n\nThree.\n\n#### Fine print\n\nFour.\n\n"
+        "## ???\n\nFive.\n"
+    )
+
+    outline = passages.split_document(path="deploy.md", text=text)
+
+    assert [(s.heading, s.anchor) for s in outline.sections] == [
+        ("Deploying", "deploying"),
+        ("Deploying › Roll back, fast!", "roll-back-fast"),
+        ("Deploying › Roll back, fast!", "roll-back-fast-1"),
+        ("Deploying › Roll back, fast! › Notes", "own-id"),
+        ("Deploying › Roll back, fast! › Notes › Fine print", "fine-print"),
+        # A heading with nothing to slug leaves the nearest heading above to link to.
+        ("Deploying › ???", "deploying"),
+    ]
+
+
+def test_converted_markdown_links_only_to_the_anchors_its_converter_wrote() -> None:
+    text = "# Policy\n\nIntro.\n\n## Page 2 {#page=2}\n\nLeave.\n\n### Carry-over\n\nUntil March.\n"
+
+    outline = passages.split_document(path="policy.pdf", text=text, as_markdown=True)
+
+    assert [(s.heading, s.anchor) for s in outline.sections] == [
+        ("Policy", ""),
+        ("Policy › Page 2", "page=2"),
+        ("Policy › Page 2 › Carry-over", "page=2"),
+    ]
+
+
+def test_restructuredtext_titles_link_to_the_ids_docutils_gives_them() -> None:
+    text = "Déploying Guide\n===============\n\nIntro.\n\n2. Roll back!\n-------------\n\nRun it.\n"
+
+    outline = passages.split_document(path="deploy.rst", text=text)
+
+    assert [s.anchor for s in outline.sections] == ["deploying-guide", "roll-back"]

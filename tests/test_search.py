@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
-from domain import operations, passages, search, search_index
+from domain import operations, passages, records, search, search_index
 
 _NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -230,7 +230,7 @@ def test_the_search_command_prints_hits_as_json(tmp_path: Path) -> None:
     }
     assert (hit["word_rank"], hit["vector_rank"]) == (1, 1)  # the offline embedding model's
     assert hit["path"] == "database.md"
-    assert hit["url"] == "https://docs.example.com/database.md"
+    assert hit["url"] == "https://docs.example.com/database.md#passwords"
     assert hit["heading"] == "Database › Passwords"
     assert hit["snippet"] == "Rotate with vault."
 
@@ -261,3 +261,21 @@ async def test_when_rarer_words_fill_the_budget_a_commoner_word_alone_does_not_m
 
     assert [hit.path for hit in rare_and_common] == ["pager.md"]
     assert len(only_common) == 6
+
+
+@pytest.mark.parametrize(
+    ("document_url", "anchor", "link"),
+    [
+        ("https://docs.example.com/a.html", "rollback", "https://docs.example.com/a.html#rollback"),
+        ("https://docs.example.com/a.pdf", "page=2", "https://docs.example.com/a.pdf#page=2"),
+        # What would end a Markdown or Slack link, or is not ASCII, is percent-encoded.
+        ("https://x.example/a", "c(1)|>é", "https://x.example/a#c%281%29%7C%3E%C3%A9"),
+        ("https://x.example/a#top", "rollback", "https://x.example/a#top"),
+        ("https://x.example/a", "", "https://x.example/a"),
+        ("", "rollback", ""),
+    ],
+)
+def test_a_passage_links_to_its_section_when_its_document_has_a_link(
+    document_url: str, anchor: str, link: str
+) -> None:
+    assert records.passage_link(document_url=document_url, anchor=anchor) == link

@@ -8,10 +8,10 @@ pages than the sync may take, or a listing that an error cut short, stops the sy
 remove anything. Once listed, a database row whose blocks cannot be read is skipped with its
 HTTP status, and what was stored for it stays searchable.
 
-Blocks become Markdown: headings, paragraphs, lists and to-dos, fenced code, quotes and callouts,
-toggles, dividers and links; columns and synced blocks give what they hold. A block type this
-reader does not know is left out, with one warning a type per read, and the page is indexed
-without it.
+Blocks become Markdown: headings (with their block ids, so that a citation opens the page at
+its heading), paragraphs, lists and to-dos, fenced code, quotes and callouts, toggles, dividers
+and links; columns and synced blocks give what they hold. A block type this reader does not know
+is left out, with one warning a type per read, and the page is indexed without it.
 """
 
 import logging
@@ -307,6 +307,13 @@ def _render_all(blocks: list[_Block], unknown: set[str]) -> str:
     return rendered
 
 
+def _anchor(block: _Block) -> str:
+    """The heading's block id as `{#id}`, for the splitter: Notion opens a page at a block by
+    its id without hyphens after a `#`."""
+    block_id = str(block.data.get("id") or "").replace("-", "")
+    return f" {{#{block_id}}}" if block_id else ""
+
+
 def _render(block: _Block, number: int, unknown: set[str]) -> str:
     value = block.value
     text = _rich_text(value.get("rich_text") or [])
@@ -315,7 +322,8 @@ def _render(block: _Block, number: int, unknown: set[str]) -> str:
         case "paragraph" | "toggle" | "child_page" | "child_database":
             return _then(text or str(value.get("title") or ""), children)
         case "heading_1" | "heading_2" | "heading_3":
-            return _then(f"{'#' * int(block.kind[-1])} {text}", children)
+            heading = f"{'#' * int(block.kind[-1])} {text}{_anchor(block)}"
+            return _then(heading, children)
         case "bulleted_list_item":
             return _list_item("- ", text, children, indent=2)
         case "numbered_list_item":
