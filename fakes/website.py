@@ -33,6 +33,7 @@ _CONTENT_TYPES = {
     ".md": "text/markdown; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".xml": "application/xml",
+    ".gz": "application/gzip",
     ".pdf": "application/pdf",
     ".css": "text/css",
     ".png": "image/png",
@@ -73,11 +74,12 @@ class FakeWebsite:
     _etags: set[str] = field(default_factory=set)
     _last_modified: set[str] = field(default_factory=set)
 
-    async def write(self, path: str, content: str) -> None:
+    async def write(self, path: str, content: str | bytes) -> None:
         """Write a file of the site (`docs/index.html` is served at `/docs/index.html`)."""
         file = self.root / path
         await asyncio.to_thread(file.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(file.write_text, content)
+        data = content.encode() if isinstance(content, str) else content
+        await asyncio.to_thread(file.write_bytes, data)
 
     def requested(self, path: str) -> list[SiteRequest]:
         """The requests for a path (with its query, if any)."""

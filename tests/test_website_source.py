@@ -2,8 +2,10 @@
 sitemap's conditional requests, and the limits and failures that keep a sync from removing pages
 it could not see."""
 
+import gzip
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
+from email.utils import formatdate
 
 import pytest
 
@@ -390,6 +392,34 @@ async def test_include_narrows_a_sitemap_to_within_the_limit(site: FakeWebsite) 
     assert [item.path for item in items] == ["guide/a.html"]
 
 
+async def test_a_gzipped_sitemap_lists_the_pages(site: FakeWebsite) -> None:
+    await site.write("docs/sitemap.xml.gz", gzip.compress(_sitemap(site, "/docs/a.html").encode()))
+    await site.write("docs/a.html", _page())
+
+    items = await _read(_source(site, "/docs/sitemap.xml.gz"))
+
+    assert [item.path for item in items] == ["a.html"]
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (gzip.compress(b" " * 2_000), "unpacks to more than 1,000 bytes"),
+        (b"\x1f\x8b" + b"not gzip at all", "is not readable gzip: "),
+    ],
+)
+async def test_a_gzipped_sitemap_too_large_unpacked_or_broken_makes_the_source_unavailable(
+    site: FakeWebsite, monkeypatch: pytest.MonkeyPatch, content: bytes, why: str
+) -> None:
+    monkeypatch.setattr(website_source, "MAX_SITEMAP_BYTES", 1_000)
+    await site.write("docs/sitemap.xml.gz", content)
+
+    with pytest.raises(source_ports.SourceUnavailable) as refused:
+        await _read(_source(site, "/docs/sitemap.xml.gz"))
+
+    assert str(refused.value).startswith(f"{site.url}/docs/sitemap.xml.gz {why}")
+
+
 async def test_something_that_is_not_a_sitemap_makes_the_source_unavailable(
     site: FakeWebsite,
 ) -> None:
@@ -448,6 +478,17 @@ async def test_a_page_asking_to_wait_long_is_skipped_until_the_next_sync(
     assert len(site.requested("/docs/a.html")) == 1
 
 
+async def test_a_page_asking_to_wait_until_a_date_past_is_asked_again(site: FakeWebsite) -> None:
+    await site.write("docs/index.html", _page("a.html"))
+    await site.write("docs/a.html", _page())
+    site.fail("/docs/a.html", 503, headers={"Retry-After": formatdate(0, usegmt=True)}, times=1)
+
+    items = await _read(_source(site))
+
+    assert "a.html" in _fetched(items)
+    assert len(site.requested("/docs/a.html")) == 2
+
+
 async def test_a_page_that_does_not_answer_in_time_is_skipped(site: FakeWebsite) -> None:
     await site.write("docs/index.html", _page("slow.html"))
     await site.write("docs/slow.html", _page())
@@ -469,6 +510,31 @@ async def test_requests_keep_to_the_pace(site: FakeWebsite) -> None:
     assert len(times) == 5
     # Four intervals of 20 ms, less the first request's own connection time.
     assert times[-1] - times[0] >= 0.07
+
+
+async def test_requests_keep_to_the_crawl_delay_robots_txt_asks_for(site: FakeWebsite) -> None:
+    await site.write("robots.txt", "User-agent: *\nCrawl-delay: 1\n")
+    await site.write("docs/index.html", _page("a.html"))
+    await site.write("docs/a.html", _page())
+
+    await _read(_source(site))
+
+    times = [request.at for request in site.requests]
+    assert [request.path for request in site.requests] == ["/robots.txt", "/docs/", "/docs/a.html"]
+    assert times[2] - times[1] >= 0.9
+
+
+async def test_a_crawl_delay_longer_than_a_sync_waits_makes_the_source_unavailable(
+    site: FakeWebsite,
+) -> None:
+    await site.write("robots.txt", "User-agent: KrakenBot\nCrawl-delay: 3600\n")
+
+    with pytest.raises(source_ports.SourceUnavailable) as refused:
+        await _read(_source(site))
+
+    assert str(refused.value) == (
+        "robots.txt asks for 3600 s between requests, more than the 60 s a sync waits"
+    )
 
 
 async def test_an_unreachable_host_makes_the_source_unavailable() -> None:

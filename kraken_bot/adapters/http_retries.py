@@ -1,5 +1,6 @@
 """Asking a documentation source's HTTP API politely and again: what the Confluence and Notion
-readers share (the web site reader shares the pace, `Pacer`, and keeps its own Retry-After policy).
+readers share (the web site reader shares the pace, `Pacer`, and how to read `Retry-After`, and
+keeps its own policy).
 
 Requests are spaced to the sync's pace (`SyncLimits.requests_per_second`), so a sync never
 bursts at a source it shares with people. An answer that asks to wait (429, or 503, with
@@ -12,6 +13,8 @@ caller's to judge, since only it knows whether a page or the whole listing is at
 """
 
 import asyncio
+import datetime as dt
+import email.utils
 from typing import Any, Self
 
 import httpx
@@ -32,6 +35,10 @@ class Pacer:
     def __init__(self, *, requests_per_second: float) -> None:
         self.interval_s = 1.0 / requests_per_second
         self._due = 0.0
+
+    def slow_to(self, interval_s: float) -> None:
+        """Space requests at least `interval_s` apart from now on."""
+        self.interval_s = max(self.interval_s, interval_s)
 
     async def wait(self) -> None:
         now = asyncio.get_running_loop().time()
@@ -111,7 +118,7 @@ class PacedClient:
     def _wait_s(self, response: httpx.Response, attempt: int) -> float:
         """What the answer asked for, or, when it names no wait, the pace doubled per attempt:
         a sync told to go gently backs off gently too."""
-        wait_s = _retry_after_s(response)
+        wait_s = retry_after_s(response)
         if wait_s is None:
             return self._pacer.interval_s * 2.0**attempt
         if wait_s > MAX_WAIT_S:
@@ -142,10 +149,23 @@ def _retryable(response: httpx.Response) -> bool:
     return response.status_code == httpx.codes.TOO_MANY_REQUESTS or response.is_server_error
 
 
-def _retry_after_s(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds, as these APIs send it; None when absent or a date."""
+def retry_after_s(response: httpx.Response) -> float | None:
+    """The wait `Retry-After` asks for, in seconds, whether it gives them or a date (counted from
+    the answer's own `Date`, so that a server's clock that differs from ours asks for no more or
+    less than it means); None when it asks for nothing readable."""
     value = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
+    if value.isdigit():
+        return float(value)
+    until = _http_date(value)
+    if until is None:
         return None
+    sent = _http_date(response.headers.get("Date", "")) or dt.datetime.now(dt.UTC)
+    return max(0.0, (until - sent).total_seconds())
+
+
+def _http_date(value: str) -> dt.datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else None

@@ -3,15 +3,15 @@
 The source is the start URL's folder on its host (start `https://h/docs/intro.html`: scope
 `https://h/docs/`); a page's path is its URL's path (with its query) under that folder. The
 site's owner decides what a bot may fetch, and the bot keeps to it: the host's `robots.txt` for
-its user agent, a polite pace (one request at a time, `requests_per_second`), and one wait for a
-`Retry-After` of at most a minute.
+its user agent, a polite pace (one request at a time, `requests_per_second`, slower when
+`robots.txt` asks for a `Crawl-delay`), and one wait for a `Retry-After` of at most a minute.
 
-With a sitemap (the start URL, or one `robots.txt` names under the scope), the pages are the ones
-it lists, each asked for with the validator stored last time (`etag:…` / `modified:…`), so an
-unchanged page costs a 304. Without one, the pages are found breadth-first from the start page
-along its links, each read in full (a 304 would hide its links), then the pages stored last time
-that no link reached this time: a page whose only link was on a page that failed this time is
-read rather than dropped.
+With a sitemap (the start URL, or one `robots.txt` names under the scope; gzipped or not), the
+pages are the ones it lists, each asked for with the validator stored last time (`etag:…` /
+`modified:…`), so an unchanged page costs a 304. Without one, the pages are found breadth-first
+from the start page along its links, each read in full (a 304 would hide its links), then the
+pages stored last time that no link reached this time: a page whose only link was on a page that
+failed this time is read rather than dropped.
 
 What the sync is told: a page that is gone (404, 410) or disallowed is left out, so it is removed;
 a page that fails (another error, a timeout, a redirect loop) is skipped with why, so what was
@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import fnmatch
 import hashlib
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeElementTree
 
 from application import source_ports
-from kraken_bot.adapters.http_retries import Pacer
+from kraken_bot.adapters.http_retries import Pacer, retry_after_s
 
 USER_AGENT = "KrakenBot/1.0 (+documentation sync)"
 MAX_REDIRECTS = 10
@@ -47,6 +48,9 @@ MAX_SITEMAP_BYTES = 50_000_000
 MAX_ROBOTS_BYTES = 500_000
 # The longest a page's `Retry-After` is waited for; a page asking more waits for the next sync.
 MAX_RETRY_AFTER_S = 60.0
+# The longest `Crawl-delay` kept to: a site asking more between requests cannot be synced.
+MAX_CRAWL_DELAY_S = 60.0
+_GZIP_MAGIC = b"\x1f\x8b"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # The media types that are documents, as the sync names them; any other answer is no document.
 _DOCUMENT_TYPES = {
@@ -102,6 +106,7 @@ class WebsiteSource:
                 known=known,
             )
             robots = await reading.robots()
+            http.keep_to(robots)
             sitemaps = self._sitemaps(robots)
             items = (
                 reading.from_sitemaps(sitemaps, robots)
@@ -113,7 +118,7 @@ class WebsiteSource:
 
     def _sitemaps(self, robots: "_Robots") -> list[str]:
         """The start URL when it is a sitemap, else the sitemaps robots.txt names in scope."""
-        if urlsplit(self._start_url).path.endswith(".xml"):
+        if urlsplit(self._start_url).path.endswith((".xml", ".xml.gz")):
             return [self._start_url]
         named = (_absolute(self._scope.root, sitemap) for sitemap in robots.sitemaps())
         return [url for url in named if url and self._scope.contains(url)]
@@ -189,6 +194,9 @@ class _Robots:
     def sitemaps(self) -> list[str]:
         return self.rules.site_maps() or []
 
+    def crawl_delay_s(self) -> float:
+        return float(self.rules.crawl_delay(USER_AGENT) or 0)
+
 
 class _PacedHttp:
     """One request at a time, at most `requests_per_second`, each counted from when the last
@@ -199,6 +207,19 @@ class _PacedHttp:
         self._client = client
         self._pacer = Pacer(requests_per_second=requests_per_second)
 
+    def keep_to(self, robots: _Robots) -> None:
+        """Space the requests as robots.txt asks.
+
+        Raises: SourceUnavailable, when it asks for more than a sync can wait between two.
+        """
+        delay_s = robots.crawl_delay_s()
+        if delay_s > MAX_CRAWL_DELAY_S:
+            raise source_ports.SourceUnavailable(
+                f"robots.txt asks for {delay_s:.0f} s between requests, more than the "
+                f"{MAX_CRAWL_DELAY_S:.0f} s a sync waits"
+            )
+        self._pacer.slow_to(delay_s)
+
     @contextlib.asynccontextmanager
     async def get(
         self, url: str, headers: Mapping[str, str] | None = None
@@ -206,7 +227,7 @@ class _PacedHttp:
         """The answer to a GET, its body not read yet (so that a large one is never read
         whole), after the redirects; closed on leaving."""
         response = await self._send(url, headers)
-        wait_s = _retry_after_s(response)
+        wait_s = _asked_wait_s(response)
         if wait_s is not None and wait_s <= MAX_RETRY_AFTER_S:
             await response.aclose()
             await asyncio.sleep(wait_s)
@@ -380,6 +401,8 @@ class _Reading:
             raise source_ports.SourceUnavailable(
                 f"{url} is larger than {MAX_SITEMAP_BYTES:,} bytes"
             )
+        if body.startswith(_GZIP_MAGIC):
+            return await asyncio.to_thread(_gunzipped_sitemap, body, url)
         return body
 
     def _describe(self, error: httpx.HTTPError) -> str:
@@ -593,14 +616,31 @@ def _version(response: httpx.Response, content: bytes) -> str:
     return f"sha256:{hashlib.sha256(content).hexdigest()}"
 
 
-def _retry_after_s(response: httpx.Response) -> float | None:
+def _asked_wait_s(response: httpx.Response) -> float | None:
     """The wait a 429 or 503 asks for, in seconds, when it names one."""
-    retry_after = response.headers.get("Retry-After", "")
     busy = {httpx.codes.TOO_MANY_REQUESTS, httpx.codes.SERVICE_UNAVAILABLE}
-    return float(retry_after) if response.status_code in busy and retry_after.isdigit() else None
+    return retry_after_s(response) if response.status_code in busy else None
+
+
+def _gunzipped_sitemap(body: bytes, url: str) -> bytes:
+    """A gzipped sitemap's XML, at most as large as a sitemap may be: a small file can unpack
+    into gigabytes.
+
+    Raises: SourceUnavailable.
+    """
+    unpacking = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        xml = unpacking.decompress(body, MAX_SITEMAP_BYTES + 1)
+    except zlib.error as error:
+        raise source_ports.SourceUnavailable(f"{url} is not readable gzip: {error}") from None
+    if len(xml) > MAX_SITEMAP_BYTES:
+        raise source_ports.SourceUnavailable(
+            f"{url} unpacks to more than {MAX_SITEMAP_BYTES:,} bytes"
+        )
+    return xml
 
 
 def _status_reason(response: httpx.Response) -> str:
-    wait_s = _retry_after_s(response)
+    wait_s = _asked_wait_s(response)
     asked = f", asked to wait {wait_s:.0f} s" if wait_s is not None else ""
     return f"HTTP {response.status_code}{asked}"
