@@ -3,7 +3,7 @@ that knows every adapter. Secrets come from the environment variables a source n
 it syncs, so that none is stored in the database or shown in the admin."""
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,8 @@ def _secrets(source: records.Source) -> dict[str, str]:
     return found
 
 
-def _patterns(options: dict[str, Any] | Any, name: str) -> Sequence[str]:
+def _patterns(options: Mapping[str, Any], name: str) -> list[str]:
+    """The globs of an option: a list of them, or one alone (as an owner may type it in the
+    admin's options)."""
     value = options.get(name) or []
-    return [str(pattern) for pattern in value]
+    return [value] if isinstance(value, str) else [str(pattern) for pattern in value]

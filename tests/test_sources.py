@@ -502,3 +502,19 @@ async def test_a_notion_database_syncs_through_its_source(monkeypatch) -> None:
         "Leave",
         True,
     )
+
+
+async def test_a_web_site_s_include_typed_as_one_glob_keeps_to_it(tmp_path: Path) -> None:
+    async with fake_website(tmp_path) as site:
+        await site.write("docs/index.html", '<a href="guide/a.html">a</a><a href="b.html">b</a>')
+        await site.write("docs/guide/a.html", "<h1>Guide</h1><p>Read the guide.</p>")
+        await site.write("docs/b.html", "<h1>Blog</h1><p>Other news.</p>")
+        source = await models.Source.objects.acreate(
+            name="site", kind="website", collection="site", location=f"{site.url}/docs/",
+            options={"include": "/docs/guide/*"},
+        )  # fmt: skip
+
+        report = await _synced(source)
+
+    assert report.added == 1
+    assert await models.Document.objects.values_list("path", flat=True).aget() == "guide/a.html"
