@@ -2,10 +2,11 @@
 
 The space is found by its key; its pages are listed with their bodies in the storage format
 (Confluence's XHTML), following each answer's `_links.next` cursor. A page's version number
-says whether it changed since the last sync. The whole listing is read before the first page is
-given, so a space with more pages than the sync may take, or a listing that an error cut short,
-stops the sync before it can remove anything. A page is given as HTML, its title as the first
-heading, for the sync to turn into Markdown.
+says whether it changed since the last sync, and only a changed page's body is kept once listed.
+The whole listing is read before the first page is given, so a space with more pages than the
+sync may take, or a listing that an error cut short, stops the sync before it can remove
+anything. A page is given as HTML, its title as the first heading, for the sync to turn into
+Markdown.
 """
 
 import html
@@ -55,7 +56,7 @@ class ConfluenceSource:
     async def read(self, *, known: Mapping[str, str]) -> AsyncIterator[source_ports.SourceItem]:
         async with self._client() as api:
             space_id = await self._space_id(api)
-            pages = await self._pages(api, space_id)
+            pages = await self._pages(api, space_id, known)
         for page in pages:
             yield self._item(page, known)
 
@@ -79,7 +80,9 @@ class ConfluenceSource:
             )
         return str(spaces[0]["id"])
 
-    async def _pages(self, api: PacedClient, space_id: str) -> list[_Page]:
+    async def _pages(
+        self, api: PacedClient, space_id: str, known: Mapping[str, str]
+    ) -> list[_Page]:
         url: str | httpx.URL = f"{self._base_url}/api/v2/spaces/{space_id}/pages"
         params: dict[str, str | int] | None = {
             "body-format": "storage",
@@ -90,7 +93,9 @@ class ConfluenceSource:
         while True:
             listing = await self._json(api, url, params, what=f"the pages of {self._space}")
             links = listing.get("_links") or {}
-            pages += _pages(listing.get("results") or [], base=links.get("base", self._base_url))
+            pages += _pages(
+                listing.get("results") or [], base=links.get("base", self._base_url), known=known
+            )
             if len(pages) > self._limits.max_documents:
                 raise SourceUnavailable(
                     f"The Confluence space {self._space} has more than "
@@ -136,20 +141,24 @@ class ConfluenceSource:
         )
 
 
-def _pages(results: list[dict[str, Any]], *, base: str) -> list[_Page]:
+def _pages(results: list[dict[str, Any]], *, base: str, known: Mapping[str, str]) -> list[_Page]:
     try:
-        return [
-            _Page(
-                id=str(result["id"]),
-                title=str(result.get("title") or ""),
-                version=str(result["version"]["number"]),
-                url=base + str(result["_links"]["webui"]),
-                body=str(result["body"]["storage"]["value"]),
-            )
-            for result in results
-        ]
+        return [_page(result, base=base, known=known) for result in results]
     except (KeyError, TypeError) as error:
         raise SourceUnavailable(
             f"Confluence listed a page in a shape this reader does not know "
             f"({type(error).__name__}: {error})"
         ) from None
+
+
+def _page(result: dict[str, Any], *, base: str, known: Mapping[str, str]) -> _Page:
+    """A listed page; its body only when its version is not the one `known`, so that a sync
+    holds no more than the pages that changed."""
+    page_id, version = str(result["id"]), str(result["version"]["number"])
+    return _Page(
+        id=page_id,
+        title=str(result.get("title") or ""),
+        version=version,
+        url=base + str(result["_links"]["webui"]),
+        body="" if known.get(page_id) == version else str(result["body"]["storage"]["value"]),
+    )
