@@ -54,7 +54,7 @@ _NOT_CONTENT = ", ".join(
 )
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
 # The "¶" or "#" link to itself that documentation generators put in every heading.
-_HEADING_ANCHORS = ":is(h1, h2, h3, h4, h5, h6) a[href^='#']"
+_HEADING_ANCHORS = f":is({_HEADINGS}) a[href^='#']"
 _NOT_IN_AN_ID = re.compile(r"[\s{}]")
 _TO_MARKDOWN = markdownify.MarkdownConverter(
     heading_style=markdownify.ATX, bullets="-", escape_asterisks=False, escape_underscores=False
@@ -115,9 +115,12 @@ def _write_heading_ids(content_root: Tag) -> None:
     """Write each heading's id after its text, as `{#id}`: its own, else that of the link to
     itself in it, of a named anchor in it, or of the section it opens (as Sphinx writes them)."""
     for heading in content_root.select(_HEADINGS):
-        found = heading.get("id") or _self_link_id(heading) or _named_anchor(heading)
-        if not found:
-            found = _id_of_section_opened_by(heading)
+        found = (
+            heading.get("id")
+            or _self_link_id(heading)
+            or _named_anchor(heading)
+            or _id_of_section_opened_by(heading)
+        )
         if isinstance(found, str) and found and not _NOT_IN_AN_ID.search(found):
             heading.append(f" {{#{found}}}")
 
