@@ -36,7 +36,7 @@ async def test_a_mention_is_answered_in_its_thread_from_the_docs(
     question = await models.Question.objects.aget(message_ts=event["ts"])
     assert question.status == models.QuestionStatus.ANSWERED
     assert question.source == models.QuestionSource.SLACK
-    assert question.sources[0]["url"] == "https://docs.example.com/runbook.md"
+    assert question.sources[0]["url"] == "https://docs.example.com/runbook.md#rotating-the-password"
 
 
 async def test_a_retried_event_is_answered_once(slack: FakeSlack, indexed_docs: None) -> None:
