@@ -4,6 +4,11 @@ On PostgreSQL, `manage.py worker` processes run the jobs, on any number of hosts
 machine, and no job tables) the serving process runs them itself: its procrastinate app keeps the
 queue in memory and a worker runs in its event loop. The inbox keeps what a stop would lose from
 memory, so at start-up the questions not yet done are deferred again.
+
+A job on PostgreSQL makes its ORM calls on a thread of its own. On SQLite the jobs make theirs on
+one shared thread: SQLite writes one transaction at a time, and a thread for each job would only
+have the jobs wait for the file's lock, each holding it while it waits for the interpreter's,
+until the inbox's writes give up and Slack's events are refused.
 """
 
 import asyncio
@@ -28,8 +33,8 @@ logger = logging.getLogger(__name__)
 async def in_a_context_of_its_own(
     call_next: Callable[[], Awaitable[Any]], context: JobContext, worker: Worker
 ) -> Any:
-    """asgiref runs the ORM calls of one context on one thread: a job of its own runs its calls
-    on a thread of its own, not queued behind every other job's."""
+    """asgiref runs the ORM calls of one context on one thread: a job in a context of its own
+    runs its calls on a thread of its own, not queued behind every other job's."""
     async with ThreadSensitiveContext():
         return await call_next()
 
@@ -46,7 +51,7 @@ def worker_options() -> dict[str, Any]:
     return {
         "concurrency": settings.ANSWER_CONCURRENCY,
         "shutdown_graceful_timeout": settings.SHUTDOWN_GRACE_S,
-        "worker_middleware": [in_a_context_of_its_own],
+        "worker_middleware": [] if in_process() else [in_a_context_of_its_own],
     }
 
 
