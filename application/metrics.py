@@ -25,6 +25,12 @@ slack_events = Counter(
     "a 503, so Slack delivers them again).",
     ["outcome"],
 )
+slack_retries = Counter(
+    "kraken_slack_retries",
+    "Events Slack delivered again, by Slack's reason (http_timeout: an earlier delivery was not "
+    "acknowledged within 3 s).",
+    ["reason"],
+)
 slack_requests_refused = Counter(
     "kraken_slack_requests_refused",
     "Requests to the Slack endpoint refused before any listener ran.",

@@ -8,15 +8,20 @@ acknowledged and dropped; a retry of one that never reached us is recorded like 
 When the event cannot be recorded (the database is down), Slack gets a 503 and delivers it again
 later. Events the bot ignores are acknowledged without being recorded, and so are channel
 messages where the channel's settings do not ask for every question to be answered.
+
+Each retry is counted by Slack's reason: an `http_timeout` is an ack that reached Slack later than
+3 s, seen from Slack's side, which no timing taken inside the service sees whole (the wait before a
+request reaches the view is not in the ack's timing).
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from django.db import DatabaseError
 from django.utils import timezone
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from application import channel_settings, log_context, metrics
@@ -27,11 +32,15 @@ logger = logging.getLogger(__name__)
 
 
 async def record_in_inbox(
-    body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    req: AsyncBoltRequest,
+    next: Callable[[], Awaitable[None]],
 ) -> BoltResponse | None:
     if body.get("type") != "event_callback":
         await next()
         return None
+    _count_retry(req.headers)
     kind = events.kind_of(body, bot_user_id=context.bot_user_id)
     try:
         ignored = kind is events.EventKind.IGNORED or (
@@ -75,6 +84,28 @@ async def record_in_inbox(
     logger.info("Slack event %s recorded (%s)", event_id, kind)
     await next()
     return None
+
+
+def _count_retry(headers: dict[str, Sequence[str]]) -> None:
+    """Count a delivery Slack retries (bolt puts Socket Mode's retries in the same headers)."""
+    if not headers.get("x-slack-retry-num"):
+        return
+    reason = (headers.get("x-slack-retry-reason") or [""])[0]
+    metrics.slack_retries.labels(reason=reason if reason in _RETRY_REASONS else "other").inc()
+
+
+# The reasons Slack's Events API gives for delivering an event again over HTTP; any other is
+# counted as `other`, so the metric's labels stay a fixed set.
+_RETRY_REASONS = frozenset(
+    {
+        "http_timeout",
+        "too_many_redirects",
+        "connection_failed",
+        "ssl_error",
+        "http_error",
+        "unknown_error",
+    }
+)
 
 
 async def _every_question_answered(body: dict[str, Any]) -> bool:

@@ -3,6 +3,7 @@ the counts of every process of the service: uvicorn's workers and their answer p
 
 import asyncio
 import datetime as dt
+import json
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,8 @@ from django.utils import timezone
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateEvent
 from prometheus_client.parser import text_string_to_metric_families
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from application import metrics as application_metrics
 from fakes import slack_payloads as payloads
@@ -28,6 +31,7 @@ from fakes.servers import (
 from fakes.slack import FakeSlack
 from kraken_bot import worker_metrics
 from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
+from slack import app as slack_app
 from slack import jobs
 from tests.databases import ON_POSTGRESQL
 from tests.slack_fixtures import all_jobs_done, post_signed
@@ -92,6 +96,42 @@ async def test_an_answered_mention_is_counted_and_timed_step_by_step(
     assert grew("kraken_slack_api_calls_total", method="chat.startStream") == 1
     assert "xoxb-test-token" not in after
     assert payloads.SIGNING_SECRET not in after
+
+
+async def test_slacks_retries_are_counted_by_its_reason_over_http_and_socket_mode(
+    settings, slack: FakeSlack, indexed_docs: None
+) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    body = payloads.event_callback(payloads.app_mention("how do I rotate the db?"))
+    before = await _scrape()
+
+    await post_signed(body)
+    await post_signed(
+        body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    await post_signed(
+        body, headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "a reason yet to come"}
+    )
+    # Socket Mode's envelope says it is a retry in fields of its own; bolt turns them into headers.
+    await run_async_bolt_app(
+        slack_app.get_app(),
+        SocketModeRequest(
+            type="events_api",
+            envelope_id="envelope-1",
+            payload=json.loads(body),
+            retry_attempt=3,
+            retry_reason="timeout",
+        ),
+    )
+    await all_jobs_done()
+    after = await _scrape()
+
+    def grew(**labels: str) -> float:
+        name = "kraken_slack_retries_total"
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert (grew(reason="http_timeout"), grew(reason="other"), grew()) == (1, 2, 3)
+    assert len(slack.calls_to("chat.startStream")) == 1
 
 
 async def test_an_answer_by_the_fallback_is_counted_as_such(
