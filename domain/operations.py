@@ -57,11 +57,18 @@ async def record_event(
     payload: Mapping[str, Any],
     received_at: dt.datetime,
     message_key: str | None = None,
-    in_the_same_transaction: Callable[[], object] = lambda: None,
+    then: Callable[[], object] = lambda: None,
+    in_one_transaction: bool = True,
 ) -> records.InboundEvent:
-    """Record a Slack event in the inbox, once per event id and once per message, and run
-    `in_the_same_transaction` (the caller defers the event's job there) in the transaction that
-    records it: both happen, or neither does.
+    """Record a Slack event in the inbox, once per event id and once per message, then call
+    `then` (the caller defers the event's job there) on the same thread, so that nothing, not even
+    the request being cancelled, comes between the two.
+
+    `in_one_transaction` (where jobs are kept in the database): both happen, or neither does.
+    Otherwise the row is written by one statement, a transaction of its own. On SQLite a
+    transaction of several holds the file's write lock while its thread waits for the interpreter,
+    and the other writers, which poll for the lock less often the longer they wait, fall far
+    behind: under a burst of events, their acknowledgements with them.
 
     Raises: EventAlreadyRecorded.
     """
@@ -73,17 +80,20 @@ async def record_event(
         payload=dict(payload),
         received_at=received_at,
     )
+    insert = _insert_event_in_one_transaction if in_one_transaction else _insert_event
     try:
-        await sync_to_async(_insert_event)(row, then=in_the_same_transaction)
+        await sync_to_async(insert)(row, then=then)
     except IntegrityError:
         raise EventAlreadyRecorded(event_id) from None
     return _rows.inbound_event(row)
 
 
-@transaction.atomic
 def _insert_event(row: models.InboundEvent, *, then: Callable[[], object]) -> None:
     row.save(force_insert=True)
     then()
+
+
+_insert_event_in_one_transaction = transaction.atomic(_insert_event)
 
 
 @gives_back_connection

@@ -3,11 +3,14 @@
 A bolt middleware, after the signature check: an event the bot acts on is recorded in the inbox
 under its event id (and its message) before the listener runs and bolt answers 200; a question's
 answer job is deferred in the same transaction, so a question is never recorded without its job,
-nor its job queued twice. A retry of an event already recorded, here or by another process, is
-acknowledged and dropped; a retry of one that never reached us is recorded like a first delivery.
-When the event cannot be recorded (the database is down), Slack gets a 503 and delivers it again
-later. Events the bot ignores are acknowledged without being recorded, and so are channel
-messages where the channel's settings do not ask for every question to be answered.
+nor its job queued twice. On SQLite, whose jobs the serving process keeps in memory, the job is
+deferred once the event is recorded; what a stop loses from memory, the start-up pass answers.
+
+A retry of an event already recorded, here or by another process, is acknowledged and dropped; a
+retry of one that never reached us is recorded like a first delivery. When the event cannot be
+recorded (the database is down), Slack gets a 503 and delivers it again later. Events the bot
+ignores are acknowledged without being recorded, and so are channel messages where the channel's
+settings do not ask for every question to be answered.
 
 Each retry is counted by Slack's reason: an `http_timeout` is an ack that reached Slack later than
 3 s, seen from Slack's side, which no timing taken inside the service sees whole (the wait before a
@@ -55,21 +58,8 @@ async def record_in_inbox(
         return BoltResponse(status=200, body="")
     event_id = str(body.get("event_id", ""))
     log_context.event_id.set(event_id)
-    bot_id = context.bot_id or ""
-
-    def defer_the_answer() -> None:
-        jobs.with_the_transaction(lambda: jobs.answer_event.defer(event_id=event_id, bot_id=bot_id))
-
     try:
-        await operations.record_event(
-            event_id=event_id,
-            team_id=str(body.get("team_id", "")),
-            event_type=str(body["event"].get("type", "")),
-            payload=body,
-            received_at=timezone.now(),
-            message_key=events.message_key(body) if kind in _QUESTIONS else None,
-            in_the_same_transaction=defer_the_answer if kind in _QUESTIONS else lambda: None,
-        )
+        await _record(body, kind, event_id=event_id, bot_id=context.bot_id or "")
     except operations.EventAlreadyRecorded:
         metrics.slack_events.labels(outcome="duplicate").inc()
         logger.info(
@@ -84,6 +74,29 @@ async def record_in_inbox(
     logger.info("Slack event %s recorded (%s)", event_id, kind)
     await next()
     return None
+
+
+async def _record(
+    body: dict[str, Any], kind: events.EventKind, *, event_id: str, bot_id: str
+) -> None:
+    """Record the event and, for a question, defer its answer: in the transaction that records
+    the event where jobs are kept in the database; where they are kept in memory (SQLite), right
+    after it, so that recording takes one statement."""
+    question = kind in _QUESTIONS
+
+    def defer_the_answer() -> None:
+        jobs.answer_event.defer(event_id=event_id, bot_id=bot_id)
+
+    await operations.record_event(
+        event_id=event_id,
+        team_id=str(body.get("team_id", "")),
+        event_type=str(body["event"].get("type", "")),
+        payload=body,
+        received_at=timezone.now(),
+        message_key=events.message_key(body) if question else None,
+        then=defer_the_answer if question else lambda: None,
+        in_one_transaction=question and jobs.kept_in_the_database(),
+    )
 
 
 def _count_retry(headers: dict[str, Sequence[str]]) -> None:

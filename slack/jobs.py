@@ -152,10 +152,15 @@ def with_the_transaction(defer: Callable[[], object]) -> None:
     kept in the database are written in that transaction: both are kept, or neither. Jobs kept in
     memory (on SQLite, where the serving process runs them) are deferred once it commits, so that
     the job finds what the transaction wrote."""
-    if isinstance(app.connector, DjangoConnector):
+    if kept_in_the_database():
         defer()
     else:
         transaction.on_commit(defer)
+
+
+def kept_in_the_database() -> bool:
+    """Whether jobs are kept in the database (PostgreSQL), not in the serving process's memory."""
+    return isinstance(app.connector, DjangoConnector)
 
 
 def plain(origin: records.SlackOrigin) -> dict[str, Any]:

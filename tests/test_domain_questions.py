@@ -1,16 +1,22 @@
 import asyncio
+import contextlib
 import datetime as dt
+import threading
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError
+from asgiref.sync import async_to_sync
+from django.db import DatabaseError, IntegrityError, connection
 
 from data import models
 from domain import operations, queries, records
 from tests.factories import InboundEventFactory, QuestionFactory
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
+# Generous, for a busy machine: the waits end as soon as what they wait for happens.
+PATIENCE_S = 60
 ORIGIN = records.SlackOrigin(
     team_id="T1",
     channel_id="C1",
@@ -71,6 +77,89 @@ async def test_a_retried_event_is_recorded_in_the_inbox_once() -> None:
 
     assert first.event_id == "Ev42"
     assert await models.InboundEvent.objects.filter(event_id="Ev42").acount() == 1
+
+
+def _inbox_event(event_id: str) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "team_id": "T1",
+        "event_type": "app_mention",
+        "payload": {"event_id": event_id},
+        "received_at": NOW,
+    }
+
+
+def test_an_event_recorded_alone_is_written_by_one_statement_and_then_followed() -> None:
+    followed_in_a_transaction = []
+
+    with _inserts_seen() as inserts:
+        async_to_sync(operations.record_event)(
+            **_inbox_event("Ev7"),
+            then=lambda: followed_in_a_transaction.append(connection.in_atomic_block),
+            in_one_transaction=False,
+        )
+
+    assert inserts == [{"in_a_transaction": False}]
+    assert followed_in_a_transaction == [False]
+
+
+def test_an_event_recorded_in_one_transaction_is_written_in_the_one_then_runs_in() -> None:
+    followed_in_a_transaction = []
+
+    with _inserts_seen() as inserts:
+        async_to_sync(operations.record_event)(
+            **_inbox_event("Ev7"),
+            then=lambda: followed_in_a_transaction.append(connection.in_atomic_block),
+        )
+
+    assert inserts == [{"in_a_transaction": True}]
+    assert followed_in_a_transaction == [True]
+
+
+async def test_an_event_whose_job_cannot_be_deferred_in_its_transaction_is_not_kept() -> None:
+    def unable_to_defer() -> None:
+        raise DatabaseError("the job queue is unreachable")
+
+    with pytest.raises(DatabaseError):
+        await operations.record_event(**_inbox_event("Ev7"), then=unable_to_defer)
+
+    assert not await models.InboundEvent.objects.filter(event_id="Ev7").aexists()
+
+
+async def test_an_event_recorded_is_followed_even_when_its_request_is_cancelled_meanwhile() -> None:
+    following, cancelled, followed = threading.Event(), threading.Event(), threading.Event()
+
+    def then() -> None:
+        following.set()
+        cancelled.wait(timeout=PATIENCE_S)
+        followed.set()
+
+    recording = asyncio.create_task(
+        operations.record_event(**_inbox_event("Ev7"), then=then, in_one_transaction=False)
+    )
+    assert await asyncio.to_thread(following.wait, PATIENCE_S)
+    recording.cancel()
+    cancelled.set()
+
+    with pytest.raises(asyncio.CancelledError):
+        await recording
+    assert await asyncio.to_thread(followed.wait, PATIENCE_S)
+    assert await models.InboundEvent.objects.filter(event_id="Ev7").aexists()
+
+
+@contextlib.contextmanager
+def _inserts_seen() -> Iterator[list[dict[str, bool]]]:
+    """The INSERT statements this thread's connection runs, and whether each ran inside a
+    transaction."""
+    seen: list[dict[str, bool]] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        if sql.lstrip().upper().startswith("INSERT"):
+            seen.append({"in_a_transaction": context["connection"].in_atomic_block})
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        yield seen
 
 
 async def test_events_recorded_at_once_are_each_stored_and_a_repeat_among_them_refused() -> None:
