@@ -134,9 +134,10 @@ async def test_an_event_recorded_is_followed_even_when_its_request_is_cancelled_
         cancelled.wait(timeout=PATIENCE_S)
         followed.set()
 
-    recording = asyncio.create_task(
-        operations.record_event(**_inbox_event("Ev7"), then=then, in_one_transaction=False)
-    )
+    async def record() -> None:
+        await operations.record_event(**_inbox_event("Ev7"), then=then, in_one_transaction=False)
+
+    recording = asyncio.create_task(record())
     assert await asyncio.to_thread(following.wait, PATIENCE_S)
     recording.cancel()
     cancelled.set()
