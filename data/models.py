@@ -107,13 +107,7 @@ class InboundEvent(models.Model):
     event_type = models.CharField(max_length=64)
     payload = models.JSONField()
     received_at = models.DateTimeField()
-    question = models.OneToOneField(
-        Question,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="inbound_event",
-    )
+    # The event's question, once stored, is the one with its event id.
     # The message the event's answer is shown in, from when it first appears in Slack: answering
     # the event again replaces it rather than adding a second reply.
     reply_ts = models.CharField(max_length=32, blank=True)

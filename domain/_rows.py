@@ -43,7 +43,8 @@ def inbound_event(row: models.InboundEvent) -> records.InboundEvent:
         event_type=row.event_type,
         payload=row.payload,
         received_at=row.received_at,
-        question_id=row.question_id,
+        # Read with `queries`, which add it; a row just recorded has no question yet.
+        question_id=getattr(row, "question_id", None),
         reply_ts=row.reply_ts,
         done_at=row.done_at,
     )

@@ -121,47 +121,24 @@ async def record_question(
     settings: records.ChannelSettings | None = None,
 ) -> records.Question:
     """Store a new question, with the channel settings it is answered with. A question from a
-    Slack event is linked to the event's inbox row in the same transaction, so the inbox never
-    points at a question that was not stored.
+    Slack event keeps the event's id, which is how the inbox finds it, so one statement stores it.
 
     Raises: QuestionAlreadyRecorded.
     """
     try:
-        row = await sync_to_async(_insert_question)(
+        row = await models.Question.objects.acreate(
             text=text,
             source=source,
-            received_at=received_at,
-            slack=slack,
-            settings=settings or records.ChannelSettings(),
+            status=models.Question.Status.RECEIVED,
+            created_at=received_at,
+            **(asdict(slack) if slack else {}),
+            **_applied(settings or records.ChannelSettings()),
         )
     except IntegrityError:
         if slack is None or slack.event_id is None:
             raise
         raise QuestionAlreadyRecorded(slack.event_id) from None
     return _rows.question(row)
-
-
-@transaction.atomic
-def _insert_question(
-    *,
-    text: str,
-    source: records.QuestionSource,
-    received_at: dt.datetime,
-    slack: records.SlackOrigin | None,
-    settings: records.ChannelSettings,
-) -> models.Question:
-    origin = asdict(slack) if slack else {}
-    row = models.Question.objects.create(
-        text=text,
-        source=source,
-        status=models.Question.Status.RECEIVED,
-        created_at=received_at,
-        **origin,
-        **_applied(settings),
-    )
-    if slack and slack.event_id:
-        models.InboundEvent.objects.filter(event_id=slack.event_id).update(question=row)
-    return row
 
 
 @gives_back_connection

@@ -1,5 +1,7 @@
 """Reads: each returns frozen dataclasses from `domain.records` and is named for what it returns."""
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from data import models
 from domain import _rows, records
 from domain._connections import gives_back_connection
@@ -43,7 +45,9 @@ async def list_channel_settings() -> list[records.ChannelSettings]:
 @gives_back_connection
 async def find_event(*, event_id: str) -> records.InboundEvent | None:
     """Return the event recorded in the inbox under this id, if any."""
-    row = await models.InboundEvent.objects.filter(event_id=event_id).afirst()
+    row = await _with_their_questions(
+        models.InboundEvent.objects.filter(event_id=event_id)
+    ).afirst()
     return None if row is None else _rows.inbound_event(row)
 
 
@@ -59,10 +63,21 @@ async def list_recorded_replies(*, reply_ts: list[str]) -> set[str]:
 @gives_back_connection
 async def list_unfinished_events(*, event_types: tuple[str, ...]) -> list[records.InboundEvent]:
     """Return the events of these types the bot has not finished with, oldest first."""
-    rows = models.InboundEvent.objects.filter(
-        event_type__in=event_types, done_at__isnull=True
+    rows = _with_their_questions(
+        models.InboundEvent.objects.filter(event_type__in=event_types, done_at__isnull=True)
     ).order_by("received_at", "id")
     return [_rows.inbound_event(row) async for row in rows]
+
+
+def _with_their_questions(
+    events: QuerySet[models.InboundEvent],
+) -> QuerySet[models.InboundEvent]:
+    """Each event with the id of its question, if one was stored: the question with its id."""
+    return events.annotate(
+        question_id=Subquery(
+            models.Question.objects.filter(event_id=OuterRef("event_id")).values("pk")[:1]
+        )
+    )
 
 
 @gives_back_connection

@@ -76,7 +76,6 @@ class InboundEventFactory(AsyncDjangoModelFactory):
         lambda event: {"event_id": event.event_id, "event": {"type": event.event_type}}
     )
     received_at = factory.Sequence(_minutes_after_epoch)
-    question = None
 
 
 class FeedbackFactory(AsyncDjangoModelFactory):

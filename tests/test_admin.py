@@ -6,9 +6,15 @@ from django.test.utils import CaptureQueriesContext
 
 from data import models
 from tests.admin_support import bot_owner, logged_in, staff_user
-from tests.factories import AnsweredQuestionFactory, FeedbackFactory, QuestionFactory
+from tests.factories import (
+    AnsweredQuestionFactory,
+    FeedbackFactory,
+    InboundEventFactory,
+    QuestionFactory,
+)
 
 QUESTIONS = "/admin/data/question/"
+INBOX = "/admin/data/inboundevent/"
 
 
 async def test_the_admin_gets_sessions_csrf_and_the_security_headers() -> None:
@@ -284,6 +290,25 @@ def test_what_came_from_slack_cannot_be_edited_in_the_admin() -> None:
     assert posted.status_code == 403
     question.refresh_from_db()
     assert question.text == "original text"
+
+
+def test_the_inbox_shows_each_event_with_a_link_to_its_question_if_one_was_stored() -> None:
+    question = AnsweredQuestionFactory.create(text="how do I deploy?", event_id="EvAnswered")
+    InboundEventFactory.create(event_id="EvAnswered")
+    InboundEventFactory.create(event_id="EvIgnored")
+    client = logged_in()
+
+    listed = client.get(INBOX)
+    [answered] = models.InboundEvent.objects.filter(event_id="EvAnswered")
+    shown = client.get(f"{INBOX}{answered.pk}/change/")
+
+    link = (
+        f'<a href="{QUESTIONS}{question.pk}/change/">Question {question.pk}: how do I deploy?</a>'
+    )
+    assert listed.status_code == 200
+    assert listed.text.count(link) == 1
+    assert "EvIgnored" in listed.text
+    assert link in shown.text
 
 
 def test_bot_owners_see_questions_and_feedback_but_cannot_delete_or_answer_again() -> None:

@@ -11,6 +11,7 @@ from procrastinate.tasks import Task
 
 from application import respond_to_user
 from data import models
+from domain import queries
 from fakes import slack_payloads as payloads
 from fakes.slack import FakeSlack, slack_ts
 from kraken_bot import tasks
@@ -26,7 +27,7 @@ async def _event_left_unanswered(*, stored: bool, reply_ts: str = "") -> models.
     """An event in the inbox whose job stopped part-way (its worker was killed)."""
     event = payloads.app_mention(QUESTION)
     body = json.loads(payloads.event_callback(event))
-    question = (
+    if stored:
         await QuestionFactory.acreate(
             event_id=body["event_id"],
             message_ts=event["ts"],
@@ -34,11 +35,8 @@ async def _event_left_unanswered(*, stored: bool, reply_ts: str = "") -> models.
             channel_id="C0001",
             text=QUESTION,
         )
-        if stored
-        else None
-    )
     left: models.InboundEvent = await InboundEventFactory.acreate(
-        event_id=body["event_id"], payload=body, question=question, reply_ts=reply_ts
+        event_id=body["event_id"], payload=body, reply_ts=reply_ts
     )
     return left
 
@@ -67,7 +65,8 @@ async def test_a_job_run_again_answers_an_event_whose_question_was_never_stored(
 
     question = await models.Question.objects.aget(event_id=left.event_id)
     assert question.status == models.QuestionStatus.ANSWERED
-    linked = await models.InboundEvent.objects.aget(pk=left.pk)
+    linked = await queries.find_event(event_id=left.event_id)
+    assert linked is not None
     assert linked.question_id == question.pk
 
 

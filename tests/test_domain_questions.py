@@ -37,16 +37,31 @@ async def test_a_console_question_is_stored_as_received_without_a_slack_origin()
     assert await queries.get_question(question_id=question.id) == question
 
 
-async def test_a_slack_question_is_linked_to_its_inbox_event() -> None:
-    event = await InboundEventFactory.acreate(event_id="Ev1")
+async def test_a_slack_question_is_found_from_its_inbox_event() -> None:
+    await InboundEventFactory.acreate(event_id="Ev1")
 
     question = await operations.record_question(
         text="How do I deploy?", source=records.QuestionSource.SLACK, received_at=NOW, slack=ORIGIN
     )
 
     assert question.slack == ORIGIN
-    stored_event = await models.InboundEvent.objects.aget(pk=event.pk)
-    assert stored_event.question_id == question.id
+    found = await queries.find_event(event_id="Ev1")
+    assert found is not None
+    assert found.question_id == question.id
+    [unfinished] = await queries.list_unfinished_events(event_types=("app_mention",))
+    assert unfinished.question_id == question.id
+
+
+def test_a_slack_question_is_stored_by_one_statement_outside_any_transaction() -> None:
+    with _inserts_seen() as inserts:
+        async_to_sync(operations.record_question)(
+            text="How do I deploy?",
+            source=records.QuestionSource.SLACK,
+            received_at=NOW,
+            slack=ORIGIN,
+        )
+
+    assert inserts == [{"in_a_transaction": False}]
 
 
 async def test_a_second_question_for_the_same_event_is_refused_and_the_first_kept() -> None:

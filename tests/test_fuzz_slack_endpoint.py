@@ -265,11 +265,15 @@ def _should_be_a_question(event: models.InboundEvent) -> bool:
 async def _half_done() -> list[models.InboundEvent]:
     """The recorded question events without a question, or with one never finished."""
     unfinished = {models.QuestionStatus.RECEIVED, models.QuestionStatus.ANSWERING}
+    statuses = {
+        event_id: status
+        async for event_id, status in models.Question.objects.values_list("event_id", "status")
+    }
     return [
         event
-        async for event in models.InboundEvent.objects.select_related("question")
+        async for event in models.InboundEvent.objects.all()
         if _should_be_a_question(event)
-        and (event.question is None or event.question.status in unfinished)
+        and statuses.get(event.event_id, models.QuestionStatus.RECEIVED) in unfinished
     ]
 
 

@@ -77,7 +77,7 @@ async def test_a_signed_mention_is_acknowledged_at_once_then_answered_in_its_thr
     assert question.status == models.QuestionStatus.ANSWERED
     [started_ts] = [ts for ts, call in slack.posted.items() if call is start]
     assert question.reply_ts == started_ts
-    inbox = await models.InboundEvent.objects.aget(question=question)
+    inbox = await models.InboundEvent.objects.aget(event_id=question.event_id)
     assert inbox.reply_ts == started_ts  # recorded as the stream began, for recovery to replace
     assert {"status", "store", "classify", "answer", "reply", "total"} <= set(question.timings)
     log = "".join(bot.service.log)

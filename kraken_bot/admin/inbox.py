@@ -1,6 +1,10 @@
 """The inbox in the admin: the Slack events received, as they were recorded."""
 
 from django.contrib import admin
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from data import models
 from kraken_bot.admin.read_only import RecordAdmin
@@ -12,5 +16,29 @@ class InboundEventAdmin(RecordAdmin, admin.ModelAdmin[models.InboundEvent]):
     list_filter = ("event_type",)
     search_fields = ("event_id",)
     ordering = ("-received_at", "-id")
-    list_select_related = ("question",)
     readonly_fields = ("event_id", "team_id", "event_type", "payload", "received_at", "question")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.InboundEvent]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(question_pk=_of_its_question("pk"), question_text=_of_its_question("text"))
+        )
+
+    @admin.display(description="question")
+    def question(self, event: models.InboundEvent) -> str:
+        """The question stored for the event, a link to it."""
+        pk = getattr(event, "question_pk", None)
+        if pk is None:
+            return self.get_empty_value_display()
+        return format_html(
+            '<a href="{}">Question {}: {}</a>',
+            reverse("admin:data_question_change", args=[pk]),
+            pk,
+            str(getattr(event, "question_text", ""))[:60],
+        )
+
+
+def _of_its_question(field: str) -> Subquery:
+    """A field of the question stored for the event: the question that keeps its event id."""
+    return Subquery(models.Question.objects.filter(event_id=OuterRef("event_id")).values(field)[:1])
