@@ -78,17 +78,10 @@ async def test_a_second_question_for_the_same_event_is_refused_and_the_first_kep
 
 
 async def test_a_retried_event_is_recorded_in_the_inbox_once() -> None:
-    arguments: dict[str, Any] = {
-        "event_id": "Ev42",
-        "team_id": "T1",
-        "event_type": "app_mention",
-        "payload": {"event_id": "Ev42"},
-        "received_at": NOW,
-    }
-    first = await operations.record_event(**arguments)
+    first = await operations.record_event(**_inbox_event("Ev42"))
 
     with pytest.raises(operations.EventAlreadyRecorded):
-        await operations.record_event(**arguments)
+        await operations.record_event(**_inbox_event("Ev42"))
 
     assert first.event_id == "Ev42"
     assert await models.InboundEvent.objects.filter(event_id="Ev42").acount() == 1
@@ -180,14 +173,7 @@ def _inserts_seen() -> Iterator[list[dict[str, bool]]]:
 
 async def test_events_recorded_at_once_are_each_stored_and_a_repeat_among_them_refused() -> None:
     def event(event_id: str, *, message: str) -> dict[str, Any]:
-        return {
-            "event_id": event_id,
-            "team_id": "T1",
-            "event_type": "app_mention",
-            "payload": {"event_id": event_id},
-            "received_at": NOW,
-            "message_key": f"T1:C1:{message}",
-        }
+        return _inbox_event(event_id) | {"message_key": f"T1:C1:{message}"}
 
     results = await asyncio.gather(
         operations.record_event(**event("Ev1", message="1.0001")),
