@@ -124,6 +124,14 @@ class InboundEvent(models.Model):
         return f"{self.event_type} {self.event_id}"
 
 
+def field_of_its_question(field: str) -> models.Subquery:
+    """For annotating inbound events: a field of the event's question, if one was stored (the
+    question keeps its event's id)."""
+    return models.Subquery(
+        Question.objects.filter(event_id=models.OuterRef("event_id")).values(field)[:1]
+    )
+
+
 class Feedback(models.Model):
     """One person's 👍 or 👎 on one answer; a second click changes it."""
 

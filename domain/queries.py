@@ -1,6 +1,6 @@
 """Reads: each returns frozen dataclasses from `domain.records` and is named for what it returns."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
 from data import models
 from domain import _rows, records
@@ -73,11 +73,7 @@ def _with_their_questions(
     events: QuerySet[models.InboundEvent],
 ) -> QuerySet[models.InboundEvent]:
     """Each event with the id of its question, if one was stored: the question with its id."""
-    return events.annotate(
-        question_id=Subquery(
-            models.Question.objects.filter(event_id=OuterRef("event_id")).values("pk")[:1]
-        )
-    )
+    return events.annotate(question_id=models.field_of_its_question("pk"))
 
 
 @gives_back_connection

@@ -1,7 +1,7 @@
 """The inbox in the admin: the Slack events received, as they were recorded."""
 
 from django.contrib import admin
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -22,7 +22,10 @@ class InboundEventAdmin(RecordAdmin, admin.ModelAdmin[models.InboundEvent]):
         return (
             super()
             .get_queryset(request)
-            .annotate(question_pk=_of_its_question("pk"), question_text=_of_its_question("text"))
+            .annotate(
+                question_pk=models.field_of_its_question("pk"),
+                question_text=models.field_of_its_question("text"),
+            )
         )
 
     @admin.display(description="question")
@@ -37,8 +40,3 @@ class InboundEventAdmin(RecordAdmin, admin.ModelAdmin[models.InboundEvent]):
             pk,
             str(getattr(event, "question_text", ""))[:60],
         )
-
-
-def _of_its_question(field: str) -> Subquery:
-    """A field of the question stored for the event: the question that keeps its event id."""
-    return Subquery(models.Question.objects.filter(event_id=OuterRef("event_id")).values(field)[:1])
