@@ -99,7 +99,8 @@ class Question(models.Model):
 
 
 class InboundEvent(models.Model):
-    """The inbox: one row per Slack event id, recorded before the event is acknowledged."""
+    """The inbox: one row per Slack event id, recorded before the event is acknowledged. The
+    event's question, once stored, is the one that keeps its event id (`field_of_its_question`)."""
 
     event_id = models.CharField(max_length=64, unique=True)
     message_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
@@ -107,7 +108,6 @@ class InboundEvent(models.Model):
     event_type = models.CharField(max_length=64)
     payload = models.JSONField()
     received_at = models.DateTimeField()
-    # The event's question, once stored, is the one with its event id.
     # The message the event's answer is shown in, from when it first appears in Slack: answering
     # the event again replaces it rather than adding a second reply.
     reply_ts = models.CharField(max_length=32, blank=True)
