@@ -230,8 +230,22 @@ class _Clock:
 async def _stream(
     request: web.Request, completion: dict[str, Any], *, clock: _Clock, piece_delay_s: float
 ) -> web.StreamResponse:
+    """The completion in pieces; a client gone midway (a worker killed) ends the stream quietly,
+    as a model server would, instead of logging a traceback that looks like a failure."""
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await response.prepare(request)
+    with contextlib.suppress(ConnectionResetError):
+        await response.prepare(request)
+        await _write_pieces(response, completion, clock=clock, piece_delay_s=piece_delay_s)
+    return response
+
+
+async def _write_pieces(
+    response: web.StreamResponse,
+    completion: dict[str, Any],
+    *,
+    clock: _Clock,
+    piece_delay_s: float,
+) -> None:
     base = {key: completion[key] for key in ("id", "created", "model")}
     choice = completion["choices"][0]
     message = choice["message"]
@@ -263,7 +277,6 @@ async def _stream(
     usage = {**base, "object": "chat.completion.chunk", "choices": [], "usage": completion["usage"]}
     await response.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
     await response.write_eof()
-    return response
 
 
 def _pieces(text: str) -> list[str]:
