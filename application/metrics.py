@@ -1,6 +1,7 @@
 """What the service counts and times, read by Prometheus from `/metrics`.
 
-Every metric is defined here, once, so their names and labels are in one place. They live in the
+Every counter and histogram is defined here, once, so their names and labels are in one place (the
+job queue's gauges are counted where it is scraped, `kraken_bot/metrics.py`). They live in the
 lowest layer that records them (the use cases time their steps and count their outcomes; the Slack
 interface counts events and API calls) rather than behind a port: a metric is an in-memory counter
 with nothing to swap out, and a port would have to be handed to every entry point of every use case.
