@@ -1,8 +1,8 @@
 """Reading the model's answer as fast as it is written, whatever the chat's speed.
 
-Each piece of the answer used to be appended to the chat before the next was read: every Slack
-call (about 150 ms) held up the model's stream, and the answer took the model's time plus the
-chat's. The relay takes each piece at once and one sender passes it on: its appends never overlap,
+Appending each piece of the answer to the chat before reading the next would hold the model's
+stream up for every Slack call, and the answer would take the model's time plus the chat's. The
+relay takes each piece at once and one sender passes it on: its appends never overlap,
 and each carries all the text that arrived since the one before it. Once the answer is finished,
 the sender stops after the append in flight, and the text it had not sent goes with the finished
 answer: one chat call fewer between the model's last word and the reply.
