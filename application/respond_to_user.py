@@ -118,7 +118,7 @@ async def _fan_out(
     started = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         status = group.create_task(_timed(chat.show_status(text=STATUS_TEXT)))
-        stored = group.create_task(_timed(_store(question, now=now)))
+        stored = group.create_task(_timed(store_question(question, now=now)))
         classified = group.create_task(
             _timed(
                 classifier.classify_question(
@@ -172,7 +172,8 @@ async def _answer(
     return dataclasses.replace(answered, text=f"{answered.text.rstrip()}\n\n_{context.note}_")
 
 
-async def _store(question: IncomingQuestion, *, now: dt.datetime) -> records.Question:
+async def store_question(question: IncomingQuestion, *, now: dt.datetime) -> records.Question:
+    """Store the question, or mark the one stored by an earlier run as being answered again."""
     if question.stored_id is not None:
         return await operations.start_answering(
             question_id=question.stored_id, settings=question.settings

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 from agents import errors, summariser
-from application import metrics, ports, thread_context
+from application import metrics, ports, respond_to_user, thread_context
 from domain import operations, records
 
 logger = logging.getLogger(__name__)
@@ -22,24 +22,29 @@ EMPTY_TEXT = "There is nothing in this thread to summarise yet."
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SummaryRequest:
-    """A thread to summarise, with the settings of its channel (whose model summarises it)."""
+    """A thread to summarise, with the settings of its channel (whose model summarises it);
+    `stored_id` names the request an earlier run stored."""
 
     text: str
     origin: records.SlackOrigin
     thread: ports.ThreadReplies | None
     settings: records.ChannelSettings = dataclasses.field(default_factory=records.ChannelSettings)
+    stored_id: int | None = None
 
 
 async def summarise_thread(
     *, request: SummaryRequest, chat: ports.ChatPort, now: dt.datetime
 ) -> records.Question:
     """Post a summary of the thread (decisions and open questions) and store it."""
-    stored = await operations.record_question(
-        text=request.text,
-        source=records.QuestionSource.SLACK,
-        received_at=now,
-        slack=request.origin,
-        settings=request.settings,
+    stored = await respond_to_user.store_question(
+        respond_to_user.IncomingQuestion(
+            text=request.text,
+            source=records.QuestionSource.SLACK,
+            slack=request.origin,
+            stored_id=request.stored_id,
+            settings=request.settings,
+        ),
+        now=now,
     )
     await chat.show_status(text=STATUS_TEXT)
     writer = chat.answer_writer()

@@ -46,7 +46,7 @@ async def one_after_another(
 
     started = time.perf_counter()
     status = await use_case._timed(chat.show_status(text=use_case.STATUS_TEXT))
-    stored = await use_case._timed(use_case._store(question, now=now))
+    stored = await use_case._timed(use_case.store_question(question, now=now))
     classified = await use_case._timed(
         classifier.classify_question(
             question=question.text, categories=settings.QUESTION_CATEGORIES

@@ -103,7 +103,7 @@ async def _reply_in_thread(
     if asked.wants_summary:
         await summarise_thread.summarise_thread(
             request=summarise_thread.SummaryRequest(
-                text=asked.text, origin=origin, thread=thread, settings=where
+                text=asked.text, origin=origin, thread=thread, settings=where, stored_id=stored_id
             ),
             chat=_chat_port(client, origin, earlier_reply_ts=earlier_reply_ts),
             now=timezone.now(),

@@ -23,17 +23,19 @@ from tests.slack_support import markdown_of, streamed_text
 QUESTION = "how do I rotate the database password?"
 
 
-async def _event_left_unanswered(*, stored: bool, reply_ts: str = "") -> models.InboundEvent:
+async def _event_left_unanswered(
+    *, stored: bool, reply_ts: str = "", text: str = QUESTION, thread_ts: str | None = None
+) -> models.InboundEvent:
     """An event in the inbox whose job stopped part-way (its worker was killed)."""
-    event = payloads.app_mention(QUESTION)
+    event = payloads.app_mention(text, thread_ts=thread_ts)
     body = json.loads(payloads.event_callback(event))
     if stored:
         await QuestionFactory.acreate(
             event_id=body["event_id"],
             message_ts=event["ts"],
-            thread_ts=event["ts"],
+            thread_ts=thread_ts or event["ts"],
             channel_id="C0001",
-            text=QUESTION,
+            text=text,
         )
     left: models.InboundEvent = await InboundEventFactory.acreate(
         event_id=body["event_id"], payload=body, reply_ts=reply_ts
@@ -228,7 +230,41 @@ async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done
     left.payload["event"]["text"] = "<@UKRAKEN>"
     await left.asave()
     slack.refuse("chat.postMessage", "internal_error")
-    last_attempt = JobContext(
+
+    with pytest.raises(jobs.PASSING_FAILURES):
+        await jobs.answer_event(_run(jobs.RETRIES), event_id=left.event_id, bot_id="BKRAKEN")
+
+    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
+    assert told == [conversation.EMPTY_MENTION_HINT, respond_to_user.FAILURE_TEXT]
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+async def test_a_summary_whose_job_runs_again_replaces_the_reply_it_had_begun(
+    slack: FakeSlack,
+) -> None:
+    thread_ts = "1767600000.000100"
+    slack.threads[("C0001", thread_ts)] = [
+        {"ts": thread_ts, "user": "U0002", "text": "Deploys fail since this morning."},
+        {"ts": "1767600003.000100", "user": "U0002", "text": "We decided to roll back."},
+    ]
+    left = await _event_left_unanswered(
+        stored=True, reply_ts="1767600009.000001", text="summarise", thread_ts=thread_ts
+    )
+
+    await jobs.answer_event.defer_async(event_id=left.event_id, bot_id="BKRAKEN")
+    await all_jobs_done()
+
+    [update] = slack.calls_to("chat.update")
+    assert update.args["ts"] == "1767600009.000001"
+    assert markdown_of(update.args).startswith("**Summary**")
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert (question.category, question.status) == ("summary", models.QuestionStatus.ANSWERED)
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+def _run(attempts: int) -> JobContext:
+    """The context of an answer job's run after `attempts` earlier ones."""
+    return JobContext(
         app=app,
         job=Job(
             id=1,
@@ -236,18 +272,11 @@ async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done
             lock=None,
             queueing_lock=None,
             task_name=jobs.answer_event.name,
-            attempts=jobs.RETRIES,
+            attempts=attempts,
         ),
         start_timestamp=0.0,
         abort_reason=lambda: None,
     )
-
-    with pytest.raises(jobs.PASSING_FAILURES):
-        await jobs.answer_event(last_attempt, event_id=left.event_id, bot_id="BKRAKEN")
-
-    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
-    assert told == [conversation.EMPTY_MENTION_HINT, respond_to_user.FAILURE_TEXT]
-    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
 
 
 @pytest.mark.parametrize(
