@@ -59,6 +59,11 @@ class QuestionNotStored(Exception):
     """The question could not be stored (the database failed); the person still got a reply."""
 
 
+class ReplyNotSent(Exception):
+    """The chat refused the reply (its cause says how); the question is stored as failed, and a
+    later run may answer it again."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Outcome(Generic[T]):
     """One step's result or failure, and how long it took."""
@@ -89,7 +94,7 @@ async def respond_to_user(
 ) -> records.Question:
     """Answer the question through the chat port and store everything about the answer.
 
-    Raises: QuestionNotStored.
+    Raises: QuestionNotStored; ReplyNotSent, once the failure is stored.
     """
     writer = answer_relay.RelayedWriter(chat.answer_writer(), every_s=answer_relay.APPEND_EVERY_S)
     steps, delivered, total_ms = await _fan_out(question, chat=chat, writer=writer, now=now)
@@ -98,13 +103,16 @@ async def respond_to_user(
         metrics.count_failed(reason="store", timings_ms=timings)
         raise QuestionNotStored("The question was replied to but could not be stored")
     log_context.question_id.set(steps.stored.value.id)
-    return await _record(
+    recorded = await _record(
         steps,
         question_id=steps.stored.value.id,
         delivered=delivered,
         timings=timings,
         answered_at=now + dt.timedelta(milliseconds=timings["total"]),
     )
+    if delivered.error is not None:
+        raise ReplyNotSent(f"Question {recorded.id} was not sent") from delivered.error
+    return recorded
 
 
 async def _fan_out(

@@ -4,7 +4,8 @@ A job's arguments are plain JSON (an event id, where to answer), so any worker o
 it, and run it again: the answer to an event reads the event from the inbox and does nothing once
 the event is done, and a reply already shown is replaced, never repeated. A job that fails for a
 passing reason (Slack or the database unreachable) is run again a few times, further apart each
-time; after the last attempt the person is told, so nobody is left with a status and no answer.
+time; after the last attempt, or a failure no attempt would get past, the person is told, so
+nobody is left with a status and no answer.
 """
 
 import asyncio
@@ -30,7 +31,12 @@ from slack.web_client import build_web_client
 logger = logging.getLogger(__name__)
 
 # What a later attempt may get past: Slack or the database out of reach for a while.
-PASSING_FAILURES = (*chat.SLACK_FAILURES, DatabaseError, respond_to_user.QuestionNotStored)
+PASSING_FAILURES = (
+    *chat.SLACK_FAILURES,
+    DatabaseError,
+    respond_to_user.QuestionNotStored,
+    respond_to_user.ReplyNotSent,
+)
 # Run again at most this many times, after 5, 25 and 125 s.
 RETRIES = 3
 
@@ -77,9 +83,9 @@ async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") 
             stored_id=event.question_id,
             earlier_reply_ts=await _earlier_reply(event, asked, bot_id=bot_id, context=context),
         )
-    except PASSING_FAILURES as error:
-        if _last_attempt(context):
-            await _give_up(event_id, asked.origin, client=client, error=error)
+    except Exception as error:
+        if _runs_no_more(context, error):
+            await _give_up(event_id, asked.origin, client=client, error=error, context=context)
         raise
 
 
@@ -90,8 +96,8 @@ async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_i
     client = build_web_client()
     try:
         await conversation.summarise_from_shortcut(where, client=client, bot_id=bot_id)
-    except PASSING_FAILURES:
-        if _last_attempt(context):
+    except Exception as error:
+        if _runs_no_more(context, error):
             await conversation.tell_of_failure(where, client=client)
         raise
 
@@ -185,16 +191,23 @@ async def _earlier_reply(
     return await lost_reply.find_lost_reply(asked.origin, bot_id=bot_id)
 
 
-def _last_attempt(context: JobContext) -> bool:
-    return context.job.attempts >= RETRIES
+def _runs_no_more(context: JobContext, error: Exception) -> bool:
+    """Whether the job will not run again: this was its last attempt, or it failed in a way that
+    no later attempt would get past (a bug: the log has it)."""
+    return context.job.attempts >= RETRIES or not isinstance(error, PASSING_FAILURES)
 
 
 async def _give_up(
-    event_id: str, origin: records.SlackOrigin, *, client: AsyncWebClient, error: Exception
+    event_id: str,
+    origin: records.SlackOrigin,
+    *,
+    client: AsyncWebClient,
+    error: Exception,
+    context: JobContext,
 ) -> None:
     """Tell the person, and mark the question failed and the event done, where the database
     lets us: it may be what keeps failing."""
-    reason = f"Gave up after {RETRIES + 1} attempts: {type(error).__name__}"
+    reason = f"Gave up after attempt {context.job.attempts + 1}: {type(error).__name__}"
     logger.error("Slack event %s: %s", event_id, reason)
     await conversation.tell_of_failure(origin, client=client)
     try:

@@ -239,6 +239,51 @@ async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
 
 
+async def test_a_reply_slack_refused_is_sent_by_the_next_run_of_its_job(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=False)
+    # The stream refused as it starts and as it stops, and the whole answer refused after it.
+    slack.refuse("chat.startStream", "internal_error", times=2)
+    slack.refuse("chat.postMessage", "internal_error")
+
+    with pytest.raises(respond_to_user.ReplyNotSent) as refused:
+        await jobs.answer_event(_run(0), event_id=left.event_id, bot_id="BKRAKEN")
+    assert jobs.RETRY.get_retry_decision(exception=refused.value, job=_run(0).job)
+    failed = await models.Question.objects.aget(event_id=left.event_id)
+    assert failed.status == models.QuestionStatus.FAILED
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is None
+
+    await jobs.answer_event(_run(1), event_id=left.event_id, bot_id="BKRAKEN")
+
+    assert "vault rotate db" in streamed_text(slack)
+    answered = await models.Question.objects.aget(event_id=left.event_id)
+    assert (answered.pk, answered.status) == (failed.pk, models.QuestionStatus.ANSWERED)
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+async def test_a_job_that_fails_as_no_later_run_would_get_past_tells_the_person_at_once(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    left = await _event_left_unanswered(stored=True)
+
+    async def broken(**_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(respond_to_user, "respond_to_user", broken)
+
+    with pytest.raises(RuntimeError) as failed:
+        await jobs.answer_event(_run(0), event_id=left.event_id, bot_id="BKRAKEN")
+
+    assert jobs.RETRY.get_retry_decision(exception=failed.value, job=_run(0).job) is None
+    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
+    assert told == [respond_to_user.FAILURE_TEXT]
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.FAILED
+    assert question.error == "Gave up after attempt 1: RuntimeError"
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
 async def test_a_summary_whose_job_runs_again_replaces_the_reply_it_had_begun(
     slack: FakeSlack,
 ) -> None:

@@ -19,6 +19,7 @@ from pydantic_ai.models.function import (
 from agents import classifier, docs_answerer
 from application import answer_relay
 from application import respond_to_user as use_case
+from data import models
 from domain import queries, records
 from fakes.chat import FakeChat
 from fakes.failing_model import failing_model
@@ -191,12 +192,17 @@ async def test_a_failed_classifier_still_gives_the_answer_with_the_keywords_cate
     assert question.category == "how-to"  # "How do I …", by the offline model's keyword rules
 
 
-async def test_an_answer_that_cannot_be_sent_is_stored_as_failed(search: FixedSearch) -> None:
+async def test_an_answer_that_cannot_be_sent_is_stored_as_failed_then_raised(
+    search: FixedSearch,
+) -> None:
     chat = FakeChat(reply_error=RuntimeError("msg_too_long"))
 
-    question = await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
+    with pytest.raises(use_case.ReplyNotSent) as refused:
+        await use_case.respond_to_user(question=QUESTION, chat=chat, now=NOW)
 
-    assert question.status is records.QuestionStatus.FAILED
+    assert isinstance(refused.value.__cause__, RuntimeError)
+    question = await models.Question.objects.aget()
+    assert question.status == models.QuestionStatus.FAILED
     assert question.error == "Unable to send the answer: Unexpected error: RuntimeError"
 
 
