@@ -65,6 +65,7 @@ class SlackChatPort:
         self.replaces_earlier_reply = earlier_reply_ts is not None
         self._remember_reply = remember_reply
         self._remembered = earlier_reply_ts
+        self._status_shown = False
 
     async def show_status(self, *, text: str) -> None:
         """The assistant status in the thread; where Slack refuses it, a placeholder message
@@ -73,6 +74,7 @@ class SlackChatPort:
             await self._client.assistant_threads_setStatus(
                 channel_id=self._thread.channel_id, thread_ts=self._thread.thread_ts, status=text
             )
+            self._status_shown = True
         except SlackApiError as error:
             if self.placeholder_ts is not None:
                 return
@@ -89,6 +91,18 @@ class SlackChatPort:
             return
         self._remembered = ts
         await self._remember_reply(ts)
+
+    async def clear_status(self) -> None:
+        """Clear the status shown: Slack clears it when the bot posts in the thread, not when it
+        updates a message there, as an answer replacing an earlier reply does."""
+        if not self._status_shown:
+            return
+        try:
+            await self._client.assistant_threads_setStatus(
+                channel_id=self._thread.channel_id, thread_ts=self._thread.thread_ts, status=""
+            )
+        except SLACK_FAILURES as error:
+            logger.info("Clearing the status failed (%s)", failure_reason(error))
 
     def answer_writer(self) -> "SlackAnswerWriter":
         return SlackAnswerWriter(client=self._client, thread=self._thread, port=self)
@@ -140,11 +154,19 @@ class SlackAnswerWriter:
                 )
         text = f"{reply.text.rstrip()}\n\n{sources}" if sources else reply.text
         await self._close_stream()
-        return await self._show_whole(text, buttons=buttons)
+        shown_in = await self._show_whole(text, buttons=buttons)
+        await self._clear_status_left()
+        return shown_in
 
     async def fail(self, *, text: str) -> None:
         await self._close_stream()
         await self._show_whole(text, buttons=[])
+        await self._clear_status_left()
+
+    async def _clear_status_left(self) -> None:
+        """An answer replacing an earlier reply posts nothing new, which would leave the status."""
+        if self._port.replaces_earlier_reply:
+            await self._port.clear_status()
 
     async def _stream(self, text: str) -> None:
         for piece in rendering.split_text(text, limit=rendering.STREAM_APPEND_LIMIT):

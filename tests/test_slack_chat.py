@@ -169,6 +169,32 @@ async def test_an_answer_replacing_an_earlier_reply_updates_it_and_adds_no_messa
     assert ANSWER in markdown_of(updates[-1].args)
 
 
+async def test_an_answer_replacing_an_earlier_reply_clears_the_status_it_showed(
+    slack: FakeSlack,
+) -> None:
+    port = chat.SlackChatPort(
+        client=build_web_client(), thread=THREAD, earlier_reply_ts="1767600000.000200"
+    )
+
+    await _answer(port)
+
+    statuses = [call.args["status"] for call in slack.calls_to("assistant.threads.setStatus")]
+    assert statuses == ["Finding a response…", ""]
+    assert [call.method for call in slack.calls][-2:] == [
+        "chat.update",
+        "assistant.threads.setStatus",
+    ]
+
+
+async def test_an_answer_in_a_new_message_leaves_the_status_for_slack_to_clear(
+    slack: FakeSlack,
+) -> None:
+    await _answer(_port())
+
+    statuses = [call.args["status"] for call in slack.calls_to("assistant.threads.setStatus")]
+    assert statuses == ["Finding a response…"]
+
+
 async def test_the_text_not_streamed_yet_goes_with_the_call_that_stops_the_stream(
     slack: FakeSlack,
 ) -> None:
