@@ -31,6 +31,7 @@ ONLY_THE_ASKER = "Only the person who asked can show this answer to everyone."
 ALREADY_SHARED = "This answer is already shown in the thread."
 SHARED = "Done: everyone in the thread can see the answer now."
 SHARED_QUESTION_GONE = "This answer is no longer kept, so it can't be shown."
+NOT_SHARED = "Sorry, I couldn't show the answer in the thread just now. Try the button again later."
 USAGE = (
     "*Kraken Bot* answers questions from the company's documentation.\n"
     "• `/kraken <question>`: an answer only you can see\n"
@@ -261,6 +262,15 @@ async def tell_of_failure(origin: records.SlackOrigin, *, client: AsyncWebClient
     """Say in the thread that no answer is coming; Slack may be what failed, so only try."""
     try:
         await _reply(client, origin, respond_to_user.FAILURE_TEXT)
+    except chat.SLACK_FAILURES as error:
+        logger.warning("Unable to tell of the failure in Slack (%s)", chat.failure_reason(error))
+
+
+async def tell_privately_of_failure(response_url: str, text: str) -> None:
+    """Say to the asker alone that what they asked for is not coming; Slack may be what failed,
+    so only try."""
+    try:
+        await ephemeral.EphemeralChatPort(response_url=response_url).send(text)
     except chat.SLACK_FAILURES as error:
         logger.warning("Unable to tell of the failure in Slack (%s)", chat.failure_reason(error))
 

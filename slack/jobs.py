@@ -123,23 +123,37 @@ async def answer_again_in_thread(*, question_id: int) -> None:
     )
 
 
-@app.task(name="answer_slack_command", retry=RETRY)
-async def answer_command(*, text: str, origin: dict[str, Any], response_url: str) -> None:
+@app.task(name="answer_slack_command", retry=RETRY, pass_context=True)
+async def answer_command(
+    context: JobContext, *, text: str, origin: dict[str, Any], response_url: str
+) -> None:
     """Answer `/kraken <question>` where only the person who asked sees it."""
-    await conversation.answer_ephemerally(
-        text, origin=records.SlackOrigin(**origin), response_url=response_url
-    )
+    try:
+        await conversation.answer_ephemerally(
+            text, origin=records.SlackOrigin(**origin), response_url=response_url
+        )
+    except Exception as error:
+        if _runs_no_more(context, error):
+            await conversation.tell_privately_of_failure(response_url, respond_to_user.FAILURE_TEXT)
+        raise
 
 
-@app.task(name="share_slack_answer", retry=RETRY)
-async def share_answer(*, question_id: int, user_id: str, response_url: str) -> None:
+@app.task(name="share_slack_answer", retry=RETRY, pass_context=True)
+async def share_answer(
+    context: JobContext, *, question_id: int, user_id: str, response_url: str
+) -> None:
     """Show a private answer to everyone in its thread, at its asker's click."""
-    await conversation.share_answer(
-        question_id=question_id,
-        user_id=user_id,
-        response_url=response_url,
-        client=build_web_client(),
-    )
+    try:
+        await conversation.share_answer(
+            question_id=question_id,
+            user_id=user_id,
+            response_url=response_url,
+            client=build_web_client(),
+        )
+    except Exception as error:
+        if _runs_no_more(context, error):
+            await conversation.tell_privately_of_failure(response_url, conversation.NOT_SHARED)
+        raise
 
 
 async def answer_unfinished_events() -> int:

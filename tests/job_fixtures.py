@@ -9,8 +9,10 @@ connection, in its transactions.
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from procrastinate import JobContext
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import (
     ProcrastinateEvent,
@@ -18,6 +20,8 @@ from procrastinate.contrib.django.models import (
     ProcrastinatePeriodicDefer,
     ProcrastinateWorker,
 )
+from procrastinate.jobs import Job
+from procrastinate.tasks import Task
 
 from fakes.polling import PATIENCE_S, until
 from kraken_bot import job_worker
@@ -79,3 +83,21 @@ async def _no_jobs_left_behind() -> None:
     for model in (ProcrastinateEvent, ProcrastinatePeriodicDefer, ProcrastinateJob):
         await model.objects.all().adelete()
     await ProcrastinateWorker.objects.all().adelete()
+
+
+def job_context(task: Task[Any, Any, Any], *, attempts: int) -> JobContext:
+    """The context of a run of the task's job after `attempts` earlier ones, for a test that
+    calls the task itself."""
+    return JobContext(
+        app=app,
+        job=Job(
+            id=1,
+            queue="default",
+            lock=None,
+            queueing_lock=None,
+            task_name=task.name,
+            attempts=attempts,
+        ),
+        start_timestamp=0.0,
+        abort_reason=lambda: None,
+    )

@@ -5,8 +5,6 @@ from typing import Any
 
 import pytest
 from procrastinate import JobContext
-from procrastinate.contrib.django import app
-from procrastinate.jobs import Job
 from procrastinate.tasks import Task
 
 from application import respond_to_user
@@ -17,6 +15,7 @@ from fakes.slack import FakeSlack, slack_ts
 from kraken_bot import tasks
 from slack import conversation, jobs
 from tests.factories import InboundEventFactory, QuestionFactory
+from tests.job_fixtures import job_context
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
 
@@ -232,7 +231,11 @@ async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done
     slack.refuse("chat.postMessage", "internal_error")
 
     with pytest.raises(jobs.PASSING_FAILURES):
-        await jobs.answer_event(_run(jobs.RETRIES), event_id=left.event_id, bot_id="BKRAKEN")
+        await jobs.answer_event(
+            _run(jobs.RETRIES),
+            event_id=left.event_id,
+            bot_id="BKRAKEN",
+        )
 
     told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
     assert told == [conversation.EMPTY_MENTION_HINT, respond_to_user.FAILURE_TEXT]
@@ -307,23 +310,6 @@ async def test_a_summary_whose_job_runs_again_replaces_the_reply_it_had_begun(
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
 
 
-def _run(attempts: int) -> JobContext:
-    """The context of an answer job's run after `attempts` earlier ones."""
-    return JobContext(
-        app=app,
-        job=Job(
-            id=1,
-            queue="default",
-            lock=None,
-            queueing_lock=None,
-            task_name=jobs.answer_event.name,
-            attempts=attempts,
-        ),
-        start_timestamp=0.0,
-        abort_reason=lambda: None,
-    )
-
-
 @pytest.mark.parametrize(
     "again", [jobs.answer_again_in_thread, tasks.answer_again], ids=["posted", "not-posted"]
 )
@@ -335,3 +321,8 @@ async def test_a_question_deleted_before_its_answer_again_runs_is_left_and_the_l
 
     assert slack.calls == []
     assert "Question 999999 is gone: not answered again" in caplog.text
+
+
+def _run(attempts: int) -> JobContext:
+    """The context of an answer job's run after `attempts` earlier ones."""
+    return job_context(jobs.answer_event, attempts=attempts)

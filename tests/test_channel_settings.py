@@ -7,20 +7,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from slack_sdk.errors import SlackApiError
 
 from agents import docs_answerer
-from application import channel_settings, index_documents
+from application import channel_settings, index_documents, respond_to_user
 from data import models
+from domain import records
 from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.polling import PATIENCE_S, until
 from fakes.slack import FakeSlack
 from kraken_bot import tasks
-from slack import conversation, rendering
+from slack import conversation, jobs, rendering
 from slack.web_client import build_web_client
 from tests.factories import ChannelSettingsFactory
+from tests.job_fixtures import job_context
 from tests.llm_fixtures import DocsModel
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import action_ids, markdown_of, streamed_text
@@ -380,6 +383,46 @@ async def test_a_share_that_slack_refuses_can_be_tried_again(
     assert refused.shared_at is None
     assert len(slack.calls_to("chat.postMessage")) == 2
     assert [call.args["text"] for call in slack.calls_to("response_url")] == [conversation.SHARED]
+
+
+async def test_a_share_slack_refuses_to_its_last_attempt_tells_the_asker(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    question = await _answered_privately(slack)
+    slack.refuse("chat.postMessage", "fatal_error")
+
+    with pytest.raises(SlackApiError):
+        await jobs.share_answer(
+            job_context(jobs.share_answer, attempts=jobs.RETRIES),
+            question_id=question.pk,
+            user_id=question.user_id,
+            response_url=slack.response_url("share"),
+        )
+
+    assert [call.args["text"] for call in slack.calls_to("response_url")] == [
+        conversation.NOT_SHARED
+    ]
+    assert (await models.Question.objects.aget()).shared_at is None
+
+
+async def test_a_kraken_answer_failing_to_its_last_attempt_tells_the_asker(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreachable(**_: object) -> None:
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(channel_settings, "settings_for", unreachable)
+
+    with pytest.raises(OperationalError):
+        await jobs.answer_command(
+            job_context(jobs.answer_command, attempts=jobs.RETRIES),
+            text=QUESTION,
+            origin=jobs.plain(records.SlackOrigin(team_id="T1", channel_id="C0001", user_id="U1")),
+            response_url=slack.response_url("r1"),
+        )
+
+    [told] = slack.calls_to("response_url")
+    assert told.args["text"] == respond_to_user.FAILURE_TEXT
 
 
 async def test_settings_saved_in_this_process_apply_to_the_next_question_at_once(
