@@ -219,11 +219,12 @@ async def _give_up(
     error: Exception,
     context: JobContext,
 ) -> None:
-    """Tell the person, and mark the question failed and the event done, where the database
-    lets us: it may be what keeps failing."""
+    """Tell the person, unless this run replied and only storing failed, and mark the question
+    failed and the event done, where the database lets us: it may be what keeps failing."""
     reason = f"Gave up after attempt {context.job.attempts + 1}: {type(error).__name__}"
     logger.error("Slack event %s: %s", event_id, reason)
-    await conversation.tell_of_failure(origin, client=client)
+    if not isinstance(error, respond_to_user.QuestionNotStored):
+        await conversation.tell_of_failure(origin, client=client)
     try:
         event = await queries.find_event(event_id=event_id)
         if event is not None and event.question_id is not None:

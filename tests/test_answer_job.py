@@ -4,12 +4,13 @@ import json
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from procrastinate import JobContext
 from procrastinate.tasks import Task
 
 from application import respond_to_user
 from data import models
-from domain import queries
+from domain import operations, queries
 from fakes import slack_payloads as payloads
 from fakes.slack import FakeSlack, slack_ts
 from kraken_bot import tasks
@@ -239,6 +240,24 @@ async def test_after_its_last_attempt_a_failing_job_tells_the_person_and_is_done
 
     told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
     assert told == [conversation.EMPTY_MENTION_HINT, respond_to_user.FAILURE_TEXT]
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+async def test_a_last_attempt_that_replied_but_could_not_store_adds_no_apology(
+    slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    left = await _event_left_unanswered(stored=False)
+
+    async def unstorable(**_: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(operations, "record_question", unstorable)
+
+    with pytest.raises(respond_to_user.QuestionNotStored):
+        await jobs.answer_event(_run(jobs.RETRIES), event_id=left.event_id, bot_id="BKRAKEN")
+
+    assert "vault rotate db" in streamed_text(slack)
+    assert slack.calls_to("chat.postMessage") == []
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
 
 
