@@ -388,7 +388,8 @@ class ReleaseNote(models.Model):
     model_name = models.CharField(max_length=128, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     llm_error = models.TextField(blank=True)
-    posted_channel = models.CharField(max_length=32, blank=True)
+    # As given to `--post`: a channel's id, or its name (up to Slack's 80 characters, with a "#").
+    posted_channel = models.CharField(max_length=81, blank=True)
     posted_ts = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField()
 

@@ -167,6 +167,19 @@ def test_notes_are_posted_to_slack_and_the_message_ts_is_stored(
     assert f"Posted to C0RELEASE (ts {stored.posted_ts})" in errors
 
 
+def test_notes_posted_to_a_channel_named_at_slacks_longest_are_stored_with_its_name(
+    repo: git_repos.GitRepo, settings
+) -> None:
+    name = "#" + "release-announcements-" * 3 + "x" * 14
+    with served_in_background(fake_slack_server) as slack_api:
+        settings.SLACK_API_URL = slack_api.api_url
+        settings.SLACK_BOT_TOKEN = "xoxb-test"
+        _run("--repo", str(repo.path), "--to", "v1.1.0", "--post", name)
+
+    assert len(name) == 81
+    assert models.ReleaseNote.objects.get().posted_channel == name
+
+
 def test_posting_the_same_range_again_without_a_terminal_is_refused_unless_forced(
     repo: git_repos.GitRepo, settings
 ) -> None:
