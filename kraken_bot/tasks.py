@@ -79,10 +79,11 @@ async def answer_again(*, question_id: int) -> None:
 
 
 @app.periodic(cron="*/10 * * * *")
-@app.task(name="embed_new_passages", queueing_lock="embed_new_passages")
+@app.task(name="embed_new_passages", lock="embed_new_passages", queueing_lock="embed_new_passages")
 async def embed_new_passages(timestamp: int | None = None) -> None:
     """Embed the passages that have no vector of the embedding model yet: after a re-indexing,
-    and every ten minutes for what a failing embedding model left (or a new model needs)."""
+    and every ten minutes for what a failing embedding model left (or a new model needs). One at
+    a time (the lock): two would embed, and pay for, the same passages."""
     embedder = embeddings.configured_embedder(on_usage=metrics.count_embedding_usage)
     if embedder is None:
         return

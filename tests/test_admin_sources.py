@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from data import models
+from kraken_bot import tasks
 from tests.admin_support import alogged_in
 from tests.job_fixtures import all_jobs_done
 
@@ -114,3 +115,10 @@ async def test_a_sync_embeds_the_new_passages_in_a_job(jobs_run: None, tmp_path:
     assert (
         "Passages embedded with offline:all-MiniLM-L6-v2-int8: 2 of 2." in listing.content.decode()
     )
+
+
+def test_new_passages_are_embedded_by_one_job_at_a_time() -> None:
+    """Each job waits for the one running (its lock), and only one waits (its queueing lock)."""
+    job = tasks.embed_new_passages.configure().job
+
+    assert (job.lock, job.queueing_lock) == ("embed_new_passages", "embed_new_passages")
