@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 # How often, at most, a running sync writes how far it has got.
 PROGRESS_EVERY_S = 2.0
+STOPPED = "Stopped with its process before it ended"
 
 
 class SyncFailed(Exception):
@@ -70,6 +71,11 @@ async def sync_source(
         reason = _one_line(error)
         await operations.record_sync_ended(source_id=source.id, now=_now(now, shown), error=reason)
         raise SyncFailed(reason) from error
+    except asyncio.CancelledError:
+        # Its process is stopping (a deploy): said, so that the next sync need not wait for the
+        # deadline to take this one for dead.
+        await operations.record_sync_ended(source_id=source.id, now=_now(now, shown), error=STOPPED)
+        raise
     except Exception as error:
         await operations.record_sync_ended(
             source_id=source.id,

@@ -437,6 +437,31 @@ async def test_a_source_is_never_synced_twice_at_once() -> None:
     assert (await models.Source.objects.aget()).outcome == models.SyncOutcome.DONE
 
 
+async def test_a_sync_stopped_with_its_process_says_so_and_blocks_no_next_sync() -> None:
+    source = await _source()
+    reader = _Stalling()
+    stopped = asyncio.create_task(
+        sync_source.sync_source(
+            source=source, reader_for=lambda _: reader, now=timezone.now(), deadline_s=60
+        )
+    )
+
+    async def running() -> bool:
+        return (await models.Source.objects.aget()).outcome == models.SyncOutcome.RUNNING
+
+    await until(running, within_s=PATIENCE_S)
+    stopped.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stopped
+    ended = await models.Source.objects.aget()
+    await sync_source.sync_source(
+        source=source, reader_for=lambda _: _Given(), now=timezone.now(), deadline_s=60
+    )
+
+    assert (ended.outcome, ended.last_error) == (models.SyncOutcome.FAILED, sync_source.STOPPED)
+    assert (await models.Source.objects.aget()).outcome == models.SyncOutcome.DONE
+
+
 async def test_a_sync_left_running_by_a_dead_process_blocks_no_sync_after_its_deadline() -> None:
     source = await _source()
     await models.Source.objects.aupdate(
