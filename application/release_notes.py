@@ -103,7 +103,15 @@ async def generate_release_notes(
         created_at=now,
     )
     if request.post_channel:
-        ts = await adapters.publisher.publish(channel=request.post_channel, notes=notes)
+        try:
+            ts = await adapters.publisher.publish(channel=request.post_channel, notes=notes)
+        except release_notes_ports.UnableToPost as failed:
+            # Part of them shows in the channel: posting them again asks first too.
+            if failed.first_ts:
+                await operations.record_release_note_posted(
+                    release_note_id=stored.id, channel=request.post_channel, ts=failed.first_ts
+                )
+            raise
         stored = await operations.record_release_note_posted(
             release_note_id=stored.id, channel=request.post_channel, ts=ts
         )

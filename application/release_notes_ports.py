@@ -29,7 +29,12 @@ class GitHubUnavailable(Exception):
 
 
 class UnableToPost(Exception):
-    """The notes could not be published; the message says where and why."""
+    """The notes could not be published; the message says where and why. `first_ts` is the
+    message the notes began in, when their first part was posted before the failure."""
+
+    def __init__(self, message: str, *, first_ts: str = "") -> None:
+        super().__init__(message)
+        self.first_ts = first_ts
 
 
 class GitHistory(Protocol):

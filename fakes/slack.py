@@ -66,7 +66,8 @@ class FakeSlack:
     channels: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {"C0001": {"id": "C0001", "name": "general", "is_member": True}}
     )
-    _behaviours: dict[str, list[_Behaviour]] = field(default_factory=dict)
+    # What the next calls of a method get: a behaviour, or None for Slack's usual success.
+    _behaviours: dict[str, list[_Behaviour | None]] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
     faults: RandomFaults | None = None
     rate_limited: list[SlackCall] = field(default_factory=list)
@@ -101,8 +102,10 @@ class FakeSlack:
             method, times, _Behaviour(status=500, body={"ok": False, "error": "fatal_error"})
         )
 
-    def refuse(self, method: str, error: str, *, times: int = 1) -> None:
-        """The next calls of the method answer `ok: false` with the error."""
+    def refuse(self, method: str, error: str, *, times: int = 1, after: int = 0) -> None:
+        """The next calls of the method, past the first `after`, answer `ok: false` with the
+        error."""
+        self._behaviours.setdefault(method, []).extend([None] * after)
         self._queue(method, times, _Behaviour(body={"ok": False, "error": error}))
 
     async def wait_for(self, method: str, count: int = 1) -> list[SlackCall]:
@@ -158,8 +161,8 @@ class FakeSlack:
             self._changed.notify_all()
         await asyncio.sleep(self._delays.get(method, 0.0))
         queued = self._behaviours.get(method)
-        if queued:
-            behaviour = queued.pop(0)
+        behaviour = queued.pop(0) if queued else None
+        if behaviour is not None:
             headers = (
                 {"Retry-After": str(behaviour.retry_after_s)} if behaviour.retry_after_s else {}
             )

@@ -72,12 +72,12 @@ class SlackReleaseNotesPublisher:
             except SlackApiError as error:
                 reason = f"Slack refused it: {error.response.get('error', 'unknown error')}"
                 raise release_notes_ports.UnableToPost(
-                    _failed(channel, index, parts, reason)
+                    _failed(channel, index, parts, reason), first_ts=ts
                 ) from None
             except (aiohttp.ClientError, TimeoutError) as error:
                 reason = f"Slack could not be reached ({type(error).__name__})"
                 raise release_notes_ports.UnableToPost(
-                    _failed(channel, index, parts, reason)
+                    _failed(channel, index, parts, reason), first_ts=ts
                 ) from None
             ts = ts or str(response["ts"])
         return ts

@@ -15,8 +15,10 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agents import release_notes as writer
 from agents import transcript
+from application import release_notes_ports
 from data import models
 from fakes.slack import fake_slack_server
+from slack import release_notes_poster
 from tests import git_repos, json_schema
 from tests.background_loop import served_in_background
 from tests.fake_github import fake_github_server
@@ -344,6 +346,29 @@ def test_a_refused_post_is_one_clear_error_and_the_notes_stay_stored(
 
     stored = models.ReleaseNote.objects.get()
     assert (stored.posted_channel, stored.posted_ts) == ("", "")
+
+
+def test_notes_refused_part_way_through_are_not_posted_again_without_asking(
+    repo: git_repos.GitRepo, settings, monkeypatch
+) -> None:
+    async def part_way(self: Any, *, channel: str, notes: Any) -> str:
+        raise release_notes_ports.UnableToPost(
+            f"Unable to post the notes to {channel}: Slack refused it: fatal_error "
+            "(parts 1 to 1 of 3 were posted)",
+            first_ts="1767600000.000100",
+        )
+
+    monkeypatch.setattr(release_notes_poster.SlackReleaseNotesPublisher, "publish", part_way)
+    settings.SLACK_BOT_TOKEN = "xoxb-test"
+    arguments = ("--repo", str(repo.path), "--to", "v1.1.0", "--post", "C0RELEASE")
+
+    with pytest.raises(CommandError, match=r"parts 1 to 1 of 3 were posted"):
+        _run(*arguments)
+    with pytest.raises(CommandError, match=r"already posted to C0RELEASE .*--force posts anyway"):
+        _run(*arguments)
+
+    stored = models.ReleaseNote.objects.get()
+    assert (stored.posted_channel, stored.posted_ts) == ("C0RELEASE", "1767600000.000100")
 
 
 def test_posting_without_a_bot_token_is_refused_before_any_work(

@@ -90,6 +90,24 @@ async def test_long_notes_are_posted_as_a_message_with_the_rest_in_its_thread(
     assert all(f"number {n} (" in posted for n in range(1, 201))
 
 
+async def test_notes_refused_part_way_through_say_so_and_name_the_message_they_began(
+    settings,
+) -> None:
+    async with fake_slack_server() as slack_api:
+        settings.SLACK_API_URL = slack_api.api_url
+        settings.SLACK_BOT_TOKEN = "xoxb-test"
+        slack_api.refuse("chat.postMessage", "fatal_error", after=1)
+
+        with pytest.raises(
+            release_notes_ports.UnableToPost, match=r"\(parts 1 to 1 of [0-9]+ were posted\)$"
+        ) as refused:
+            await release_notes_poster.SlackReleaseNotesPublisher().publish(
+                channel="C1", notes=_notes(200)
+            )
+
+    assert refused.value.first_ts == next(iter(slack_api.posted))
+
+
 async def test_a_refused_post_names_the_channel_and_slacks_reason(settings) -> None:
     async with fake_slack_server() as slack_api:
         settings.SLACK_API_URL = slack_api.api_url
