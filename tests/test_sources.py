@@ -414,10 +414,11 @@ def _first_link(answer: str) -> str:
     return found[1]
 
 
-async def test_a_source_is_never_synced_twice_at_once() -> None:
-    source = await _source()
-    reader = _Stalling()
-    first = asyncio.create_task(
+async def _sync_running(
+    source: records.Source, reader: _Stalling
+) -> asyncio.Task[sync_documents.IndexReport]:
+    """A sync of the source, started and waited for until the source shows it running."""
+    task = asyncio.create_task(
         sync_source.sync_source(
             source=source, reader_for=lambda _: reader, now=timezone.now(), deadline_s=60
         )
@@ -427,6 +428,13 @@ async def test_a_source_is_never_synced_twice_at_once() -> None:
         return (await models.Source.objects.aget()).outcome == models.SyncOutcome.RUNNING
 
     await until(running, within_s=PATIENCE_S)
+    return task
+
+
+async def test_a_source_is_never_synced_twice_at_once() -> None:
+    source = await _source()
+    reader = _Stalling()
+    first = await _sync_running(source, reader)
     with pytest.raises(sync_source.SyncFailed, match="running already"):
         await sync_source.sync_source(
             source=source, reader_for=lambda _: _Stalling(), now=timezone.now(), deadline_s=60
@@ -439,17 +447,7 @@ async def test_a_source_is_never_synced_twice_at_once() -> None:
 
 async def test_a_sync_stopped_with_its_process_says_so_and_blocks_no_next_sync() -> None:
     source = await _source()
-    reader = _Stalling()
-    stopped = asyncio.create_task(
-        sync_source.sync_source(
-            source=source, reader_for=lambda _: reader, now=timezone.now(), deadline_s=60
-        )
-    )
-
-    async def running() -> bool:
-        return (await models.Source.objects.aget()).outcome == models.SyncOutcome.RUNNING
-
-    await until(running, within_s=PATIENCE_S)
+    stopped = await _sync_running(source, _Stalling())
     stopped.cancel()
     with pytest.raises(asyncio.CancelledError):
         await stopped
