@@ -7,7 +7,7 @@ import pytest
 
 from application import release_notes_document, release_notes_ports
 from domain import history
-from fakes.slack import fake_slack_server
+from fakes.slack import FakeSlack
 from kraken_bot.adapters import terminal
 from slack import release_notes_poster
 
@@ -71,18 +71,14 @@ def test_mrkdwn_escapes_the_text_and_links_the_references() -> None:
 
 
 async def test_long_notes_are_posted_as_a_message_with_the_rest_in_its_thread(
-    settings,
+    slack: FakeSlack,
 ) -> None:
-    async with fake_slack_server() as slack_api:
-        settings.SLACK_API_URL = slack_api.api_url
-        settings.SLACK_BOT_TOKEN = "xoxb-test"
+    ts = await release_notes_poster.SlackReleaseNotesPublisher().publish(
+        channel="C1", notes=_notes(200)
+    )
 
-        ts = await release_notes_poster.SlackReleaseNotesPublisher().publish(
-            channel="C1", notes=_notes(200)
-        )
-
-    first, *rest = slack_api.calls_to("chat.postMessage")
-    assert ts == next(iter(slack_api.posted))
+    first, *rest = slack.calls_to("chat.postMessage")
+    assert ts == next(iter(slack.posted))
     assert "thread_ts" not in first.args
     assert len(rest) >= 2
     assert all(call.args["thread_ts"] == ts for call in rest)
@@ -91,36 +87,30 @@ async def test_long_notes_are_posted_as_a_message_with_the_rest_in_its_thread(
 
 
 async def test_notes_refused_part_way_through_say_so_and_name_the_message_they_began(
-    settings,
+    slack: FakeSlack,
 ) -> None:
-    async with fake_slack_server() as slack_api:
-        settings.SLACK_API_URL = slack_api.api_url
-        settings.SLACK_BOT_TOKEN = "xoxb-test"
-        slack_api.refuse("chat.postMessage", "fatal_error", after=1)
+    slack.refuse("chat.postMessage", "fatal_error", after=1)
 
-        with pytest.raises(
-            release_notes_ports.UnableToPost, match=r"\(parts 1 to 1 of [0-9]+ were posted\)$"
-        ) as refused:
-            await release_notes_poster.SlackReleaseNotesPublisher().publish(
-                channel="C1", notes=_notes(200)
-            )
+    with pytest.raises(
+        release_notes_ports.UnableToPost, match=r"\(parts 1 to 1 of [0-9]+ were posted\)$"
+    ) as refused:
+        await release_notes_poster.SlackReleaseNotesPublisher().publish(
+            channel="C1", notes=_notes(200)
+        )
 
-    assert refused.value.first_ts == next(iter(slack_api.posted))
+    assert refused.value.first_ts == next(iter(slack.posted))
 
 
-async def test_a_refused_post_names_the_channel_and_slacks_reason(settings) -> None:
-    async with fake_slack_server() as slack_api:
-        settings.SLACK_API_URL = slack_api.api_url
-        settings.SLACK_BOT_TOKEN = "xoxb-test"
-        slack_api.refuse("chat.postMessage", "channel_not_found")
+async def test_a_refused_post_names_the_channel_and_slacks_reason(slack: FakeSlack) -> None:
+    slack.refuse("chat.postMessage", "channel_not_found")
 
-        with pytest.raises(
-            release_notes_ports.UnableToPost,
-            match=r"^Unable to post the notes to C404: Slack refused it: channel_not_found$",
-        ):
-            await release_notes_poster.SlackReleaseNotesPublisher().publish(
-                channel="C404", notes=_notes(1)
-            )
+    with pytest.raises(
+        release_notes_ports.UnableToPost,
+        match=r"^Unable to post the notes to C404: Slack refused it: channel_not_found$",
+    ):
+        await release_notes_poster.SlackReleaseNotesPublisher().publish(
+            channel="C404", notes=_notes(1)
+        )
 
 
 def test_progress_rewrites_one_line_and_ends_it() -> None:
