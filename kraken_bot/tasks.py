@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from procrastinate import JobContext, builtin_tasks, exceptions
 from procrastinate.contrib.django import app
+from procrastinate.jobs import Status
 
 from agents import embeddings
 from application import (
@@ -40,11 +41,22 @@ async def retry_stalled_jobs(timestamp: int) -> None:
     """Run again the jobs of the workers whose heartbeat has stopped (killed, out of memory).
 
     A worker beats every 10 s; procrastinate calls one silent for 30 s stalled. Run every minute,
-    this gives a dead worker's jobs to another worker within two minutes of its death.
+    this gives a dead worker's jobs to another worker within two minutes of its death. A job whose
+    queueing lock another job already waits with (a periodic job deferred again on the minute, a
+    sync asked for again) is left to that one: it is marked aborted, and the rest still run again.
     """
     for job in await app.job_manager.get_stalled_jobs():
-        logger.warning("Job %s (%s) of a stalled worker is run again", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except exceptions.UniqueViolation:
+            logger.warning(
+                "Job %s (%s) of a stalled worker is not run again: one like it waits to run",
+                job.id,
+                job.task_name,
+            )
+            await app.job_manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+        else:
+            logger.warning("Job %s (%s) of a stalled worker is run again", job.id, job.task_name)
 
 
 @app.periodic(cron="17 3 * * *")

@@ -86,6 +86,32 @@ if ON_POSTGRESQL:
         assert await _status(dead_workers_job) == "todo"
         assert await _status(alive_workers_job) == "doing"
 
+    async def test_a_dead_workers_job_already_waiting_again_does_not_keep_its_others_from_running(
+        settings,
+    ) -> None:
+        """A periodic job a worker died running is deferred again on the minute: it cannot wait
+        twice (its queueing lock), and the dead worker's answers must run again all the same."""
+        every_minute = app.configure_task(
+            name="tests.every_minute", queue=A_QUEUE, queueing_lock="tests.every_minute"
+        )
+        an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
+        dead = await app.job_manager.register_worker()
+        stalled_periodic = await every_minute.defer_async()
+        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=dead)
+        stalled_answer = await an_answer.defer_async()
+        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=dead)
+        waiting_periodic = await every_minute.defer_async()
+        settings.PROCRASTINATE_READONLY_MODELS = False
+        await ProcrastinateWorker.objects.filter(id=dead).aupdate(
+            last_heartbeat=timezone.now() - dt.timedelta(minutes=1)
+        )
+
+        await tasks.retry_stalled_jobs(timestamp=0)
+
+        assert await _status(stalled_answer) == "todo"
+        assert await _status(waiting_periodic) == "todo"
+        assert await _status(stalled_periodic) == "aborted"
+
 else:
 
     async def test_the_worker_refuses_to_start_on_sqlite_in_one_line() -> None:
