@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import sys
@@ -13,6 +14,8 @@ from django.db import connection
 
 from fakes.slack_payloads import SIGNING_SECRET
 
+logger = logging.getLogger(__name__)
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Generous: on a machine whose cores are busy with other work, starting Django and uvicorn (and
 # each worker's import of the project) can take many times as long as on a quiet one.
@@ -20,6 +23,8 @@ STARTUP_TIMEOUT_S = 180
 COMMAND_TIMEOUT_S = 180
 # The longest log line read from a served process (a request's body can be in one).
 LOG_LINE_LIMIT = 16 * 1024 * 1024
+# How much of the served processes' log a failing test shows: the end of it.
+LOG_SHOWN_ON_FAILURE = 30_000
 
 
 def free_port() -> int:
@@ -171,6 +176,12 @@ async def served(
             for _ in range(job_workers):
                 await start_job_worker(service, environment=environment)
         yield service
+    except Exception:
+        logger.warning(
+            "What the served processes said:\n%s",
+            "".join(service.whole_log)[-LOG_SHOWN_ON_FAILURE:],
+        )
+        raise
     finally:
         await service.stop()
 
