@@ -203,7 +203,10 @@ def slash_command(text: str, *, response_url: str, channel: str = "C0001") -> st
     )
 
 
-def message_shortcut(callback_id: str, *, channel: str, thread_ts: str) -> str:
+def message_shortcut(
+    callback_id: str, *, channel: str, thread_ts: str, ts: str = "1767600003.000100"
+) -> str:
+    """A shortcut on the message `ts` of the thread `thread_ts` (the same ts: its first one)."""
     payload = {
         "type": "message_action",
         "callback_id": callback_id,
@@ -213,7 +216,7 @@ def message_shortcut(callback_id: str, *, channel: str, thread_ts: str) -> str:
         "channel": {"id": channel},
         "message": {
             "type": "message",
-            "ts": "1767600003.000100",
+            "ts": ts,
             "thread_ts": thread_ts,
             "text": "…",
         },

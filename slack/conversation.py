@@ -137,7 +137,13 @@ async def summarise_from_shortcut(
         request=summarise_thread.SummaryRequest(
             text="Summarise thread (shortcut)",
             origin=origin,
-            thread=_thread_replies(origin, bot_id=bot_id),
+            # The message the shortcut was used on is part of the thread, the first one as well.
+            thread=thread_replies.SlackThreadReplies(
+                channel_id=origin.channel_id,
+                thread_ts=origin.thread_ts,
+                leave_out_ts=None,
+                bot_id=bot_id,
+            ),
             settings=where,
         ),
         chat=_chat_port(client, origin),
@@ -196,7 +202,7 @@ def _reply_keeper(event_id: str) -> chat.RememberReply:
 def _thread_replies(
     origin: records.SlackOrigin, *, bot_id: str
 ) -> thread_replies.SlackThreadReplies | None:
-    """Only a message inside a thread has a thread to read."""
+    """Only a message inside a thread has a thread to read, the asking message left out."""
     if origin.thread_ts == origin.message_ts:
         return None
     return thread_replies.SlackThreadReplies(

@@ -26,7 +26,9 @@ _cache: dict[tuple[str, str, str], tuple[float, list[dict[str, Any]]]] = {}
 
 
 class SlackThreadReplies:
-    def __init__(self, *, channel_id: str, thread_ts: str, leave_out_ts: str, bot_id: str) -> None:
+    def __init__(
+        self, *, channel_id: str, thread_ts: str, leave_out_ts: str | None, bot_id: str
+    ) -> None:
         self._key = (settings.SLACK_API_URL, channel_id, thread_ts)
         self._leave_out_ts = leave_out_ts
         self._bot_id = bot_id

@@ -729,4 +729,27 @@ async def test_the_summarise_thread_shortcut_posts_a_summary_in_the_thread(
     assert response.status_code == 200
     [posted] = slack.calls_to("chat.postMessage")
     assert posted.args["thread_ts"] == THREAD_TS
-    assert markdown_of(posted.args).startswith("**Summary**")
+    summary = markdown_of(posted.args)
+    assert summary.startswith("**Summary**")
+    # The message the shortcut was used on is part of the thread it summarises.
+    assert "We decided to roll back." in summary
+
+
+async def test_the_summarise_thread_shortcut_on_a_threads_first_message_summarises_the_thread(
+    slack: FakeSlack,
+) -> None:
+    _thread(slack)
+
+    await post_signed(
+        payloads.message_shortcut(
+            "summarise_thread", channel="C0001", thread_ts=THREAD_TS, ts=THREAD_TS
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+    await all_jobs_done()
+
+    [posted] = slack.calls_to("chat.postMessage")
+    assert posted.args["thread_ts"] == THREAD_TS
+    summary = markdown_of(posted.args)
+    assert "We decided to roll back." in summary
+    assert "Who owns the fix?" in summary
