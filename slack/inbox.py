@@ -100,8 +100,9 @@ async def _record(
 
 
 def _count_retry(headers: dict[str, Sequence[str]]) -> None:
-    """Count a delivery Slack retries (bolt puts Socket Mode's retries in the same headers)."""
-    if not headers.get("x-slack-retry-num"):
+    """Count a delivery Slack retries (bolt puts Socket Mode's retries in the same headers, with
+    attempt 0 on a first delivery)."""
+    if (headers.get("x-slack-retry-num") or ["0"])[0] == "0":
         return
     reason = (headers.get("x-slack-retry-reason") or [""])[0]
     metrics.slack_retries.labels(reason=reason if reason in _RETRY_REASONS else "other").inc()

@@ -112,17 +112,19 @@ async def test_slacks_retries_are_counted_by_its_reason_over_http_and_socket_mod
     await post_signed(
         body, headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "a reason yet to come"}
     )
-    # Socket Mode's envelope says it is a retry in fields of its own; bolt turns them into headers.
-    await run_async_bolt_app(
-        slack_app.get_app(),
-        SocketModeRequest(
-            type="events_api",
-            envelope_id="envelope-1",
-            payload=json.loads(body),
-            retry_attempt=3,
-            retry_reason="timeout",
-        ),
-    )
+    # Socket Mode's envelope says it is a retry in fields of its own, attempt 0 on the first
+    # delivery; bolt turns them into headers.
+    for attempt, reason in ((0, ""), (3, "timeout")):
+        await run_async_bolt_app(
+            slack_app.get_app(),
+            SocketModeRequest(
+                type="events_api",
+                envelope_id=f"envelope-{attempt}",
+                payload=json.loads(body),
+                retry_attempt=attempt,
+                retry_reason=reason,
+            ),
+        )
     await all_jobs_done()
     after = await _scrape()
 
