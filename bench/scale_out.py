@@ -10,8 +10,8 @@ records, drops the second delivery and answers (there is no worker to kill).
 - **Killed worker** (PostgreSQL): 50 questions sent at once, the model taking 2 s to answer; once
   both workers hold answer jobs and some answers are being streamed into Slack, one worker is
   killed with SIGKILL (no shutdown, as the kernel's OOM killer or a lost host would). Its jobs
-  stay `doing` until procrastinate finds the worker stalled (no heartbeat for 30 s) and the
-  periodic `retry_stalled_jobs` (each minute) runs them again on the other worker.
+  stay `doing` until the worker is found stalled (no heartbeat for `SHUTDOWN_GRACE_S` + 30 s)
+  and the periodic `retry_stalled_jobs` (every 30 s) runs them again on the other worker.
 
 A question counts as answered when its reply is finished and its stored question answered; as
 doubled when its thread shows more than one message of the bot's (posted or streamed, less those
@@ -42,7 +42,7 @@ STREAMING_AT_KILL = 10
 KILL_WAIT_S = 60
 SAMPLE_EVERY_S = 0.05
 ANSWERS_TIMEOUT_S = 120
-# Beyond procrastinate's 30 s without a heartbeat and the minute between two retry_stalled_jobs.
+# Beyond the 60 s without a heartbeat and the 30 s between two retry_stalled_jobs.
 KILLED_ANSWERS_TIMEOUT_S = 180
 # The calls of the first questions not answered exactly once, to see what happened.
 NOT_ONCE_SAMPLE = 3

@@ -25,6 +25,7 @@ from procrastinate.contrib.django import app, connector_params
 from procrastinate.testing import InMemoryConnector
 from procrastinate.worker import Worker
 
+from kraken_bot import tasks
 from slack import jobs
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ def worker_options() -> dict[str, Any]:
     return {
         "concurrency": settings.ANSWER_CONCURRENCY,
         "shutdown_graceful_timeout": settings.SHUTDOWN_GRACE_S,
+        "update_heartbeat_interval": tasks.HEARTBEAT_S,
+        # A starting worker removes the workers silent this long, and their jobs are then stalled.
+        "stalled_worker_timeout": tasks.stalled_after_s(),
         "worker_middleware": [] if in_process() else [in_a_context_of_its_own],
     }
 

@@ -35,17 +35,27 @@ logger = logging.getLogger(__name__)
 KEEP_JOBS_HOURS = 7 * 24
 
 
-@app.periodic(cron="* * * * *")
+# A worker beats every 10 s while it takes jobs.
+HEARTBEAT_S = 10
+
+
+def stalled_after_s() -> float:
+    """How long a worker is silent before it is taken for dead. A stopping worker beats no more
+    while its running jobs have `SHUTDOWN_GRACE_S` to finish: they must not run twice meanwhile."""
+    return settings.SHUTDOWN_GRACE_S + 3 * HEARTBEAT_S
+
+
+@app.periodic(cron="* * * * * */30")
 @app.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs")
 async def retry_stalled_jobs(timestamp: int) -> None:
     """Run again the jobs of the workers whose heartbeat has stopped (killed, out of memory).
 
-    A worker beats every 10 s; procrastinate calls one silent for 30 s stalled. Run every minute,
-    this gives a dead worker's jobs to another worker within two minutes of its death. A job whose
-    queueing lock another job already waits with (a periodic job deferred again on the minute, a
-    sync asked for again) is left to that one: it is marked aborted, and the rest still run again.
+    Run every 30 s, this gives a dead worker's jobs to another worker within two minutes of its
+    death (with the default `SHUTDOWN_GRACE_S`). A job whose queueing lock another job already
+    waits with (a periodic job deferred again, a sync asked for again) is left to that one: it is
+    marked aborted, and the rest still run again.
     """
-    for job in await app.job_manager.get_stalled_jobs():
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s()):
         try:
             await app.job_manager.retry_job(job)
         except exceptions.UniqueViolation:

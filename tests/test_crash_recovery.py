@@ -24,8 +24,8 @@ pytestmark = pytest.mark.served
 QUESTIONS = 12
 # Long enough that no answer is finished when the process is killed.
 HELD_S = 60
-# A dead worker's jobs are found stalled after 30 s without its heartbeat, by a job run each
-# minute: they run again within 90 s of its death.
+# A dead worker's jobs are found stalled after SHUTDOWN_GRACE_S (30 s) + 30 s without its
+# heartbeat, by a job run every 30 s: they run again within 90 s of its death.
 STALLED_WITHIN_S = 90
 
 

@@ -18,7 +18,7 @@ from fakes.servers import (
     manage,
     subprocess_environment,
 )
-from kraken_bot import tasks
+from kraken_bot import job_worker, tasks
 from kraken_bot.management.commands.worker import NEEDS_POSTGRESQL
 from tests.databases import ON_POSTGRESQL
 
@@ -78,13 +78,36 @@ if ON_POSTGRESQL:
         await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=alive)
         settings.PROCRASTINATE_READONLY_MODELS = False
         await ProcrastinateWorker.objects.filter(id=dead).aupdate(
-            last_heartbeat=timezone.now() - dt.timedelta(minutes=1)
+            last_heartbeat=timezone.now() - dt.timedelta(seconds=tasks.stalled_after_s() + 1)
         )
 
         await tasks.retry_stalled_jobs(timestamp=0)
 
         assert await _status(dead_workers_job) == "todo"
         assert await _status(alive_workers_job) == "doing"
+
+    async def test_the_jobs_of_a_worker_letting_them_finish_at_shutdown_are_not_run_twice(
+        settings,
+    ) -> None:
+        """A stopping worker beats no more while its running jobs have `SHUTDOWN_GRACE_S` to
+        finish: until then it is not taken for dead."""
+        settings.SHUTDOWN_GRACE_S = 30
+        an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
+        stopping = await app.job_manager.register_worker()
+        finishing = await an_answer.defer_async()
+        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=stopping)
+        settings.PROCRASTINATE_READONLY_MODELS = False
+        await ProcrastinateWorker.objects.filter(id=stopping).aupdate(
+            last_heartbeat=timezone.now() - dt.timedelta(seconds=10 + settings.SHUTDOWN_GRACE_S)
+        )
+
+        await tasks.retry_stalled_jobs(timestamp=0)
+        pruned = await app.job_manager.prune_stalled_workers(
+            job_worker.worker_options()["stalled_worker_timeout"]
+        )
+
+        assert await _status(finishing) == "doing"
+        assert pruned == []
 
     async def test_a_dead_workers_job_already_waiting_again_does_not_keep_its_others_from_running(
         settings,
@@ -103,7 +126,7 @@ if ON_POSTGRESQL:
         waiting_periodic = await every_minute.defer_async()
         settings.PROCRASTINATE_READONLY_MODELS = False
         await ProcrastinateWorker.objects.filter(id=dead).aupdate(
-            last_heartbeat=timezone.now() - dt.timedelta(minutes=1)
+            last_heartbeat=timezone.now() - dt.timedelta(seconds=tasks.stalled_after_s() + 1)
         )
 
         await tasks.retry_stalled_jobs(timestamp=0)
