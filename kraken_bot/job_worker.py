@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from asgiref.sync import ThreadSensitiveContext
 from django.conf import settings
@@ -29,6 +29,22 @@ from kraken_bot import tasks
 from slack import jobs
 
 logger = logging.getLogger(__name__)
+
+
+class _InMemoryJobs(InMemoryConnector):
+    """procrastinate's in-memory connector keeps every query it ran and the events of every job,
+    for a test to look at. A serving process keeps neither: its memory would grow with each job
+    and each poll for as long as it runs."""
+
+    async def generic_execute(
+        self, query: str, suffix: Literal["run", "one", "all"], **arguments: Any
+    ) -> Any:
+        try:
+            return await super().generic_execute(query, suffix, **arguments)
+        finally:
+            self.queries.clear()
+            for job_id in self.events.keys() - self.jobs.keys():
+                del self.events[job_id]
 
 
 async def in_a_context_of_its_own(
@@ -81,7 +97,7 @@ async def jobs_run_here() -> AsyncIterator[None]:
         yield
         return
     # It reads procrastinate's schema from a file as it is made: not in the loop.
-    in_memory = await asyncio.to_thread(InMemoryConnector)
+    in_memory = await asyncio.to_thread(_InMemoryJobs)
     with app.replace_connector(in_memory):
         async with app.open_async():
             worker = asyncio.create_task(

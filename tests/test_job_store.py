@@ -1,11 +1,19 @@
 """Where procrastinate keeps its jobs: tables on PostgreSQL, shown in the admin; none on SQLite."""
 
 from django.db import connection
+from procrastinate.contrib.django import app
+from procrastinate.testing import InMemoryConnector
 
 from tests.admin_support import logged_in
 from tests.databases import ON_POSTGRESQL
+from tests.job_fixtures import all_jobs_done
 
 JOBS_PAGE = "/admin/procrastinate/procrastinatejob/"
+
+
+@app.task(name="tests_nothing_to_do")
+async def nothing_to_do() -> None:
+    pass
 
 
 def _procrastinate_tables() -> set[str]:
@@ -41,3 +49,14 @@ else:
 
         assert JOBS_PAGE not in index.content.decode()
         assert jobs.status_code == 404
+
+    async def test_a_process_running_its_jobs_keeps_nothing_of_those_it_ran(jobs_run: None) -> None:
+        """The serving process runs for months: what it keeps must not grow with each job."""
+        in_memory = app.connector
+        assert isinstance(in_memory, InMemoryConnector)
+        for _ in range(20):
+            await nothing_to_do.defer_async()
+
+        await all_jobs_done()
+
+        assert (in_memory.jobs, in_memory.events, in_memory.queries) == ({}, {}, [])
