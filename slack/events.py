@@ -90,7 +90,7 @@ def kind_of(body: dict[str, Any], *, bot_user_id: str | None) -> EventKind:
 def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
     """A person's message, saying where it was (channel, ts, thread): what an answer needs."""
     return (
-        "subtype" not in event
+        ("subtype" not in event or event["subtype"] in _A_PERSONS_SUBTYPES)
         and not event.get("bot_id")
         and _is_text(event.get("user"))
         and event.get("user") != bot_user_id
@@ -99,6 +99,11 @@ def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
         and isinstance(event.get("thread_ts", ""), str)
         and isinstance(event.get("text", ""), str)
     )
+
+
+# Of Slack's message subtypes, those of a message a person posts: one that shares a file, and a
+# reply also sent to the channel. The others are edits, deletions, joins, apps' messages and such.
+_A_PERSONS_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
 
 
 def _a_question_in_a_channel(event: dict[str, Any], bot_user_id: str | None) -> bool:

@@ -97,6 +97,24 @@ async def test_a_direct_message_is_answered_in_a_thread_under_it(
     assert (start.args["channel"], start.args["thread_ts"]) == ("D0001", event["ts"])
 
 
+async def test_a_direct_message_with_a_file_is_answered_from_its_text(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    """Slack marks a message that shares a file with a subtype; it is still a person asking."""
+    event = {
+        **payloads.direct_message("rotate the database password"),
+        "subtype": "file_share",
+        "files": [{"id": "F0001", "name": "error.png"}],
+    }
+
+    await post_signed(payloads.event_callback(event))
+    await all_jobs_done()
+
+    question = await models.Question.objects.aget(message_ts=event["ts"])
+    assert question.text == "rotate the database password"
+    assert question.status == models.QuestionStatus.ANSWERED
+
+
 @pytest.mark.parametrize(
     "event",
     [
