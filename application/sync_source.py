@@ -36,15 +36,18 @@ async def sync_source(
     now: dt.datetime,
     deadline_s: float,
     prune: bool = False,
+    after_a_dead_run: bool = False,
 ) -> sync_documents.IndexReport:
     """Bring the source's collection up to date with it, recording how it goes on the source;
-    a sync that takes longer than `deadline_s` is stopped.
+    a sync that takes longer than `deadline_s` is stopped. `after_a_dead_run`: the sync that shows
+    running is known to have died with its process, and this one takes its place.
 
     Raises: SyncFailed (one already running too).
     """
+    running_at_most = dt.timedelta(seconds=0 if after_a_dead_run else deadline_s)
     try:
         await operations.record_sync_started(
-            source_id=source.id, now=now, running_at_most=dt.timedelta(seconds=deadline_s)
+            source_id=source.id, now=now, running_at_most=running_at_most
         )
     except operations.SyncRunning:
         raise SyncFailed("A sync of this source is running already: wait for it to end") from None

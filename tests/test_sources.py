@@ -26,7 +26,7 @@ from fakes.polling import PATIENCE_S, until
 from fakes.website import fake_website
 from kraken_bot import sources, tasks
 from tests.git_repos import GitRepo
-from tests.job_fixtures import all_jobs_done
+from tests.job_fixtures import all_jobs_done, job_context
 
 PAGE = """<html><head><title>Deploying</title></head><body>
 <nav><a href="/">Home</a> | <a href="/help">Help</a></nav>
@@ -472,6 +472,23 @@ async def test_a_sync_left_running_by_a_dead_process_blocks_no_sync_after_its_de
     )
 
     assert (await models.Source.objects.aget()).outcome == models.SyncOutcome.DONE
+
+
+async def test_a_sync_job_run_again_after_its_worker_died_takes_over_the_sync_it_left(
+    jobs_in_memory: None, handbook: Path
+) -> None:
+    """The job's lock keeps any other sync job of the source from running: what shows running is
+    its own earlier run, dead with its worker. It need not wait for that run's deadline."""
+    await sync_to_async(_add_folder)(handbook)
+    await models.Source.objects.aupdate(
+        outcome=models.SyncOutcome.RUNNING, sync_started_at=timezone.now()
+    )
+    source = await models.Source.objects.aget()
+
+    await tasks.sync_source(job_context(tasks.sync_source, attempts=1), source_id=source.pk)
+
+    synced = await models.Source.objects.aget()
+    assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 3)
 
 
 async def _synced(source: models.Source) -> sync_documents.IndexReport:
