@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob, ProcrastinateWorker
+from procrastinate.jobs import JobDeferrer
 
 from fakes.polling import PATIENCE_S, until
 from fakes.servers import (
@@ -33,11 +34,23 @@ if ON_POSTGRESQL:
 
     @pytest.fixture(autouse=True)
     async def _no_jobs_left_behind(settings) -> AsyncIterator[None]:
-        """Django empties its own tables between tests, not procrastinate's: these tests do."""
-        yield
+        """Django empties its own tables between tests, not procrastinate's: these tests do (and
+        write its workers' heartbeats)."""
         settings.PROCRASTINATE_READONLY_MODELS = False
+        yield
         await ProcrastinateJob.objects.all().adelete()
         await ProcrastinateWorker.objects.all().adelete()
+
+    async def _taken_by(worker_id: int, task: JobDeferrer) -> int:
+        """A job of the task, deferred and taken by the worker."""
+        job_id = await task.defer_async()
+        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=worker_id)
+        return job_id
+
+    async def _silent_for(worker_id: int, seconds: float) -> None:
+        await ProcrastinateWorker.objects.filter(id=worker_id).aupdate(
+            last_heartbeat=timezone.now() - dt.timedelta(seconds=seconds)
+        )
 
     async def test_a_worker_runs_a_deferred_job_and_stops_gracefully_on_sigterm() -> None:
         job_id = await app.configure_task(tasks.retry_stalled_jobs.name).defer_async(timestamp=0)
@@ -66,20 +79,13 @@ if ON_POSTGRESQL:
         assert worker.returncode == 0, output.decode(errors="replace")
         assert not await ProcrastinateWorker.objects.aexists()
 
-    async def test_retrying_stalled_jobs_runs_again_only_the_jobs_of_dead_workers(
-        settings,
-    ) -> None:
+    async def test_retrying_stalled_jobs_runs_again_only_the_jobs_of_dead_workers() -> None:
         an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
         dead = await app.job_manager.register_worker()
         alive = await app.job_manager.register_worker()
-        dead_workers_job = await an_answer.defer_async()
-        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=dead)
-        alive_workers_job = await an_answer.defer_async()
-        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=alive)
-        settings.PROCRASTINATE_READONLY_MODELS = False
-        await ProcrastinateWorker.objects.filter(id=dead).aupdate(
-            last_heartbeat=timezone.now() - dt.timedelta(seconds=tasks.stalled_after_s() + 1)
-        )
+        dead_workers_job = await _taken_by(dead, an_answer)
+        alive_workers_job = await _taken_by(alive, an_answer)
+        await _silent_for(dead, tasks.stalled_after_s() + 1)
 
         await tasks.retry_stalled_jobs(timestamp=0)
 
@@ -94,12 +100,8 @@ if ON_POSTGRESQL:
         settings.SHUTDOWN_GRACE_S = 30
         an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
         stopping = await app.job_manager.register_worker()
-        finishing = await an_answer.defer_async()
-        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=stopping)
-        settings.PROCRASTINATE_READONLY_MODELS = False
-        await ProcrastinateWorker.objects.filter(id=stopping).aupdate(
-            last_heartbeat=timezone.now() - dt.timedelta(seconds=10 + settings.SHUTDOWN_GRACE_S)
-        )
+        finishing = await _taken_by(stopping, an_answer)
+        await _silent_for(stopping, 10 + settings.SHUTDOWN_GRACE_S)
 
         await tasks.retry_stalled_jobs(timestamp=0)
         pruned = await app.job_manager.prune_stalled_workers(
@@ -109,9 +111,7 @@ if ON_POSTGRESQL:
         assert await _status(finishing) == "doing"
         assert pruned == []
 
-    async def test_a_dead_workers_job_already_waiting_again_does_not_keep_its_others_from_running(
-        settings,
-    ) -> None:
+    async def test_a_dead_workers_job_waiting_again_does_not_keep_its_others_from_running() -> None:
         """A periodic job a worker died running is deferred again on the minute: it cannot wait
         twice (its queueing lock), and the dead worker's answers must run again all the same."""
         every_minute = app.configure_task(
@@ -119,15 +119,10 @@ if ON_POSTGRESQL:
         )
         an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
         dead = await app.job_manager.register_worker()
-        stalled_periodic = await every_minute.defer_async()
-        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=dead)
-        stalled_answer = await an_answer.defer_async()
-        await app.job_manager.fetch_job(queues=[A_QUEUE], worker_id=dead)
+        stalled_periodic = await _taken_by(dead, every_minute)
+        stalled_answer = await _taken_by(dead, an_answer)
         waiting_periodic = await every_minute.defer_async()
-        settings.PROCRASTINATE_READONLY_MODELS = False
-        await ProcrastinateWorker.objects.filter(id=dead).aupdate(
-            last_heartbeat=timezone.now() - dt.timedelta(seconds=tasks.stalled_after_s() + 1)
-        )
+        await _silent_for(dead, tasks.stalled_after_s() + 1)
 
         await tasks.retry_stalled_jobs(timestamp=0)
 
