@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import DatabaseError
 from django.utils import timezone
+from procrastinate.exceptions import ConnectorException
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -66,7 +67,7 @@ async def record_in_inbox(
             "Slack event %s was already recorded: acknowledged, not handled again", event_id
         )
         return BoltResponse(status=200, body="")
-    except DatabaseError:
+    except (DatabaseError, ConnectorException):  # the latter: deferring its job failed
         metrics.slack_events.labels(outcome="unrecorded").inc()
         logger.exception("Unable to record Slack event %s: Slack will deliver it again", event_id)
         return BoltResponse(status=503, body="")

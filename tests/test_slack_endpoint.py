@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import AsyncClient
 from django.utils.module_loading import import_string
+from procrastinate.exceptions import ConnectorException
 
 from agents import docs_answerer
 from application import metrics, respond_to_user
@@ -16,7 +17,8 @@ from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.slack import FakeSlack
 from slack import app as slack_app
-from slack import conversation, rendering
+from slack import conversation, jobs, rendering
+from tests.databases import ON_POSTGRESQL
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
 
@@ -310,6 +312,27 @@ async def test_signed_but_malformed_bodies_are_refused_and_nothing_is_stored(
 
     assert response.status_code == 400
     assert await models.InboundEvent.objects.acount() == 0
+
+
+if ON_POSTGRESQL:
+
+    async def test_an_event_whose_job_the_database_refuses_is_not_recorded_and_comes_again(
+        slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The event and its job are written in one transaction: neither is kept, and Slack is
+        told to deliver the event again."""
+
+        def refused(**_: object) -> int:
+            raise ConnectorException("the database went away")
+
+        monkeypatch.setattr(jobs.answer_event, "defer", refused)
+
+        response = await post_signed(
+            payloads.event_callback(payloads.app_mention("how do I deploy?"))
+        )
+
+        assert response.status_code == 503
+        assert await models.InboundEvent.objects.acount() == 0
 
 
 async def test_without_slack_settings_the_endpoint_says_what_to_set(settings) -> None:
