@@ -79,56 +79,39 @@ if ON_POSTGRESQL:
         assert worker.returncode == 0, output.decode(errors="replace")
         assert not await ProcrastinateWorker.objects.aexists()
 
-    async def test_retrying_stalled_jobs_runs_again_only_the_jobs_of_dead_workers() -> None:
-        an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
-        dead = await app.job_manager.register_worker()
-        alive = await app.job_manager.register_worker()
-        dead_workers_job = await _taken_by(dead, an_answer)
-        alive_workers_job = await _taken_by(alive, an_answer)
-        await _silent_for(dead, tasks.stalled_after_s() + 1)
-
-        await tasks.retry_stalled_jobs(timestamp=0)
-
-        assert await _status(dead_workers_job) == "todo"
-        assert await _status(alive_workers_job) == "doing"
-
-    async def test_the_jobs_of_a_worker_letting_them_finish_at_shutdown_are_not_run_twice(
+    async def test_retrying_stalled_jobs_runs_again_only_the_jobs_of_dead_workers(
         settings,
     ) -> None:
-        """A stopping worker beats no more while its running jobs have `SHUTDOWN_GRACE_S` to
-        finish: until then it is not taken for dead."""
+        """One worker beats; one is stopping: it beats no more while its running jobs have
+        `SHUTDOWN_GRACE_S` to finish, and is not taken for dead meanwhile; one is dead, with an
+        answer and a periodic job deferred again since (it cannot wait twice: its queueing lock),
+        which must not keep the answer from running again."""
         settings.SHUTDOWN_GRACE_S = 30
         an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
-        stopping = await app.job_manager.register_worker()
+        every_minute = app.configure_task(
+            name="tests.every_minute", queue=A_QUEUE, queueing_lock="tests.every_minute"
+        )
+        alive, stopping, dead = [await app.job_manager.register_worker() for _ in range(3)]
+        alive_workers_job = await _taken_by(alive, an_answer)
         finishing = await _taken_by(stopping, an_answer)
+        stalled_periodic = await _taken_by(dead, every_minute)
+        dead_workers_job = await _taken_by(dead, an_answer)
+        waiting_periodic = await every_minute.defer_async()
         await _silent_for(stopping, 10 + settings.SHUTDOWN_GRACE_S)
+        await _silent_for(dead, tasks.stalled_after_s() + 1)
 
         await tasks.retry_stalled_jobs(timestamp=0)
         pruned = await app.job_manager.prune_stalled_workers(
             job_worker.worker_options()["stalled_worker_timeout"]
         )
 
-        assert await _status(finishing) == "doing"
-        assert pruned == []
-
-    async def test_a_dead_workers_job_waiting_again_does_not_keep_its_others_from_running() -> None:
-        """A periodic job a worker died running is deferred again on the minute: it cannot wait
-        twice (its queueing lock), and the dead worker's answers must run again all the same."""
-        every_minute = app.configure_task(
-            name="tests.every_minute", queue=A_QUEUE, queueing_lock="tests.every_minute"
-        )
-        an_answer = app.configure_task(name="tests.an_answer", queue=A_QUEUE)
-        dead = await app.job_manager.register_worker()
-        stalled_periodic = await _taken_by(dead, every_minute)
-        stalled_answer = await _taken_by(dead, an_answer)
-        waiting_periodic = await every_minute.defer_async()
-        await _silent_for(dead, tasks.stalled_after_s() + 1)
-
-        await tasks.retry_stalled_jobs(timestamp=0)
-
-        assert await _status(stalled_answer) == "todo"
+        statuses = [
+            await _status(job)
+            for job in (alive_workers_job, finishing, dead_workers_job, stalled_periodic)
+        ]
+        assert statuses == ["doing", "doing", "todo", "aborted"]
         assert await _status(waiting_periodic) == "todo"
-        assert await _status(stalled_periodic) == "aborted"
+        assert pruned == [dead]
 
 else:
 
