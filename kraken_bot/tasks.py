@@ -53,7 +53,8 @@ async def retry_stalled_jobs(timestamp: int) -> None:
     Run every 30 s, this gives a dead worker's jobs to another worker within two minutes of its
     death (with the default `SHUTDOWN_GRACE_S`). A job whose queueing lock another job already
     waits with (a periodic job deferred again, a sync asked for again) is left to that one: it is
-    marked aborted, and the rest still run again.
+    marked aborted, and the rest still run again. Each run again counts as an attempt of its
+    job: an answer past its last attempt only tells the person (`slack.jobs`).
     """
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s()):
         try:

@@ -4,8 +4,9 @@ A job's arguments are plain JSON (an event id, where to answer), so any worker o
 it, and run it again: the answer to an event reads the event from the inbox and does nothing once
 the event is done, and a reply already shown is replaced, never repeated. A job that fails for a
 passing reason (Slack or the database unreachable) is run again a few times, further apart each
-time; after the last attempt, or a failure no attempt would get past, the person is told, so
-nobody is left with a status and no answer.
+time, and so is one whose worker died while it ran, within the same attempts; after the last
+attempt, or a failure no attempt would get past, the person is told, so nobody is left with a
+status and no answer.
 """
 
 import asyncio
@@ -56,6 +57,17 @@ RETRY = _RetryPassingFailures(
 )
 
 
+class RunPastItsLastAttempt(Exception):
+    """The job's worker died while it ran the job's last attempt (killed, out of memory), and the
+    job was run again (`kraken_bot.tasks.retry_stalled_jobs`). It may be what kills the workers:
+    it runs no more, so that it cannot take one worker after another down with it."""
+
+
+def _not_past_the_last_attempt(context: JobContext) -> None:
+    if context.job.attempts > RETRIES:
+        raise RunPastItsLastAttempt(f"attempt {context.job.attempts + 1} of {RETRIES + 1}")
+
+
 # The events whose job answers a question.
 QUESTION_EVENTS = ("app_mention", "message")
 
@@ -75,6 +87,7 @@ async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") 
     asked = events.asked(dict(event.payload))
     client = build_web_client()
     try:
+        _not_past_the_last_attempt(context)
         bot_id = bot_id or await _bot_id(client)
         await conversation.answer_in_thread(
             asked,
@@ -95,6 +108,7 @@ async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_i
     where = records.SlackOrigin(**origin)
     client = build_web_client()
     try:
+        _not_past_the_last_attempt(context)
         await conversation.summarise_from_shortcut(where, client=client, bot_id=bot_id)
     except Exception as error:
         if _runs_no_more(context, error):
@@ -129,6 +143,7 @@ async def answer_command(
 ) -> None:
     """Answer `/kraken <question>` where only the person who asked sees it."""
     try:
+        _not_past_the_last_attempt(context)
         await conversation.answer_ephemerally(
             text, origin=records.SlackOrigin(**origin), response_url=response_url
         )
@@ -144,6 +159,7 @@ async def share_answer(
 ) -> None:
     """Show a private answer to everyone in its thread, at its asker's click."""
     try:
+        _not_past_the_last_attempt(context)
         await conversation.share_answer(
             question_id=question_id,
             user_id=user_id,

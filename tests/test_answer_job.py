@@ -306,6 +306,24 @@ async def test_a_job_that_fails_as_no_later_run_would_get_past_tells_the_person_
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
 
 
+async def test_a_job_run_again_after_its_worker_died_in_its_last_attempt_tells_the_person(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True)
+
+    with pytest.raises(jobs.RunPastItsLastAttempt) as stopped:
+        await jobs.answer_event(_run(jobs.RETRIES + 1), event_id=left.event_id, bot_id="BKRAKEN")
+
+    assert jobs.RETRY.get_retry_decision(exception=stopped.value, job=_run(0).job) is None
+    assert streamed_text(slack) == ""
+    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
+    assert told == [respond_to_user.FAILURE_TEXT]
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.FAILED
+    assert question.error == "Gave up after attempt 5: RunPastItsLastAttempt"
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
 async def test_a_summary_whose_job_runs_again_replaces_the_reply_it_had_begun(
     slack: FakeSlack,
 ) -> None:

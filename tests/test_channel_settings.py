@@ -425,6 +425,22 @@ async def test_a_kraken_answer_failing_to_its_last_attempt_tells_the_asker(
     assert told.args["text"] == respond_to_user.FAILURE_TEXT
 
 
+async def test_a_kraken_answer_past_its_last_attempt_tells_the_asker(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    with pytest.raises(jobs.RunPastItsLastAttempt):
+        await jobs.answer_command(
+            job_context(jobs.answer_command, attempts=jobs.RETRIES + 1),
+            text=QUESTION,
+            origin=jobs.plain(records.SlackOrigin(team_id="T1", channel_id="C0001", user_id="U1")),
+            response_url=slack.response_url("r1"),
+        )
+
+    [told] = slack.calls_to("response_url")
+    assert told.args["text"] == respond_to_user.FAILURE_TEXT
+    assert await models.Question.objects.acount() == 0
+
+
 async def test_settings_saved_in_this_process_apply_to_the_next_question_at_once(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
