@@ -20,7 +20,6 @@ from django.utils import timezone
 from procrastinate import JobContext, RetryDecision, RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
-from procrastinate.exceptions import JobAborted
 from procrastinate.jobs import Job
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -43,24 +42,25 @@ RETRIES = 3
 
 
 class _RetryPassingFailures(RetryStrategy):
-    """Run again a job that failed for a passing reason, and one its worker stopped part-way at
-    shutdown (a deploy: procrastinate cancels what outlasts `SHUTDOWN_GRACE_S`)."""
+    """Run again a job that failed for a passing reason; and at once one its worker stopped
+    part-way at shutdown (a deploy: procrastinate cancels what outlasts `SHUTDOWN_GRACE_S`), even
+    past its last attempt: that run then tells the person (`RunPastItsLastAttempt`)."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, asyncio.CancelledError):
-            exception = JobAborted()
+            return RetryDecision(retry_in={"seconds": 0})
         return super().get_retry_decision(exception=exception, job=job)
 
 
 RETRY = _RetryPassingFailures(
-    max_attempts=RETRIES, exponential_wait=5, retry_exceptions=(*PASSING_FAILURES, JobAborted)
+    max_attempts=RETRIES, exponential_wait=5, retry_exceptions=PASSING_FAILURES
 )
 
 
 class RunPastItsLastAttempt(Exception):
-    """The job's worker died while it ran the job's last attempt (killed, out of memory), and the
-    job was run again (`kraken_bot.tasks.retry_stalled_jobs`). It may be what kills the workers:
-    it runs no more, so that it cannot take one worker after another down with it."""
+    """The job's last attempt was stopped part-way: its worker died (killed, out of memory; then
+    `kraken_bot.tasks.retry_stalled_jobs` runs it again) or stopped. A job that kills workers
+    runs no more, so that it cannot take one after another down with it."""
 
 
 def _not_past_the_last_attempt(context: JobContext) -> None:

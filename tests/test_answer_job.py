@@ -1,10 +1,12 @@
 """The answer job: run again for any reason, it gives each question exactly one visible answer."""
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 from django.db import OperationalError
+from django.utils import timezone
 from procrastinate import JobContext
 from procrastinate.tasks import Task
 
@@ -322,6 +324,17 @@ async def test_a_job_run_again_after_its_worker_died_in_its_last_attempt_tells_t
     assert question.status == models.QuestionStatus.FAILED
     assert question.error == "Gave up after attempt 5: RunPastItsLastAttempt"
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+def test_a_run_a_shutdown_stopped_runs_again_at_once_even_after_its_last_attempt() -> None:
+    for attempts in (0, jobs.RETRIES):
+        decision = jobs.RETRY.get_retry_decision(
+            exception=asyncio.CancelledError(), job=_run(attempts).job
+        )
+
+        assert decision is not None
+        assert decision.retry_at is not None
+        assert decision.retry_at <= timezone.now()
 
 
 async def test_a_summary_whose_job_runs_again_replaces_the_reply_it_had_begun(
