@@ -55,16 +55,19 @@ async def _jobs() -> GaugeMetricFamily:
 
 async def _oldest_waiting() -> list[GaugeMetricFamily]:
     """How long the job due longest ago has waited for a worker: from its deferral, or from when
-    it was due again after a failure."""
+    it was due again after a failure. A job whose lock a running job holds (a sync of a source
+    that is syncing) waits for that job, not for a worker: it is left out."""
     if not isinstance(app.connector, DjangoConnector):
         return []
     now = timezone.now()
     deferred_at = ProcrastinateEvent.objects.filter(job=OuterRef("pk"), type="deferred").values(
         "at"
     )[:1]
+    held = ProcrastinateJob.objects.filter(status="doing", lock__isnull=False).values("lock")
     waiting = (
         ProcrastinateJob.objects.filter(status="todo")
         .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+        .filter(Q(lock__isnull=True) | ~Q(lock__in=held))
         .annotate(
             since=Coalesce("scheduled_at", Subquery(deferred_at), output_field=DateTimeField())
         )

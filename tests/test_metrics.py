@@ -11,7 +11,7 @@ import pytest
 from django.test import AsyncClient
 from django.utils import timezone
 from procrastinate.contrib.django import app
-from procrastinate.contrib.django.models import ProcrastinateEvent
+from procrastinate.contrib.django.models import ProcrastinateEvent, ProcrastinateJob
 from prometheus_client.parser import text_string_to_metric_families
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -29,7 +29,7 @@ from fakes.servers import (
     subprocess_environment,
 )
 from fakes.slack import FakeSlack
-from kraken_bot import worker_metrics
+from kraken_bot import tasks, worker_metrics
 from kraken_bot.management.commands.serve import ONE_PROCESS_ON_SQLITE
 from slack import app as slack_app
 from slack import jobs
@@ -198,11 +198,18 @@ if ON_POSTGRESQL:
         later = jobs.answer_event.configure(schedule_in={"hours": 1})
         not_due = await later.defer_async(event_id="EvLater", bot_id="BKRAKEN")
         due = await jobs.answer_event.defer_async(event_id="EvDue", bot_id="BKRAKEN")
-        deferred = ProcrastinateEvent.objects.filter(job_id=due, type="deferred")
-        await deferred.aupdate(at=timezone.now() - dt.timedelta(minutes=5))
+        # A sync of a source that is syncing waits for that sync, not for a worker.
+        syncing = tasks.sync_source.configure(lock="sync_source-1")
+        running = await syncing.defer_async(source_id=1)
+        await ProcrastinateJob.objects.filter(id=running).aupdate(status="doing")
+        behind = await syncing.defer_async(source_id=1)
+        for job_id, waited_min in ((due, 5), (behind, 10)):
+            deferred = ProcrastinateEvent.objects.filter(job_id=job_id, type="deferred")
+            await deferred.aupdate(at=timezone.now() - dt.timedelta(minutes=waited_min))
 
         waited = sample(await _scrape(), "kraken_job_oldest_waiting_seconds")
-        for job_id in (not_due, due):
+        await ProcrastinateJob.objects.filter(id=running).adelete()
+        for job_id in (not_due, due, behind):
             await app.job_manager.cancel_job_by_id_async(job_id)
 
         assert none_waiting == 0
