@@ -300,12 +300,7 @@ async def test_a_job_that_fails_as_no_later_run_would_get_past_tells_the_person_
         await jobs.answer_event(_run(0), event_id=left.event_id, bot_id="BKRAKEN")
 
     assert jobs.RETRY.get_retry_decision(exception=failed.value, job=_run(0).job) is None
-    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
-    assert told == [respond_to_user.FAILURE_TEXT]
-    question = await models.Question.objects.aget(event_id=left.event_id)
-    assert question.status == models.QuestionStatus.FAILED
-    assert question.error == "Gave up after attempt 1: RuntimeError"
-    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+    await _told_and_failed(slack, left, error="Gave up after attempt 1: RuntimeError")
 
 
 async def test_a_job_run_again_after_its_worker_died_in_its_last_attempt_tells_the_person(
@@ -318,12 +313,7 @@ async def test_a_job_run_again_after_its_worker_died_in_its_last_attempt_tells_t
 
     assert jobs.RETRY.get_retry_decision(exception=stopped.value, job=_run(0).job) is None
     assert streamed_text(slack) == ""
-    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
-    assert told == [respond_to_user.FAILURE_TEXT]
-    question = await models.Question.objects.aget(event_id=left.event_id)
-    assert question.status == models.QuestionStatus.FAILED
-    assert question.error == "Gave up after attempt 5: RunPastItsLastAttempt"
-    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+    await _told_and_failed(slack, left, error="Gave up after attempt 5: RunPastItsLastAttempt")
 
 
 def test_a_run_a_shutdown_stopped_runs_again_at_once_even_after_its_last_attempt() -> None:
@@ -371,6 +361,16 @@ async def test_a_question_deleted_before_its_answer_again_runs_is_left_and_the_l
 
     assert slack.calls == []
     assert "Question 999999 is gone: not answered again" in caplog.text
+
+
+async def _told_and_failed(slack: FakeSlack, left: models.InboundEvent, *, error: str) -> None:
+    """The person was told that no answer is coming, the question failed, and the event is done."""
+    told = [call.args.get("text") for call in slack.calls_to("chat.postMessage")]
+    assert told == [respond_to_user.FAILURE_TEXT]
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert question.status == models.QuestionStatus.FAILED
+    assert question.error == error
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
 
 
 def _run(attempts: int) -> JobContext:
