@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 # How often, at most, a running sync writes how far it has got.
 PROGRESS_EVERY_S = 2.0
 STOPPED = "Stopped with its process before it ended"
+# A sync whose process died in this many runs one after another is not run again: whatever
+# kills it (a document too big for the memory) would take down the next process too.
+DEAD_RUNS_AT_MOST = 3
 
 
 class SyncFailed(Exception):
@@ -36,15 +39,20 @@ async def sync_source(
     now: dt.datetime,
     deadline_s: float,
     prune: bool = False,
-    after_a_dead_run: bool = False,
+    dead_runs: int = 0,
 ) -> sync_documents.IndexReport:
     """Bring the source's collection up to date with it, recording how it goes on the source;
-    a sync that takes longer than `deadline_s` is stopped. `after_a_dead_run`: the sync that shows
-    running is known to have died with its process, and this one takes its place.
+    a sync that takes longer than `deadline_s` is stopped. `dead_runs`: how many runs of this
+    sync died with their process, one after another; the last shows running, and this one takes
+    its place, unless there were too many.
 
     Raises: SyncFailed (one already running too).
     """
-    running_at_most = dt.timedelta(seconds=0 if after_a_dead_run else deadline_s)
+    if dead_runs > DEAD_RUNS_AT_MOST:
+        reason = f"Its process died in each of its last {dead_runs} runs: left for the next sync"
+        await operations.record_sync_ended(source_id=source.id, now=now, error=reason)
+        raise SyncFailed(reason)
+    running_at_most = dt.timedelta(seconds=0 if dead_runs else deadline_s)
     try:
         await operations.record_sync_started(
             source_id=source.id, now=now, running_at_most=running_at_most

@@ -125,7 +125,8 @@ async def embed_new_passages(timestamp: int | None = None) -> None:
 async def sync_source(context: JobContext, *, source_id: int, prune: bool = False) -> None:
     """Sync a documentation source: from the admin's "Sync now", or when its schedule is due.
     Never two of one source at once (the job's lock); how it ended is recorded on the source.
-    Run again (its worker died: it has no retries of its own), it takes over its dead run's."""
+    Run again (its worker died: it has no retries of its own), it takes over its dead run's, up
+    to a few times one after another."""
     source = await queries.find_source(source_id=source_id)
     if source is None:
         logger.warning("Source %s is gone: not synced", source_id)
@@ -137,7 +138,7 @@ async def sync_source(context: JobContext, *, source_id: int, prune: bool = Fals
             now=timezone.now(),
             deadline_s=settings.SYNC_TIMEOUT_S,
             prune=prune,
-            after_a_dead_run=context.job.attempts > 0,
+            dead_runs=context.job.attempts,
         )
     except sync_source_use_case.SyncFailed as error:
         logger.warning("Syncing %s failed: %s", source.name, error)

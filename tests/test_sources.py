@@ -491,6 +491,25 @@ async def test_a_sync_job_run_again_after_its_worker_died_takes_over_the_sync_it
     assert (synced.outcome, synced.added) == (models.SyncOutcome.DONE, 3)
 
 
+async def test_a_sync_job_whose_worker_died_in_each_of_its_runs_is_not_run_again(
+    jobs_in_memory: None, handbook: Path
+) -> None:
+    """Whatever killed its workers (a document too big for the memory) would kill the next one."""
+    await sync_to_async(_add_folder)(handbook)
+    await models.Source.objects.aupdate(
+        outcome=models.SyncOutcome.RUNNING, sync_started_at=timezone.now()
+    )
+    source = await models.Source.objects.aget()
+    dead_runs = sync_source.DEAD_RUNS_AT_MOST + 1
+
+    await tasks.sync_source(job_context(tasks.sync_source, attempts=dead_runs), source_id=source.pk)
+
+    left = await models.Source.objects.aget()
+    assert (left.outcome, left.added) == (models.SyncOutcome.FAILED, 0)
+    assert left.last_error == "Its process died in each of its last 4 runs: left for the next sync"
+    assert await models.Document.objects.acount() == 0
+
+
 async def _synced(source: models.Source) -> sync_documents.IndexReport:
     return await sync_source.sync_source(
         source=await queries.get_source(name=source.name),
