@@ -116,8 +116,8 @@ async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_i
         raise
 
 
-@app.task(name="answer_question_again_in_thread", retry=RETRY)
-async def answer_again_in_thread(*, question_id: int) -> None:
+@app.task(name="answer_question_again_in_thread", retry=RETRY, pass_context=True)
+async def answer_again_in_thread(context: JobContext, *, question_id: int) -> None:
     """Answer a stored question again, for a bot owner in the admin: the answer goes to the thread
     it was asked in, and replaces the old one on the question."""
     try:
@@ -129,12 +129,22 @@ async def answer_again_in_thread(*, question_id: int) -> None:
         logger.warning("Question %s was not asked in Slack: not posted", question_id)
         return
     client = build_web_client()
-    await conversation.answer_in_thread(
-        events.Asked(text=question.text, origin=question.slack, wants_summary=False),
-        client=client,
-        bot_id=await _bot_id(client),
-        stored_id=question.id,
-    )
+    try:
+        _not_past_the_last_attempt(context)
+        await conversation.answer_in_thread(
+            events.Asked(text=question.text, origin=question.slack, wants_summary=False),
+            client=client,
+            bot_id=await _bot_id(client),
+            stored_id=question.id,
+        )
+    except Exception as error:
+        if _runs_no_more(context, error):
+            reason = _gave_up_after(context, error)
+            logger.error("Question %s, answered again: %s", question_id, reason)
+            if not isinstance(error, respond_to_user.QuestionNotStored):
+                await conversation.tell_of_failure(question.slack, client=client)
+            await _record_failure(question_id, reason)
+        raise
 
 
 @app.task(name="answer_slack_command", retry=RETRY, pass_context=True)
@@ -237,16 +247,27 @@ async def _give_up(
 ) -> None:
     """Tell the person, unless this run replied and only storing failed, and mark the question
     failed and the event done, where the database lets us: it may be what keeps failing."""
-    reason = f"Gave up after attempt {context.job.attempts + 1}: {type(error).__name__}"
+    reason = _gave_up_after(context, error)
     logger.error("Slack event %s: %s", event_id, reason)
     if not isinstance(error, respond_to_user.QuestionNotStored):
         await conversation.tell_of_failure(origin, client=client)
     try:
         event = await queries.find_event(event_id=event_id)
         if event is not None and event.question_id is not None:
-            await operations.record_failure(
-                question_id=event.question_id, error=reason, timings_ms={}
-            )
+            await _record_failure(event.question_id, reason)
         await operations.record_event_done(event_id=event_id, done_at=timezone.now())
     except DatabaseError:
         logger.warning("Unable to record that Slack event %s failed", event_id, exc_info=True)
+
+
+def _gave_up_after(context: JobContext, error: Exception) -> str:
+    """What a question that failed for good keeps as its error."""
+    return f"Gave up after attempt {context.job.attempts + 1}: {type(error).__name__}"
+
+
+async def _record_failure(question_id: int, reason: str) -> None:
+    """Mark the question failed, where the database lets us: it may be what keeps failing."""
+    try:
+        await operations.record_failure(question_id=question_id, error=reason, timings_ms={})
+    except (DatabaseError, queries.QuestionNotFound):
+        logger.warning("Unable to record that question %s failed", question_id, exc_info=True)

@@ -316,6 +316,28 @@ async def test_a_job_run_again_after_its_worker_died_in_its_last_attempt_tells_t
     await _told_and_failed(slack, left, error="Gave up after attempt 5: RunPastItsLastAttempt")
 
 
+async def test_an_answer_again_in_a_thread_past_its_last_attempt_tells_the_thread(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    question = await QuestionFactory.acreate(
+        channel_id="C0001", message_ts="1767600000.000100", thread_ts="1767600000.000100"
+    )
+    run = job_context(jobs.answer_again_in_thread, attempts=jobs.RETRIES + 1)
+
+    with pytest.raises(jobs.RunPastItsLastAttempt):
+        await jobs.answer_again_in_thread(run, question_id=question.pk)
+
+    assert streamed_text(slack) == ""
+    [told] = slack.calls_to("chat.postMessage")
+    assert (told.args["thread_ts"], told.args["text"]) == (
+        "1767600000.000100",
+        respond_to_user.FAILURE_TEXT,
+    )
+    await question.arefresh_from_db()
+    assert question.status == models.QuestionStatus.FAILED
+    assert question.error == "Gave up after attempt 5: RunPastItsLastAttempt"
+
+
 def test_a_run_a_shutdown_stopped_runs_again_at_once_even_after_its_last_attempt() -> None:
     for attempts in (0, jobs.RETRIES):
         decision = jobs.RETRY.get_retry_decision(
