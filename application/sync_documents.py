@@ -8,7 +8,8 @@ so that a sync which would remove more than half of the documents (a wrong folde
 answers nothing) is refused with nothing changed, unless pruning was asked for; and a sync that
 fails part-way removes nothing. Documents the collection holds from before sources existed are
 adopted by the first source that finds them; those of another source in the same collection are
-never touched, and a document at the same path there is skipped.
+never touched, and a document at the same path there is skipped. A source moved to another
+collection takes its documents out of the old one once a sync has written them to the new.
 """
 
 import asyncio
@@ -157,14 +158,18 @@ async def sync_documents(
         )
         if progress is not None:
             await progress(done=done, total=len(plan.changes), path=change.path)
+    removed = await operations.remove_documents(collection=collection, paths=gone)
     if source_id is not None:
         await operations.adopt_documents(
             collection=collection, paths=plan.unchanged, source_id=source_id
         )
+        removed += await operations.remove_documents_elsewhere(
+            source_id=source_id, collection=collection
+        )
     return IndexReport(
         added=sum(change.new for change in plan.changes),
         updated=sum(not change.new for change in plan.changes),
-        removed=await operations.remove_documents(collection=collection, paths=gone),
+        removed=removed,
         unchanged=len(plan.unchanged),
         passages=sum(len(change.outline.sections) for change in plan.changes),
         skipped=skipped,

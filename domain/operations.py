@@ -12,6 +12,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from data import models
 from domain import _rows, passages, queries, records, search_index
@@ -411,9 +412,22 @@ async def record_sync_ended(
 @gives_back_connection
 async def remove_documents(*, collection: str, paths: Collection[str]) -> int:
     """Remove documents of a collection, with their passages, and return how many were removed."""
-    _, removed = await models.Document.objects.filter(
-        collection=collection, path__in=list(paths)
-    ).adelete()
+    return await _removed(
+        models.Document.objects.filter(collection=collection, path__in=list(paths))
+    )
+
+
+@gives_back_connection
+async def remove_documents_elsewhere(*, source_id: int, collection: str) -> int:
+    """Remove the documents a source gave to collections other than `collection`, with their
+    passages (it now feeds that one), and return how many were removed."""
+    return await _removed(
+        models.Document.objects.filter(source_id=source_id).exclude(collection=collection)
+    )
+
+
+async def _removed(documents: QuerySet[models.Document]) -> int:
+    _, removed = await documents.adelete()
     return removed.get(models.Document._meta.label, 0)
 
 

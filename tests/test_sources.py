@@ -90,6 +90,21 @@ def test_a_folder_of_html_and_pdf_is_synced_and_cited_with_its_links(handbook: P
     assert "Home" not in "".join(deploying.passages.values_list("text", flat=True))
 
 
+def test_a_source_moved_to_another_collection_takes_its_documents_out_of_the_old_one(
+    handbook: Path,
+) -> None:
+    _add_folder(handbook)
+    _sources("sync", "handbook")
+    models.Source.objects.update(collection="manuals")
+
+    out, _ = _sources("sync", "handbook")
+
+    assert "handbook: 3 added, 0 updated, 3 removed, 0 unchanged, 0 skipped" in out
+    moved = models.Document.objects.values_list("collection", flat=True)
+    assert sorted(moved) == ["manuals", "manuals", "manuals"]
+    assert _first_link(_ask("how do I roll back a deploy?")).endswith("deploying.html#rollback")
+
+
 def test_the_source_keeps_how_its_last_sync_went(handbook: Path) -> None:
     _add_folder(handbook)
     _sources("sync")
