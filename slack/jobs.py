@@ -55,6 +55,15 @@ class _RetryPassingFailures(RetryStrategy):
 RETRY = _RetryPassingFailures(
     max_attempts=RETRIES, exponential_wait=5, retry_exceptions=PASSING_FAILURES
 )
+# A `/kraken` answer cannot be replaced by a later run (only its asker sees it, through Slack's
+# `response_url`), so one shown but not stored is not run again: that would answer twice.
+COMMAND_RETRY = _RetryPassingFailures(
+    max_attempts=RETRIES,
+    exponential_wait=5,
+    retry_exceptions=tuple(
+        failure for failure in PASSING_FAILURES if failure is not respond_to_user.QuestionNotStored
+    ),
+)
 
 
 class RunPastItsLastAttempt(Exception):
@@ -147,7 +156,7 @@ async def answer_again_in_thread(context: JobContext, *, question_id: int) -> No
         raise
 
 
-@app.task(name="answer_slack_command", retry=RETRY, pass_context=True)
+@app.task(name="answer_slack_command", retry=COMMAND_RETRY, pass_context=True)
 async def answer_command(
     context: JobContext, *, text: str, origin: dict[str, Any], response_url: str
 ) -> None:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from agents import docs_answerer
 from application import channel_settings, index_documents, respond_to_user
 from data import models
-from domain import records
+from domain import operations, records
 from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.polling import PATIENCE_S, until
@@ -423,6 +423,32 @@ async def test_a_kraken_answer_failing_to_its_last_attempt_tells_the_asker(
 
     [told] = slack.calls_to("response_url")
     assert told.args["text"] == respond_to_user.FAILURE_TEXT
+
+
+async def test_a_kraken_answer_shown_but_not_stored_is_not_run_again_to_answer_twice(
+    slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unstorable(**_: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(operations, "record_question", unstorable)
+    run = job_context(jobs.answer_command, attempts=0)
+
+    with pytest.raises(respond_to_user.QuestionNotStored) as failed:
+        await jobs.answer_command(
+            run,
+            text=QUESTION,
+            origin=jobs.plain(records.SlackOrigin(team_id="T1", channel_id="C0001", user_id="U1")),
+            response_url=slack.response_url("r1"),
+        )
+
+    assert jobs.answer_command.retry_strategy is not None
+    assert (
+        jobs.answer_command.retry_strategy.get_retry_decision(exception=failed.value, job=run.job)
+        is None
+    )
+    [answer] = slack.calls_to("response_url")
+    assert "vault rotate db" in answer.args["text"]
 
 
 async def test_a_kraken_answer_past_its_last_attempt_tells_the_asker(
