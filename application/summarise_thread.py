@@ -7,6 +7,7 @@ cost; the thread comes from the chat with what the bot stored as the fallback.
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Awaitable
 
 from agents import errors, summariser
 from application import metrics, ports, respond_to_user, thread_context
@@ -35,7 +36,10 @@ class SummaryRequest:
 async def summarise_thread(
     *, request: SummaryRequest, chat: ports.ChatPort, now: dt.datetime
 ) -> records.Question:
-    """Post a summary of the thread (decisions and open questions) and store it."""
+    """Post a summary of the thread (decisions and open questions) and store it.
+
+    Raises: QuestionNotStored, when the thread got its reply but storing it failed.
+    """
     stored = await respond_to_user.store_question(
         respond_to_user.IncomingQuestion(
             text=request.text,
@@ -53,24 +57,38 @@ async def summarise_thread(
     )
     if not context.messages:
         await writer.finish(reply=ports.Reply(question_id=stored.id, text=EMPTY_TEXT))
-        return await operations.record_failure(question_id=stored.id, error="Empty thread")
+        return await _kept(operations.record_failure(question_id=stored.id, error="Empty thread"))
     try:
         summarised = await summariser.summarise_thread(
             messages=context.messages, model_name=request.settings.model or None
         )
     except errors.UnableToAnswer as error:
         await writer.fail(text=FAILURE_TEXT)
-        return await operations.record_failure(question_id=stored.id, error=str(error))
+        return await _kept(operations.record_failure(question_id=stored.id, error=str(error)))
     metrics.count_usage(summarised.usage)
     text = render_summary(summarised.summary, note=context.note)
     reply_ts = await writer.finish(reply=ports.Reply(question_id=stored.id, text=text))
-    return await operations.record_answer(
-        question_id=stored.id,
-        answer=records.Answer(
-            text=text, category="summary", usage=summarised.usage, reply_ts=reply_ts
-        ),
-        answered_at=now,
+    return await _kept(
+        operations.record_answer(
+            question_id=stored.id,
+            answer=records.Answer(
+                text=text, category="summary", usage=summarised.usage, reply_ts=reply_ts
+            ),
+            answered_at=now,
+        )
     )
+
+
+async def _kept(recording: Awaitable[records.Question]) -> records.Question:
+    """The request as stored once its reply is shown: a failure from then on is the store's
+    alone, which a run again must not mend by showing a second reply where it cannot replace the
+    first."""
+    try:
+        return await recording
+    except Exception as error:
+        raise respond_to_user.QuestionNotStored(
+            "The thread got its reply, which could not be stored"
+        ) from error
 
 
 def render_summary(summary: summariser.ThreadSummary, *, note: str = "") -> str:

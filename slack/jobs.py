@@ -55,9 +55,10 @@ class _RetryPassingFailures(RetryStrategy):
 RETRY = _RetryPassingFailures(
     max_attempts=RETRIES, exponential_wait=5, retry_exceptions=PASSING_FAILURES
 )
-# A `/kraken` answer cannot be replaced by a later run (only its asker sees it, through Slack's
-# `response_url`), so one shown but not stored is not run again: that would answer twice.
-COMMAND_RETRY = _RetryPassingFailures(
+# A reply a later run cannot find to replace, a `/kraken` answer (only its asker sees it, through
+# Slack's `response_url`) or a summary from the message shortcut (no event records where it is),
+# is not run again once shown and only storing it failed: that would reply twice.
+RETRY_UNLESS_SHOWN = _RetryPassingFailures(
     max_attempts=RETRIES,
     exponential_wait=5,
     retry_exceptions=tuple(
@@ -111,7 +112,7 @@ async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") 
         raise
 
 
-@app.task(name="summarise_slack_thread", retry=RETRY, pass_context=True)
+@app.task(name="summarise_slack_thread", retry=RETRY_UNLESS_SHOWN, pass_context=True)
 async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_id: str) -> None:
     """Summarise a thread in it, for the message shortcut."""
     where = records.SlackOrigin(**origin)
@@ -120,7 +121,7 @@ async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_i
         _not_past_the_last_attempt(context)
         await conversation.summarise_from_shortcut(where, client=client, bot_id=bot_id)
     except Exception as error:
-        if _runs_no_more(context, error):
+        if _runs_no_more(context, error) and not _shown(error):
             await conversation.tell_of_failure(where, client=client)
         raise
 
@@ -150,13 +151,13 @@ async def answer_again_in_thread(context: JobContext, *, question_id: int) -> No
         if _runs_no_more(context, error):
             reason = _gave_up_after(context, error)
             logger.error("Question %s, answered again: %s", question_id, reason)
-            if not isinstance(error, respond_to_user.QuestionNotStored):
+            if not _shown(error):
                 await conversation.tell_of_failure(question.slack, client=client)
             await _record_failure(question_id, reason)
         raise
 
 
-@app.task(name="answer_slack_command", retry=COMMAND_RETRY, pass_context=True)
+@app.task(name="answer_slack_command", retry=RETRY_UNLESS_SHOWN, pass_context=True)
 async def answer_command(
     context: JobContext, *, text: str, origin: dict[str, Any], response_url: str
 ) -> None:
@@ -167,7 +168,7 @@ async def answer_command(
             text, origin=records.SlackOrigin(**origin), response_url=response_url
         )
     except Exception as error:
-        if _runs_no_more(context, error):
+        if _runs_no_more(context, error) and not _shown(error):
             await conversation.tell_privately_of_failure(response_url, respond_to_user.FAILURE_TEXT)
         raise
 
@@ -258,7 +259,7 @@ async def _give_up(
     failed and the event done, where the database lets us: it may be what keeps failing."""
     reason = _gave_up_after(context, error)
     logger.error("Slack event %s: %s", event_id, reason)
-    if not isinstance(error, respond_to_user.QuestionNotStored):
+    if not _shown(error):
         await conversation.tell_of_failure(origin, client=client)
     try:
         event = await queries.find_event(event_id=event_id)
@@ -267,6 +268,11 @@ async def _give_up(
         await operations.record_event_done(event_id=event_id, done_at=timezone.now())
     except DatabaseError:
         logger.warning("Unable to record that Slack event %s failed", event_id, exc_info=True)
+
+
+def _shown(error: Exception) -> bool:
+    """Whether the run failed only to store a reply it showed: no failure to tell of."""
+    return isinstance(error, respond_to_user.QuestionNotStored)
 
 
 def _gave_up_after(context: JobContext, error: Exception) -> str:

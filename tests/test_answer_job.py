@@ -12,7 +12,7 @@ from procrastinate.tasks import Task
 
 from application import respond_to_user
 from data import models
-from domain import operations, queries
+from domain import operations, queries, records
 from fakes import slack_payloads as payloads
 from fakes.slack import FakeSlack, slack_ts
 from kraken_bot import tasks
@@ -370,6 +370,41 @@ async def test_a_summary_whose_job_runs_again_replaces_the_reply_it_had_begun(
     question = await models.Question.objects.aget(event_id=left.event_id)
     assert (question.category, question.status) == ("summary", models.QuestionStatus.ANSWERED)
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+@pytest.mark.parametrize("attempts", [0, jobs.RETRIES], ids=["first", "last"])
+async def test_a_shortcut_summary_shown_but_not_stored_is_not_run_again_to_summarise_twice(
+    slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, attempts: int
+) -> None:
+    thread_ts = "1767600000.000100"
+    slack.threads[("C0001", thread_ts)] = [
+        {"ts": thread_ts, "user": "U0002", "text": "Deploys fail since this morning."},
+        {"ts": "1767600003.000100", "user": "U0002", "text": "We decided to roll back."},
+    ]
+
+    async def unstorable(**_: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(operations, "record_answer", unstorable)
+    run = job_context(jobs.summarise_thread, attempts=attempts)
+    origin = records.SlackOrigin(
+        team_id="T1",
+        channel_id="C0001",
+        user_id="U0002",
+        thread_ts=thread_ts,
+        message_ts="1767600003.000100",
+    )
+
+    with pytest.raises(respond_to_user.QuestionNotStored) as failed:
+        await jobs.summarise_thread(run, origin=jobs.plain(origin), bot_id="BKRAKEN")
+
+    assert jobs.summarise_thread.retry_strategy is not None
+    assert (
+        jobs.summarise_thread.retry_strategy.get_retry_decision(exception=failed.value, job=run.job)
+        is None
+    )
+    [posted] = slack.calls_to("chat.postMessage")
+    assert markdown_of(posted.args).startswith("**Summary**")
 
 
 @pytest.mark.parametrize(

@@ -425,14 +425,15 @@ async def test_a_kraken_answer_failing_to_its_last_attempt_tells_the_asker(
     assert told.args["text"] == respond_to_user.FAILURE_TEXT
 
 
+@pytest.mark.parametrize("attempts", [0, jobs.RETRIES], ids=["first", "last"])
 async def test_a_kraken_answer_shown_but_not_stored_is_not_run_again_to_answer_twice(
-    slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch
+    slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch, attempts: int
 ) -> None:
     async def unstorable(**_: object) -> None:
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(operations, "record_question", unstorable)
-    run = job_context(jobs.answer_command, attempts=0)
+    run = job_context(jobs.answer_command, attempts=attempts)
 
     with pytest.raises(respond_to_user.QuestionNotStored) as failed:
         await jobs.answer_command(
