@@ -8,7 +8,6 @@ Django plugin, find slack_sdk's deprecated `slack` instead.
 
 import contextlib
 import datetime as dt
-import io
 import logging
 
 from django.conf import settings
@@ -18,16 +17,10 @@ from procrastinate.contrib.django import app
 from procrastinate.jobs import Status
 
 from agents import embeddings
-from application import (
-    channel_settings,
-    embed_passages,
-    metrics,
-    respond_to_user,
-)
+from application import embed_passages, metrics
 from application import sync_source as sync_source_use_case
 from domain import queries
 from kraken_bot import sources
-from kraken_bot.console import ConsolePort
 
 logger = logging.getLogger(__name__)
 
@@ -75,30 +68,6 @@ async def retry_stalled_jobs(timestamp: int) -> None:
 async def remove_old_jobs(context: JobContext, timestamp: int) -> None:
     """Keep the table of jobs small: succeeded jobs go after a week."""
     await builtin_tasks.remove_old_jobs(context, max_hours=KEEP_JOBS_HOURS)
-
-
-@app.task(name="answer_question_again")
-async def answer_again(*, question_id: int) -> None:
-    """Answer a stored question again, for a bot owner in the admin, and store the new answer in
-    place of the old one; nothing is posted anywhere."""
-    try:
-        question = await queries.get_question(question_id=question_id)
-    except queries.QuestionNotFound:
-        logger.warning("Question %s is gone: not answered again", question_id)
-        return
-    await respond_to_user.respond_to_user(
-        question=respond_to_user.IncomingQuestion(
-            text=question.text,
-            source=question.source,
-            slack=question.slack,
-            stored_id=question.id,
-            settings=await channel_settings.settings_for(
-                channel_id=question.slack.channel_id if question.slack else ""
-            ),
-        ),
-        chat=ConsolePort(out=io.StringIO(), err=io.StringIO(), show_answer=False),
-        now=timezone.now(),
-    )
 
 
 @app.periodic(cron="*/10 * * * *")

@@ -1,4 +1,4 @@
-"""The Slack interface's work that outlives a request, as procrastinate tasks.
+"""Answering, as procrastinate tasks: the questions Slack brings, and the admin's answers again.
 
 A job's arguments are plain JSON (an event id, where to answer), so any worker on any host can run
 it, and run it again: the answer to an event reads the event from the inbox and does nothing once
@@ -6,7 +6,7 @@ the event is done, and a reply already shown is replaced, never repeated. A job 
 passing reason (Slack or the database unreachable) is run again a few times, further apart each
 time, and so is one whose worker died while it ran, within the same attempts; after the last
 attempt, or a failure no attempt would get past, the person is told, so nobody is left with a
-status and no answer.
+status and no answer; an answer again from the admin marks its question failed instead.
 """
 
 import asyncio
@@ -23,7 +23,7 @@ from procrastinate.contrib.django.django_connector import DjangoConnector
 from procrastinate.jobs import Job
 from slack_sdk.web.async_client import AsyncWebClient
 
-from application import log_context, respond_to_user
+from application import channel_settings, log_context, ports, respond_to_user
 from domain import operations, queries, records
 from slack import chat, conversation, events, lost_reply
 from slack.web_client import build_web_client
@@ -130,10 +130,8 @@ async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_i
 async def answer_again_in_thread(context: JobContext, *, question_id: int) -> None:
     """Answer a stored question again, for a bot owner in the admin: the answer goes to the thread
     it was asked in, and replaces the old one on the question."""
-    try:
-        question = await queries.get_question(question_id=question_id)
-    except queries.QuestionNotFound:
-        logger.warning("Question %s is gone: not answered again", question_id)
+    question = await _to_answer_again(question_id)
+    if question is None:
         return
     if question.slack is None:
         logger.warning("Question %s was not asked in Slack: not posted", question_id)
@@ -149,12 +147,74 @@ async def answer_again_in_thread(context: JobContext, *, question_id: int) -> No
         )
     except Exception as error:
         if _runs_no_more(context, error):
-            reason = _gave_up_after(context, error)
-            logger.error("Question %s, answered again: %s", question_id, reason)
+            await _answered_again_gave_up(question_id, context=context, error=error)
             if not _shown(error):
                 await conversation.tell_of_failure(question.slack, client=client)
-            await _record_failure(question_id, reason)
         raise
+
+
+@app.task(name="answer_question_again", retry=RETRY, pass_context=True)
+async def answer_again_quietly(context: JobContext, *, question_id: int) -> None:
+    """Answer a stored question again, for a bot owner in the admin, and store the new answer in
+    place of the old one; nothing is posted anywhere."""
+    question = await _to_answer_again(question_id)
+    if question is None:
+        return
+    try:
+        _not_past_the_last_attempt(context)
+        await respond_to_user.respond_to_user(
+            question=respond_to_user.IncomingQuestion(
+                text=question.text,
+                source=question.source,
+                slack=question.slack,
+                stored_id=question.id,
+                settings=await channel_settings.settings_for(
+                    channel_id=question.slack.channel_id if question.slack else ""
+                ),
+            ),
+            chat=_Unseen(),
+            now=timezone.now(),
+        )
+    except Exception as error:
+        if _runs_no_more(context, error):
+            await _answered_again_gave_up(question_id, context=context, error=error)
+        raise
+
+
+class _Unseen:
+    """The chat of an answer nobody is shown: the stored question is where it is read."""
+
+    async def show_status(self, *, text: str) -> None:
+        pass
+
+    def answer_writer(self) -> "_Unseen":
+        return self
+
+    async def append(self, *, text: str) -> None:
+        pass
+
+    async def finish(self, *, reply: ports.Reply) -> str:
+        return ""
+
+    async def fail(self, *, text: str) -> None:
+        pass
+
+
+async def _to_answer_again(question_id: int) -> records.Question | None:
+    """The question, unless it was deleted before its job ran."""
+    try:
+        return await queries.get_question(question_id=question_id)
+    except queries.QuestionNotFound:
+        logger.warning("Question %s is gone: not answered again", question_id)
+        return None
+
+
+async def _answered_again_gave_up(
+    question_id: int, *, context: JobContext, error: Exception
+) -> None:
+    reason = _gave_up_after(context, error)
+    logger.error("Question %s, answered again: %s", question_id, reason)
+    await _record_failure(question_id, reason)
 
 
 @app.task(name="answer_slack_command", retry=RETRY_UNLESS_SHOWN, pass_context=True)

@@ -15,7 +15,6 @@ from data import models
 from domain import operations, queries, records
 from fakes import slack_payloads as payloads
 from fakes.slack import FakeSlack, slack_ts
-from kraken_bot import tasks
 from slack import conversation, jobs
 from tests.factories import InboundEventFactory, QuestionFactory
 from tests.job_fixtures import job_context
@@ -338,6 +337,43 @@ async def test_an_answer_again_in_a_thread_past_its_last_attempt_tells_the_threa
     assert question.error == "Gave up after attempt 5: RunPastItsLastAttempt"
 
 
+async def test_an_answer_again_not_posted_that_the_database_fails_runs_again(
+    slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = await QuestionFactory.acreate()
+
+    async def unstorable(**_: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(operations, "record_answer", unstorable)
+    run = job_context(jobs.answer_again_quietly, attempts=0)
+
+    with pytest.raises(OperationalError) as failed:
+        await jobs.answer_again_quietly(run, question_id=question.pk)
+
+    assert jobs.answer_again_quietly.retry_strategy is not None
+    decision = jobs.answer_again_quietly.retry_strategy.get_retry_decision(
+        exception=failed.value, job=run.job
+    )
+    assert decision is not None
+    assert slack.calls == []
+
+
+async def test_an_answer_again_not_posted_past_its_last_attempt_marks_the_question_failed(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    question = await QuestionFactory.acreate()
+    run = job_context(jobs.answer_again_quietly, attempts=jobs.RETRIES + 1)
+
+    with pytest.raises(jobs.RunPastItsLastAttempt):
+        await jobs.answer_again_quietly(run, question_id=question.pk)
+
+    assert slack.calls == []
+    await question.arefresh_from_db()
+    assert question.status == models.QuestionStatus.FAILED
+    assert question.error == "Gave up after attempt 5: RunPastItsLastAttempt"
+
+
 def test_a_run_a_shutdown_stopped_runs_again_at_once_even_after_its_last_attempt() -> None:
     for attempts in (0, jobs.RETRIES):
         decision = jobs.RETRY.get_retry_decision(
@@ -408,7 +444,7 @@ async def test_a_shortcut_summary_shown_but_not_stored_is_not_run_again_to_summa
 
 
 @pytest.mark.parametrize(
-    "again", [jobs.answer_again_in_thread, tasks.answer_again], ids=["posted", "not-posted"]
+    "again", [jobs.answer_again_in_thread, jobs.answer_again_quietly], ids=["posted", "not-posted"]
 )
 async def test_a_question_deleted_before_its_answer_again_runs_is_left_and_the_log_says_so(
     slack: FakeSlack, caplog: pytest.LogCaptureFixture, again: Task[Any, Any, Any]

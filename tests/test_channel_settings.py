@@ -19,7 +19,6 @@ from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.polling import PATIENCE_S, until
 from fakes.slack import FakeSlack
-from kraken_bot import tasks
 from slack import conversation, jobs, rendering
 from slack.web_client import build_web_client
 from tests.factories import ChannelSettingsFactory
@@ -524,7 +523,9 @@ async def test_an_answer_given_again_from_the_admin_follows_the_channel_s_settin
     await ChannelSettingsFactory.acreate(channel_id="C0001", collections=["hr"])
     asked = await models.Question.objects.aget()
 
-    await tasks.answer_again(question_id=asked.pk)
+    await jobs.answer_again_quietly(
+        job_context(jobs.answer_again_quietly, attempts=0), question_id=asked.pk
+    )
 
     again = await models.Question.objects.aget()
     assert {source["url"].split("/")[3] for source in asked.sources} == {"platform", "hr"}

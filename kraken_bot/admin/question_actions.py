@@ -2,7 +2,7 @@
 documentation was fixed or the model changed, as jobs (the request does not wait for answers).
 
 "Answer again" answers through the console's chat port, writing to nowhere, and stores the new
-answer on the question; nothing reaches Slack (`kraken_bot.tasks.answer_again`). "Answer again and
+answer on the question; nothing reaches Slack (`slack.jobs.answer_again_quietly`). "Answer again and
 post to the thread" answers in the thread the question was asked in
 (`slack.jobs.answer_again_in_thread`). Either way it is `application.respond_to_user`, with the
 stored question's id so that the question is updated, not copied.
@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from data import models
-from kraken_bot import tasks
 
 # A slip of "select all" must not post hundreds of old threads again.
 MOST_AT_ONCE = 20
@@ -77,4 +76,4 @@ def _defer(question_id: int, *, post: bool) -> None:
             lambda: jobs.answer_again_in_thread.defer(question_id=question_id)
         )
     else:
-        jobs.with_the_transaction(lambda: tasks.answer_again.defer(question_id=question_id))
+        jobs.with_the_transaction(lambda: jobs.answer_again_quietly.defer(question_id=question_id))
