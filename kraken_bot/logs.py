@@ -8,6 +8,10 @@ escapes them itself.
 Each JSON line carries the Slack event id and the question id it is about, when known (see
 `application.log_context`), so one question can be followed from the event's arrival to its answer
 with a single filter.
+
+procrastinate logs the start and the success of every job. The periodic jobs that keep the queues
+and the sources moving run every 30 s or every minute, and would fill the log with those lines:
+only what they do, and how they fail, is logged.
 """
 
 import datetime as dt
@@ -47,3 +51,21 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+# The periodic jobs of `kraken_bot.tasks` that run every minute or more often.
+_FREQUENT_CHORES = frozenset({"retry_stalled_jobs", "sync_due_sources"})
+# procrastinate's names (the `action` of its log records) for a job's start and its success.
+_ROUTINE = frozenset({"start_job", "job_success"})
+
+
+class QuietChores(logging.Filter):
+    """Leaves out the lines of each start and success of the frequent periodic jobs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = getattr(record, "job", None)
+        return not (
+            getattr(record, "action", None) in _ROUTINE
+            and isinstance(job, dict)
+            and job.get("task_name") in _FREQUENT_CHORES
+        )

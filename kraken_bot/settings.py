@@ -221,6 +221,7 @@ LOGGING = {
         },
         "json": {"()": "kraken_bot.logs.JsonFormatter"},
     },
+    "filters": {"quiet_chores": {"()": "kraken_bot.logs.QuietChores"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -233,5 +234,8 @@ LOGGING = {
         # their schedules.
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        # Each job's start (the worker's logger, named after it) and end (the module's).
+        "procrastinate.worker.worker": {"filters": ["quiet_chores"]},
+        "procrastinate.worker": {"filters": ["quiet_chores"]},
     },
 }

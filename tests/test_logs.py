@@ -8,14 +8,18 @@ import sys
 
 import httpx
 import pytest
+from django.db import OperationalError
 
 from application import log_context
 from data import models
+from domain import queries
 from fakes import slack_payloads as payloads
 from fakes.polling import PATIENCE_S
 from fakes.servers import bot_environment, served
 from fakes.slack import FakeSlack
+from kraken_bot import tasks
 from kraken_bot.logs import JsonFormatter
+from tests.job_fixtures import all_jobs_done
 
 
 def _record(message: str, *, exc_info: bool = False) -> logging.LogRecord:
@@ -124,3 +128,37 @@ async def test_uvicorn_logs_a_line_for_each_request_only_when_log_level_lets_inf
     assert not requests_logged(logged["WARNING"])
     # Where it listens is always said: the start of the service is not a request.
     assert any("Uvicorn running on" in line for line in logged["WARNING"])
+
+
+async def test_the_frequent_periodic_jobs_log_neither_their_start_nor_their_success(
+    jobs_run: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    await tasks.sync_due_sources.configure().defer_async(timestamp=0)
+    await tasks.embed_new_passages.configure().defer_async(timestamp=0)
+    await all_jobs_done()
+
+    assert "sync_due_sources" not in caplog.text
+    assert "retry_stalled_jobs" not in caplog.text
+    # A job that runs every ten minutes is still logged, start and end.
+    assert "Starting job embed_new_passages" in caplog.text
+    assert "ended with status: Success" in caplog.text
+
+
+async def test_a_frequent_periodic_job_that_fails_is_logged(
+    jobs_run: None, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreadable() -> None:
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(queries, "list_sources", unreadable)
+
+    await tasks.sync_due_sources.configure().defer_async(timestamp=0)
+    await all_jobs_done()
+
+    # A worker defers the periodic jobs due when it starts: this one may fail more than once.
+    logged = [record for record in caplog.records if "sync_due_sources" in record.getMessage()]
+    assert logged
+    assert all(record.levelno == logging.ERROR for record in logged)
+    assert all("ended with status: Error" in record.getMessage() for record in logged)
