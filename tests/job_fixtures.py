@@ -76,6 +76,12 @@ async def all_jobs_done() -> None:
     await until(none_left, within_s=PATIENCE_S)
 
 
+async def periodic_run(periodic: Task[Any, Any, Any], *, timestamp: int = 0) -> None:
+    """Defer a run of a periodic job beside the one a worker defers as it starts, whose queueing
+    lock would refuse this one while it waits."""
+    await periodic.configure(queueing_lock=f"test-{periodic.name}").defer_async(timestamp=timestamp)
+
+
 async def _no_jobs_left_behind() -> None:
     """Django empties its own tables between tests, not procrastinate's."""
     if not ON_POSTGRESQL:

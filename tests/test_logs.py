@@ -5,12 +5,10 @@ import contextvars
 import json
 import logging
 import sys
-from typing import Any
 
 import httpx
 import pytest
 from django.db import OperationalError
-from procrastinate.tasks import Task
 
 from application import log_context
 from data import models
@@ -21,7 +19,7 @@ from fakes.servers import bot_environment, served
 from fakes.slack import FakeSlack
 from kraken_bot import tasks
 from kraken_bot.logs import JsonFormatter
-from tests.job_fixtures import all_jobs_done
+from tests.job_fixtures import all_jobs_done, periodic_run
 
 
 def _record(message: str, *, exc_info: bool = False) -> logging.LogRecord:
@@ -137,8 +135,8 @@ async def test_the_frequent_periodic_jobs_log_neither_their_start_nor_their_succ
 ) -> None:
     caplog.set_level(logging.INFO)
 
-    await _run_of_its_own(tasks.sync_due_sources)
-    await _run_of_its_own(tasks.embed_new_passages)
+    await periodic_run(tasks.sync_due_sources)
+    await periodic_run(tasks.embed_new_passages)
     await all_jobs_done()
 
     assert "sync_due_sources" not in caplog.text
@@ -156,7 +154,7 @@ async def test_a_frequent_periodic_job_that_fails_is_logged(
 
     monkeypatch.setattr(queries, "list_sources", unreadable)
 
-    await _run_of_its_own(tasks.sync_due_sources)
+    await periodic_run(tasks.sync_due_sources)
     await all_jobs_done()
 
     # A worker defers the periodic jobs due when it starts: this one may fail more than once.
@@ -164,9 +162,3 @@ async def test_a_frequent_periodic_job_that_fails_is_logged(
     assert logged
     assert all(record.levelno == logging.ERROR for record in logged)
     assert all("ended with status: Error" in record.getMessage() for record in logged)
-
-
-async def _run_of_its_own(periodic: Task[Any, Any, Any]) -> None:
-    """Defer a run of a periodic job beside the one the worker may have deferred as it started,
-    whose queueing lock would refuse this one while it waits."""
-    await periodic.configure(queueing_lock=f"test-{periodic.name}").defer_async(timestamp=0)

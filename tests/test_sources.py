@@ -26,7 +26,7 @@ from fakes.polling import PATIENCE_S, until
 from fakes.website import fake_website
 from kraken_bot import sources, tasks
 from tests.git_repos import GitRepo
-from tests.job_fixtures import all_jobs_done, job_context
+from tests.job_fixtures import all_jobs_done, job_context, periodic_run
 
 PAGE = """<html><head><title>Deploying</title></head><body>
 <nav><a href="/">Home</a> | <a href="/help">Help</a></nav>
@@ -352,7 +352,7 @@ async def test_a_source_due_on_its_schedule_is_synced_by_the_workers(
 ) -> None:
     await sync_to_async(_add_folder)(handbook, "handbook", "--every", "30")
 
-    await tasks.sync_due_sources.configure().defer_async(timestamp=int(timezone.now().timestamp()))
+    await periodic_run(tasks.sync_due_sources, timestamp=int(timezone.now().timestamp()))
     await all_jobs_done()
 
     synced = await models.Source.objects.aget()
