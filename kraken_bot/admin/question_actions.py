@@ -1,9 +1,9 @@
 """The "Answer again" actions: re-run the bot's use case on stored questions, after the
 documentation was fixed or the model changed, as jobs (the request does not wait for answers).
 
-"Answer again" answers through the console's chat port, writing to nowhere, and stores the new
-answer on the question; nothing reaches Slack (`slack.jobs.answer_again_quietly`). "Answer again and
-post to the thread" answers in the thread the question was asked in
+"Answer again" answers through a chat port that shows nothing, and stores the new answer on the
+question; nothing reaches Slack (`slack.jobs.answer_again_quietly`). "Answer again and post to the
+thread" answers in the thread the question was asked in
 (`slack.jobs.answer_again_in_thread`). Either way it is `application.respond_to_user`, with the
 stored question's id so that the question is updated, not copied.
 """
