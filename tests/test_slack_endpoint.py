@@ -443,6 +443,29 @@ async def test_an_unexpected_error_is_a_500_so_slack_delivers_the_event_again(
     assert response.status_code == 500
 
 
+async def test_an_event_that_comes_while_slack_cannot_confirm_the_token_is_delivered_again(
+    slack: FakeSlack, indexed_docs: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The token is confirmed (`auth.test`) at a process's first request; a failure refuses the
+    event, not acknowledges it, so that Slack's next delivery is answered."""
+    slack.refuse("auth.test", "fatal_error")
+    body = payloads.event_callback(payloads.app_mention("how do I rotate the password?"))
+
+    refused = await post_signed(body)
+    delivered_again = await post_signed(
+        body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+    )
+    await all_jobs_done()
+
+    assert refused.status_code == 500
+    assert "auth.test failed (fatal_error)" in caplog.text
+    assert delivered_again.status_code == 200
+    assert len(slack.calls_to("chat.startStream")) == 1
+    question = await models.Question.objects.aget()
+    assert question.status == models.QuestionStatus.ANSWERED
+    assert len(slack.calls_to("auth.test")) == 2
+
+
 async def test_feedback_buttons_store_one_verdict_per_person_and_a_thumbs_down_asks_why(
     slack: FakeSlack,
 ) -> None:
