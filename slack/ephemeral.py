@@ -3,7 +3,8 @@ through the command's response URL (which works in channels the bot is not a mem
 Ephemeral messages cannot be streamed or updated piece by piece, so the answer is sent whole."""
 
 import logging
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -24,12 +25,8 @@ class EphemeralChatPort:
         return EphemeralAnswerWriter(port=self)
 
     async def send(self, markdown: str, *, question_id: int | None = None) -> None:
-        for part in rendering.split_text(markdown, limit=rendering.MESSAGE_TEXT_LIMIT):
-            response = await self._webhook.send(
-                text=rendering.markdown_to_mrkdwn(part),
-                blocks=rendering.markdown_blocks(part),
-                response_type="ephemeral",
-            )
+        for text, blocks in messages(markdown, question_id=question_id):
+            response = await self._webhook.send(text=text, blocks=blocks, response_type="ephemeral")
             if response.status_code != 200:
                 logger.warning("The response URL refused the reply (%s)", response.status_code)
 
@@ -38,6 +35,25 @@ class Sender(Protocol):
     async def send(self, markdown: str, *, question_id: int | None = None) -> None:
         """Send the text, in as many messages as it takes, only to the asker; under an answer
         (with its question's id), the buttons that go with it."""
+
+
+def messages(
+    markdown: str, *, question_id: int | None, shareable: bool = False
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The text and blocks of each message the text takes, the buttons of the answer to the
+    question, if one is named, under the last."""
+    parts = rendering.split_text(markdown, limit=rendering.MESSAGE_TEXT_LIMIT)
+    buttons = (
+        rendering.feedback_blocks(question_id=question_id, shareable=shareable)
+        if question_id
+        else []
+    )
+    for number, part in enumerate(parts, start=1):
+        last = number == len(parts)
+        yield (
+            rendering.markdown_to_mrkdwn(part),
+            [*rendering.markdown_blocks(part), *(buttons if last else [])],
+        )
 
 
 class EphemeralAnswerWriter:

@@ -4,7 +4,7 @@ everyone. Ephemeral messages cannot be updated, so the answer is sent whole when
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from slack import chat, ephemeral, rendering
+from slack import chat, ephemeral
 
 
 class PrivateChatPort:
@@ -19,18 +19,8 @@ class PrivateChatPort:
         return ephemeral.EphemeralAnswerWriter(port=self)
 
     async def send(self, markdown: str, *, question_id: int | None = None) -> None:
-        parts = rendering.split_text(markdown, limit=rendering.MESSAGE_TEXT_LIMIT)
-        buttons = (
-            rendering.feedback_blocks(question_id=question_id, shareable=True)
-            if question_id
-            else []
-        )
-        for number, part in enumerate(parts, start=1):
-            last = number == len(parts)
-            await self._post(
-                rendering.markdown_to_mrkdwn(part),
-                blocks=[*rendering.markdown_blocks(part), *(buttons if last else [])],
-            )
+        for text, blocks in ephemeral.messages(markdown, question_id=question_id, shareable=True):
+            await self._post(text, blocks=blocks)
 
     async def _post(self, text: str, *, blocks: list[dict[str, object]]) -> None:
         await self._client.chat_postEphemeral(

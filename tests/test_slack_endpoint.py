@@ -611,6 +611,30 @@ async def test_kraken_with_a_question_answers_only_the_asker(
     assert question.status == models.QuestionStatus.ANSWERED
 
 
+async def test_a_kraken_answer_has_the_feedback_buttons_and_a_click_on_them_counts(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    await post_signed(
+        payloads.slash_command(
+            "how do I rotate the password?", response_url=slack.response_url("r")
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+    await all_jobs_done()
+    [answer] = slack.calls_to("response_url")
+    [buttons] = [block for block in answer.args["blocks"] if block["type"] == "actions"]
+    [thumbs_up, _] = buttons["elements"]
+
+    clicked = await post_signed(
+        payloads.block_action(thumbs_up["action_id"], thumbs_up["value"]),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert clicked.status_code == 200
+    feedback = await models.Feedback.objects.aget()
+    assert (feedback.question_id, feedback.score) == (int(thumbs_up["value"]), 1)
+
+
 async def test_opening_the_messages_tab_shows_suggested_prompts(slack: FakeSlack) -> None:
     await post_signed(payloads.event_callback(payloads.messages_tab_opened()))
 
