@@ -37,6 +37,13 @@ async def get_question(*, question_id: int) -> records.Question:
 
 
 @gives_back_connection
+async def find_question(*, event_id: str) -> records.Question | None:
+    """The question stored for what asked it in Slack (an event, a command), if one was."""
+    row = await models.Question.objects.filter(event_id=event_id).afirst()
+    return _rows.question(row) if row is not None else None
+
+
+@gives_back_connection
 async def list_channel_settings() -> list[records.ChannelSettings]:
     """Return every channel's settings, and the default's where it is set (in one query)."""
     return [_rows.channel_settings(row) async for row in models.ChannelSettings.objects.all()]

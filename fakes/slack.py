@@ -146,7 +146,17 @@ class FakeSlack:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
-        return web.Response(text="ok")
+        queued = self._queued_response("response_url")
+        return web.Response(text="ok") if queued is None else queued
+
+    def _queued_response(self, method: str) -> web.Response | None:
+        """What the test set the method's next call to get, if it set anything."""
+        queued = self._behaviours.get(method)
+        behaviour = queued.pop(0) if queued else None
+        if behaviour is None:
+            return None
+        headers = {"Retry-After": str(behaviour.retry_after_s)} if behaviour.retry_after_s else {}
+        return web.json_response(behaviour.body, status=behaviour.status, headers=headers)
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -160,13 +170,9 @@ class FakeSlack:
             self.calls.append(call)
             self._changed.notify_all()
         await asyncio.sleep(self._delays.get(method, 0.0))
-        queued = self._behaviours.get(method)
-        behaviour = queued.pop(0) if queued else None
-        if behaviour is not None:
-            headers = (
-                {"Retry-After": str(behaviour.retry_after_s)} if behaviour.retry_after_s else {}
-            )
-            return web.json_response(behaviour.body, status=behaviour.status, headers=headers)
+        queued = self._queued_response(method)
+        if queued is not None:
+            return queued
         if self.faults and not self._refused_before(call) and self.faults.draw():
             self.rate_limited.append(call)
             return web.json_response(

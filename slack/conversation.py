@@ -216,14 +216,23 @@ def _thread_replies(
 async def answer_ephemerally(text: str, *, origin: records.SlackOrigin, response_url: str) -> None:
     """The answer to `/kraken`, which only the asker sees anyway. In a channel closed to the bot
     the note is always given: the person asked the bot directly, and would otherwise be left with
-    its "Finding a response…"."""
+    its "Finding a response…". Run again, it answers the question an earlier run stored, unless
+    that run answered it."""
     where = await channel_settings.settings_for(channel_id=origin.channel_id)
     if not where.enabled:
         await ephemeral.EphemeralChatPort(response_url=response_url).send(NOT_ALLOWED_NOTE)
         return
+    earlier = await queries.find_question(event_id=origin.event_id) if origin.event_id else None
+    if earlier is not None and earlier.status == records.QuestionStatus.ANSWERED:
+        logger.info("Question %s was already answered: not answered again", earlier.id)
+        return
     await respond_to_user.respond_to_user(
         question=respond_to_user.IncomingQuestion(
-            text=text, source=records.QuestionSource.SLACK, slack=origin, settings=where
+            text=text,
+            source=records.QuestionSource.SLACK,
+            slack=origin,
+            stored_id=earlier.id if earlier else None,
+            settings=where,
         ),
         chat=ephemeral.EphemeralChatPort(response_url=response_url),
         now=timezone.now(),

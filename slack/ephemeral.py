@@ -2,21 +2,28 @@
 through the command's response URL (which works in channels the bot is not a member of).
 Ephemeral messages cannot be streamed or updated piece by piece, so the answer is sent whole."""
 
-import logging
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from application import ports
-from slack import rendering
+from slack import rendering, web_client
 
-logger = logging.getLogger(__name__)
+
+class ReplyRefused(SlackClientError):
+    """The response URL refused the reply, after slack_sdk's own retries: it expired or was used
+    up, or Slack kept failing."""
 
 
 class EphemeralChatPort:
     def __init__(self, *, response_url: str) -> None:
-        self._webhook = AsyncWebhookClient(url=response_url)
+        self._webhook = AsyncWebhookClient(
+            url=response_url,
+            timeout=web_client.TIMEOUT_S,
+            retry_handlers=web_client.retry_handlers(),
+        )
 
     async def show_status(self, *, text: str) -> None:
         """Nothing to do: the command's acknowledgement already says the bot is working."""
@@ -25,10 +32,13 @@ class EphemeralChatPort:
         return EphemeralAnswerWriter(port=self)
 
     async def send(self, markdown: str, *, question_id: int | None = None) -> None:
+        """Raises: ReplyRefused."""
         for text, blocks in messages(markdown, question_id=question_id):
             response = await self._webhook.send(text=text, blocks=blocks, response_type="ephemeral")
             if response.status_code != 200:
-                logger.warning("The response URL refused the reply (%s)", response.status_code)
+                raise ReplyRefused(
+                    f"The response URL refused the reply (HTTP {response.status_code})"
+                )
 
 
 class Sender(Protocol):

@@ -168,8 +168,15 @@ async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         team_id=str(command.get("team_id", "")),
         channel_id=str(command.get("channel_id", "")),
         user_id=str(command.get("user_id", "")),
+        event_id=_command_id(command.get("trigger_id")),
     )
     await jobs.answer_command.defer_async(
         text=text, origin=jobs.plain(origin), response_url=str(command["response_url"])
     )
     await ack(text=respond_to_user.STATUS_TEXT, response_type="ephemeral")
+
+
+def _command_id(trigger_id: object) -> str | None:
+    """What a question asked with `/kraken` keeps as its event's id: Slack's id of that use of the
+    command, by which a run again of its job finds the question an earlier run stored."""
+    return f"command-{trigger_id}" if isinstance(trigger_id, str) and trigger_id else None

@@ -61,19 +61,24 @@ class SharedSessionWebClient(AsyncWebClient):
 def build_web_client(*, wait_out_rate_limits: bool = True) -> AsyncWebClient:
     """A client with the bot token from the settings. Without `wait_out_rate_limits`, a 429 is
     raised at once, for calls the bot would rather do without than wait a minute for."""
+    return SharedSessionWebClient(
+        token=settings.SLACK_BOT_TOKEN or None,
+        base_url=settings.SLACK_API_URL,
+        timeout=TIMEOUT_S,
+        retry_handlers=[_CountCalls(), *retry_handlers(wait_out_rate_limits=wait_out_rate_limits)],
+    )
+
+
+def retry_handlers(*, wait_out_rate_limits: bool = True) -> list[AsyncRetryHandler]:
+    """slack_sdk's own retries, for any of its clients: of a dropped connection, a server error
+    and, unless told otherwise, a rate limit."""
     retries: list[AsyncRetryHandler] = [
-        _CountCalls(),
         AsyncConnectionErrorRetryHandler(max_retry_count=RETRIES),
         AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
     ]
     if wait_out_rate_limits:
         retries.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES))
-    return SharedSessionWebClient(
-        token=settings.SLACK_BOT_TOKEN or None,
-        base_url=settings.SLACK_API_URL,
-        timeout=TIMEOUT_S,
-        retry_handlers=retries,
-    )
+    return retries
 
 
 class _CountCalls(AsyncRetryHandler):

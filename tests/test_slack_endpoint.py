@@ -3,6 +3,7 @@
 import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,12 +14,14 @@ from procrastinate.exceptions import ConnectorException
 from agents import docs_answerer
 from application import metrics, respond_to_user
 from data import models
+from domain import records
 from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
 from fakes.slack import FakeSlack
 from slack import app as slack_app
 from slack import conversation, jobs, rendering
 from tests.databases import ON_POSTGRESQL
+from tests.job_fixtures import job_context
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
 
@@ -609,6 +612,7 @@ async def test_kraken_with_a_question_answers_only_the_asker(
     assert "vault rotate db" in markdown_of(answer.args)
     question = await models.Question.objects.aget()
     assert question.status == models.QuestionStatus.ANSWERED
+    assert question.event_id == "command-1.2.3"
 
 
 async def test_a_kraken_answer_has_the_feedback_buttons_and_a_click_on_them_counts(
@@ -633,6 +637,38 @@ async def test_a_kraken_answer_has_the_feedback_buttons_and_a_click_on_them_coun
     assert clicked.status_code == 200
     feedback = await models.Feedback.objects.aget()
     assert (feedback.question_id, feedback.score) == (int(thumbs_up["value"]), 1)
+
+
+async def test_a_kraken_answer_the_response_url_refused_is_sent_by_the_next_run_to_one_question(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    origin = records.SlackOrigin(
+        team_id="T1", channel_id="C0001", user_id="U1", event_id="command-1.2.3"
+    )
+    asked: dict[str, Any] = {
+        "text": "how do I rotate the password?",
+        "origin": jobs.plain(origin),
+        "response_url": slack.response_url("r"),
+    }
+    slack.server_error("response_url")
+    first = job_context(jobs.answer_command, attempts=0)
+
+    with pytest.raises(respond_to_user.ReplyNotSent) as refused:
+        await jobs.answer_command(first, **asked)
+    assert jobs.answer_command.retry_strategy is not None
+    assert jobs.answer_command.retry_strategy.get_retry_decision(
+        exception=refused.value, job=first.job
+    )
+    failed = await models.Question.objects.aget()
+    assert failed.status == models.QuestionStatus.FAILED
+
+    await jobs.answer_command(job_context(jobs.answer_command, attempts=1), **asked)
+    await jobs.answer_command(job_context(jobs.answer_command, attempts=2), **asked)
+
+    [_, answer] = slack.calls_to("response_url")
+    assert "vault rotate db" in markdown_of(answer.args)
+    answered = await models.Question.objects.aget()
+    assert (answered.pk, answered.status) == (failed.pk, models.QuestionStatus.ANSWERED)
 
 
 async def test_opening_the_messages_tab_shows_suggested_prompts(slack: FakeSlack) -> None:
