@@ -168,7 +168,7 @@ async def _answer(
         search=functools.partial(
             search.search_passages,
             collections=question.settings.collections,
-            embedder=embeddings.configured_embedder(),
+            embedder=embeddings.configured_embedder(on_usage=metrics.count_embedding_usage),
         ),
         history=context.messages,
         on_text=_sink(writer),

@@ -16,6 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
+from agents import embeddings
+from application import embed_passages
 from application import metrics as application_metrics
 from fakes import slack_payloads as payloads
 from fakes.openai import FakeOpenAI
@@ -77,6 +79,10 @@ async def test_an_answered_mention_is_counted_and_timed_step_by_step(
     settings, slack: FakeSlack, indexed_docs: None
 ) -> None:
     settings.METRICS_TOKEN = TOKEN
+    embedder = embeddings.configured_embedder()
+    assert embedder is not None
+    # The passages searched by meaning too, so that the question is embedded.
+    await embed_passages.embed_new_passages(embedder=embedder)
     before = await _scrape()
 
     await post_signed(payloads.event_callback(payloads.app_mention("how do I rotate the db?")))
@@ -93,6 +99,7 @@ async def test_an_answered_mention_is_counted_and_timed_step_by_step(
     for step in ("ack", "status", "store", "classify", "answer", "reply"):
         assert grew("kraken_step_seconds_count", step=step) >= 1, step
     assert grew("kraken_llm_tokens_total", model="offline", kind="output") > 0
+    assert grew("kraken_embedding_tokens_total", model="offline:all-MiniLM-L6-v2-int8") > 0
     assert grew("kraken_slack_api_calls_total", method="chat.startStream") == 1
     assert "xoxb-test-token" not in after
     assert payloads.SIGNING_SECRET not in after
