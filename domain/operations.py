@@ -349,8 +349,13 @@ async def save_source(
 
 @gives_back_connection
 async def remove_source(*, name: str) -> int:
-    """Remove the source and the documents synced from it; return how many documents went."""
+    """Remove the source and the documents synced from it; return how many documents went.
+
+    Raises: SourceNotFound.
+    """
     _, removed = await models.Source.objects.filter(name=name).adelete()
+    if not removed.get(models.Source._meta.label):
+        raise queries.SourceNotFound(name)
     return removed.get(models.Document._meta.label, 0)
 
 

@@ -197,6 +197,7 @@ def test_a_source_adopts_what_index_docs_indexed_before(handbook: Path) -> None:
         (["add", "wiki", "--kind", "folder", "--location", ".", "--credential", "token"],
          "--credential takes ROLE=VARIABLE, not 'token'"),
         (["sync", "nosuch"], "No source named 'nosuch'"),
+        (["remove", "nosuch"], "No source named 'nosuch'"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_with_a_clear_message(arguments: list[str], message: str) -> None:

@@ -78,8 +78,7 @@ class Command(EmbedsNewPassages, AsyncCommand):
             case "sync":
                 await self._sync(options["names"], prune=options["prune"])
             case "remove":
-                removed = await operations.remove_source(name=options["name"])
-                self.stdout.write(f"Removed {options['name']!r} and its {removed} documents.")
+                await self._remove(options["name"])
 
     async def _add(self, options: dict[str, Any]) -> None:
         kind = records.SourceKind(options["kind"])
@@ -127,6 +126,13 @@ class Command(EmbedsNewPassages, AsyncCommand):
                 f"{source.outcome}  {ended}"
             )
             self.stdout.write(line + (f"  {source.last_error}" if source.last_error else ""))
+
+    async def _remove(self, name: str) -> None:
+        try:
+            removed = await operations.remove_source(name=name)
+        except queries.SourceNotFound as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"Removed {name!r} and its {removed} documents.")
 
     async def _sync(self, names: list[str], *, prune: bool) -> None:
         try:
