@@ -72,7 +72,7 @@ async def summarise_thread(
         operations.record_answer(
             question_id=stored.id,
             answer=records.Answer(
-                text=text, category="summary", usage=summarised.usage, reply_ts=reply_ts
+                text=text, category=records.SUMMARY, usage=summarised.usage, reply_ts=reply_ts
             ),
             answered_at=now,
         )

@@ -103,6 +103,11 @@ class Usage:
     cost: Decimal | None = None
 
 
+# The category of a thread's summary, stored like a question's answer: it cites no documentation,
+# and is never a gap in it.
+SUMMARY = "summary"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Answer:
     """An answer ready to be stored on its question. `model_error` says why the model could not

@@ -6,6 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from data import models
+from domain import records
 from kraken_bot.admin import dashboard_figures
 from tests.admin_support import bot_owner, logged_in
 from tests.factories import AnsweredQuestionFactory, FeedbackFactory, QuestionFactory
@@ -94,6 +95,20 @@ def test_documentation_gaps_group_the_same_question_asked_with_a_thumbs_down_or_
     assert latest is not None
     assert (gap.text, gap.times, gap.thumbs_down, gap.without_sources) == ("vpn access", 2, 1, 1)
     assert gap.latest_id == latest.pk
+
+
+def test_a_threads_summary_is_no_documentation_gap_though_it_cites_no_source() -> None:
+    AnsweredQuestionFactory.create(
+        text="Summarise thread (shortcut)",
+        category=records.SUMMARY,
+        sources=[],
+        created_at=_at(9, 9),
+    )
+    AnsweredQuestionFactory.create(text="vpn access", sources=[], created_at=_at(9, 10))
+
+    figures = dashboard_figures.dashboard_figures(now=NOW, days=30)
+
+    assert [gap.text for gap in figures.gaps] == ["vpn access"]
 
 
 def test_the_figures_count_questions_and_votes_per_channel_most_asked_first() -> None:

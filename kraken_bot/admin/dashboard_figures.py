@@ -137,7 +137,7 @@ def _percentile(questions: QuerySet[models.Question], fraction: float) -> float 
 def _documentation_gaps(questions: QuerySet[models.Question]) -> list[Gap]:
     """The questions most often asked with 👎 or answered without sources, most asked first."""
     down = question_filters.feedback_exists(models.FeedbackScore.DOWN)
-    no_sources = Q(**question_filters.without_sources())
+    no_sources = question_filters.without_sources()
     rows = (
         questions.filter(Q(down) | no_sources)
         .values("text")

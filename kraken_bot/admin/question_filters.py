@@ -2,10 +2,11 @@
 source."""
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from data import models
+from domain import records
 
 
 def feedback_exists(score: int | None = None) -> Exists:
@@ -14,9 +15,10 @@ def feedback_exists(score: int | None = None) -> Exists:
     return Exists(feedback if score is None else feedback.filter(score=score))
 
 
-def without_sources() -> dict[str, object]:
-    """The lookups of an answer that cites no source: a gap in the documentation."""
-    return {"status": models.QuestionStatus.ANSWERED, "sources": []}
+def without_sources() -> Q:
+    """An answer that cites no source: a gap in the documentation. A thread's summary cites none,
+    and is none."""
+    return Q(status=models.QuestionStatus.ANSWERED, sources=[]) & ~Q(category=records.SUMMARY)
 
 
 class ChannelFilter(admin.SimpleListFilter):
@@ -85,5 +87,5 @@ class WithoutSourcesFilter(admin.SimpleListFilter):
         self, request: HttpRequest, queryset: QuerySet[models.Question]
     ) -> QuerySet[models.Question]:
         if self.value() == "yes":
-            return queryset.filter(**without_sources())
+            return queryset.filter(without_sources())
         return queryset
