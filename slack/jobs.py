@@ -133,8 +133,8 @@ async def answer_again_in_thread(context: JobContext, *, question_id: int) -> No
     question = await _to_answer_again(question_id)
     if question is None:
         return
-    if question.slack is None:
-        logger.warning("Question %s was not asked in Slack: not posted", question_id)
+    if question.slack is None or not question.slack.thread_ts:
+        logger.warning("Question %s was not asked in a Slack thread: not posted", question_id)
         return
     client = build_web_client()
     try:

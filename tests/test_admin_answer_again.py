@@ -1,8 +1,11 @@
+import pytest
+
 from data import models
+from domain import records
 from fakes.slack import FakeSlack
 from kraken_bot.admin import question_actions
 from tests.admin_support import alogged_in
-from tests.factories import QuestionFactory
+from tests.factories import AnsweredQuestionFactory, QuestionFactory
 from tests.job_fixtures import all_jobs_done
 
 QUESTIONS = "/admin/data/question/"
@@ -81,7 +84,44 @@ async def test_a_question_not_asked_in_slack_is_not_answered_again_to_post_and_t
     assert question.status == models.QuestionStatus.FAILED
     assert slack.calls == []
     assert "Answering 0 again and post to their threads" in page
-    assert "1 not asked in Slack" in page
+    assert f"Not answered: 1 {question_actions.NOT_IN_A_THREAD}." in page
+
+
+async def test_a_kraken_question_is_not_posted_to_its_channel_for_it_was_asked_in_no_thread(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    question = await _failed_slack_question(
+        channel_id="C0OPS", message_ts="", thread_ts="", event_id="command-1.2.3"
+    )
+
+    page = await _run("answer_again_and_post", [question.pk])
+    await all_jobs_done()
+
+    assert slack.calls == []
+    assert f"Not answered: 1 {question_actions.NOT_IN_A_THREAD}." in page
+
+
+@pytest.mark.parametrize("action", ["answer_again", "answer_again_and_post"])
+async def test_a_threads_summary_is_not_answered_again_as_a_question_of_documentation(
+    slack: FakeSlack, indexed_docs: None, action: str
+) -> None:
+    summary = await AnsweredQuestionFactory.acreate(
+        text="summarise",
+        category=records.SUMMARY,
+        answer="**Summary**\nThe deploy failed; we rolled back.",
+        sources=[],
+        channel_id="C0OPS",
+        message_ts="1767603600.000200",
+        thread_ts="1767603600.000100",
+    )
+
+    page = await _run(action, [summary.pk])
+    await all_jobs_done()
+
+    await summary.arefresh_from_db()
+    assert summary.answer == "**Summary**\nThe deploy failed; we rolled back."
+    assert slack.calls == []
+    assert f"Not answered: 1 {question_actions.A_SUMMARY}." in page
 
 
 async def test_too_many_questions_at_once_are_refused_before_any_is_answered(

@@ -5,8 +5,12 @@ documentation was fixed or the model changed, as jobs (the request does not wait
 question; nothing reaches Slack (`slack.jobs.answer_again_quietly`). "Answer again and post to the
 thread" answers in the thread the question was asked in
 (`slack.jobs.answer_again_in_thread`). Either way it is `application.respond_to_user`, with the
-stored question's id so that the question is updated, not copied.
+stored question's id so that the question is updated, not copied. A thread's summary is not
+answered again (its text asks for a summary, not for documentation), nor posted where the question
+was not asked in a thread: a `/kraken` question's answer was for its asker alone.
 """
+
+from collections import Counter
 
 from django.contrib import admin, messages
 from django.db import transaction
@@ -14,10 +18,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from data import models
+from domain import records
 
 # A slip of "select all" must not post hundreds of old threads again.
 MOST_AT_ONCE = 20
-NOT_IN_SLACK = "not asked in Slack"
+A_SUMMARY = "asked for a summary"
+NOT_IN_A_THREAD = "not asked in a Slack thread"
 
 
 @admin.action(description="Answer again (stored here, not posted to Slack)", permissions=["answer"])
@@ -53,17 +59,28 @@ def _answer_selected(
             messages.ERROR,
         )
         return
-    queued = [question for question in selected if not post or question.channel_id]
+    reasons = {question.pk: _not_answered_again(question, post=post) for question in selected}
+    queued = [question for question in selected if not reasons[question.pk]]
+    skipped = Counter(reason for reason in reasons.values() if reason)
     with transaction.atomic():
         for question in queued:
             _defer(question.pk, post=post)
     where = "and post to their threads" if post else "(not posted to Slack)"
     message = f"Answering {len(queued)} again {where}: each shows its new answer when done."
-    skipped = len(selected) - len(queued)
     if skipped:
-        modeladmin.message_user(request, f"{message} {skipped} {NOT_IN_SLACK}.", messages.WARNING)
+        why = ", ".join(f"{count} {reason}" for reason, count in skipped.items())
+        modeladmin.message_user(request, f"{message} Not answered: {why}.", messages.WARNING)
         return
     modeladmin.message_user(request, message, messages.SUCCESS)
+
+
+def _not_answered_again(question: models.Question, *, post: bool) -> str:
+    """Why the question is not answered again, if it is not."""
+    if question.category == records.SUMMARY:
+        return A_SUMMARY
+    if post and not (question.channel_id and question.thread_ts):
+        return NOT_IN_A_THREAD
+    return ""
 
 
 def _defer(question_id: int, *, post: bool) -> None:
