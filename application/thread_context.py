@@ -1,10 +1,11 @@
 """The thread so far, as context for an answer or a summary, within a token budget.
 
-What the bot stored comes first: the questions it answered in the thread and its answers. The
-chat's own record of the thread (Slack's `conversations.replies`, cached by the interface because
-Slack allows apps about one call a minute) adds what others said; when the chat refuses, the
-stored exchanges are enough, with a note saying so. The most recent messages are kept first, so a
-long thread never overflows the model's context.
+The chat's own record of the thread (Slack's `conversations.replies`, cached by the interface
+because Slack allows apps about one call a minute) gives what everyone said. What the bot stored,
+the questions it answered in the thread and its answers, fills in what that record lacks: one read
+a minute earlier misses the bot's latest answer, which a follow-up question needs. When the chat
+refuses, the stored exchanges are enough, with a note saying so. The most recent messages are kept
+first, so a long thread never overflows the model's context.
 """
 
 import logging
@@ -37,18 +38,36 @@ async def thread_context(
 ) -> ThreadContext:
     """The thread's messages, oldest first, the newest of them that fit in `budget_tokens`."""
     note = ""
-    messages: list[records.ThreadMessage] = []
+    said: list[records.ThreadMessage] = []
     if replies is not None:
         try:
-            messages = await replies.replies()
+            said = await replies.replies()
         except ports.RepliesUnavailable:
             logger.info(
                 "Thread replies unavailable for %s; using stored exchanges", origin.thread_ts
             )
             note = LIMITED_NOTE
-    if not messages:
-        messages = await _stored_exchanges(origin)
+    stored = await _stored_exchanges(origin)
+    messages = _merged(said, stored, asked_ts=origin.message_ts) if said else stored
     return ThreadContext(messages=_within_budget(messages, budget_tokens), note=note)
+
+
+def _merged(
+    said: list[records.ThreadMessage], stored: list[records.ThreadMessage], *, asked_ts: str
+) -> list[records.ThreadMessage]:
+    """The chat's record of the thread with the stored messages it lacks, in thread order. The
+    question being answered is not context, and an answer shown to its asker alone has no place
+    in the thread."""
+    known = {message.ts for message in said} | {asked_ts}
+    lacking = [message for message in stored if message.ts and message.ts not in known]
+    return sorted([*said, *lacking], key=_place)
+
+
+def _place(message: records.ThreadMessage) -> float:
+    try:
+        return float(message.ts)
+    except ValueError:
+        return 0.0
 
 
 async def _stored_exchanges(origin: records.SlackOrigin) -> list[records.ThreadMessage]:
@@ -61,9 +80,12 @@ async def _stored_exchanges(origin: records.SlackOrigin) -> list[records.ThreadM
     messages = []
     for question in exchanges:
         author = question.slack.user_id if question.slack else "someone"
-        messages.append(records.ThreadMessage(author=author, text=question.text))
+        asked_ts = question.slack.message_ts if question.slack else ""
+        messages.append(records.ThreadMessage(author=author, text=question.text, ts=asked_ts))
         messages.append(
-            records.ThreadMessage(author="Kraken Bot", text=question.answer, from_bot=True)
+            records.ThreadMessage(
+                author="Kraken Bot", text=question.answer, from_bot=True, ts=question.reply_ts
+            )
         )
     return messages
 

@@ -261,11 +261,13 @@ class DocumentLimits:
 @dataclass(frozen=True, kw_only=True)
 class ThreadMessage:
     """One message of a Slack thread, as context for an answer or a summary. `from_bot` marks
-    this bot's own turns; other apps' messages are never taken for them."""
+    this bot's own turns; other apps' messages are never taken for them. `ts` is its place in the
+    thread, where known."""
 
     author: str
     text: str
     from_bot: bool = False
+    ts: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

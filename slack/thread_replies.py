@@ -39,6 +39,7 @@ class SlackThreadReplies:
                 author=str(message.get("user") or message.get("username") or "an app"),
                 text=str(message.get("text", "")),
                 from_bot=bool(self._bot_id) and message.get("bot_id") == self._bot_id,
+                ts=str(message.get("ts", "")),
             )
             for message in await self._messages()
             if message.get("ts") != self._leave_out_ts and message.get("text")

@@ -61,3 +61,49 @@ async def test_when_slack_limits_the_thread_the_stored_exchanges_are_used_with_a
         ("Run make deploy.", True),
     ]
     assert context.note == thread_context.LIMITED_NOTE
+
+
+async def test_the_bots_answer_a_cached_read_of_the_thread_lacks_is_taken_from_what_it_stored() -> (
+    None
+):
+    """A follow-up soon after an answer: the thread was read (and kept) before that answer."""
+    read_before_the_answer = [
+        records.ThreadMessage(author="U2", text="Deploys fail since noon.", ts="100.000001"),
+        records.ThreadMessage(author="U1", text="@Kraken how do I roll back?", ts="100.000100"),
+        records.ThreadMessage(author="U2", text="Same here.", ts="100.000300"),
+    ]
+    await QuestionFactory.acreate(
+        team_id="T0001",
+        channel_id="C0001",
+        thread_ts=ORIGIN.thread_ts,
+        message_ts="100.000100",
+        text="how do I roll back?",
+        status="answered",
+        answer="Run make rollback.",
+        reply_ts="100.000200",
+        answered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    await QuestionFactory.acreate(
+        team_id="T0001",
+        channel_id="C0001",
+        thread_ts=ORIGIN.thread_ts,
+        message_ts="100.000400",
+        text="who may roll back?",
+        status="answered",
+        answer="Anyone on call (an answer only its asker saw).",
+        reply_ts="",
+        answered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+
+    context = await thread_context.thread_context(
+        origin=ORIGIN, replies=FixedReplies(read_before_the_answer), budget_tokens=1_000
+    )
+
+    assert [(m.text, m.from_bot) for m in context.messages] == [
+        ("Deploys fail since noon.", False),
+        ("@Kraken how do I roll back?", False),
+        ("Run make rollback.", True),
+        ("Same here.", False),
+        ("who may roll back?", False),
+    ]
+    assert context.note == ""
