@@ -160,10 +160,15 @@ release_notes_writer = Agent(
 @release_notes_writer.output_validator
 def _mentions_every_change(ctx: RunContext[WriterDeps], notes: ReleaseNotes) -> ReleaseNotes:
     written = "\n".join(item for section in notes.sections for item in section.items)
-    missing = [reference for reference in ctx.deps.references if reference not in written]
+    missing = [reference for reference in ctx.deps.references if not _cited(reference, written)]
     if missing:
         raise ModelRetry(f"These changes are missing from the notes: {', '.join(missing)}")
     return notes
+
+
+def _cited(reference: str, written: str) -> bool:
+    """Whether the reference is written whole: #4 is not when only #42 is."""
+    return re.search(rf"(?<![0-9A-Za-z]){re.escape(reference)}(?![0-9A-Za-z])", written) is not None
 
 
 async def write_release_notes(

@@ -60,6 +60,28 @@ async def test_notes_that_leave_a_change_out_are_sent_back_to_the_model() -> Non
     assert "(#42)" in str(written.notes)
 
 
+async def test_a_change_whose_reference_shows_only_inside_a_longer_one_is_sent_back() -> None:
+    """#4 is not written when only #42 is."""
+    commits = [
+        release_notes.Commit(sha="3" * 40, subject="Fix login", author="Ana", pr_number=4),
+        release_notes.Commit(sha="4" * 40, subject="Fix logout", author="Bo", pr_number=42),
+    ]
+    attempts: list[int] = []
+
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        changes = json.loads(transcript.last_user_prompt(messages))["changes"]
+        kept = changes if attempts else changes[1:]
+        attempts.append(len(kept))
+        notes = release_notes.group_offline(kept)
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, notes.model_dump())])
+
+    with release_notes.release_notes_writer.override(model=FunctionModel(reply)):
+        written = await release_notes.write_release_notes(commits=commits)
+
+    assert attempts == [1, 2]
+    assert _sections(written.notes) == {"Fixes": ["Fix login (#4)", "Fix logout (#42)"]}
+
+
 async def test_a_long_range_is_summarised_for_the_model_and_still_listed_in_full() -> None:
     prompts: list[dict[str, object]] = []
 
