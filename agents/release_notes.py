@@ -106,6 +106,8 @@ class Change(TypedDict):
     reference: str
     title: str
     body: str
+    # By a "!" after its type, or in the footer of its whole body, which `body` may leave out.
+    breaking: bool
     labels: list[str]
     author: str
 
@@ -142,7 +144,8 @@ class WriterDeps:
 
 INSTRUCTIONS = """\
 Write release notes from the changes you are given (JSON: `changes`, each with reference, title,
-body, labels, author). Group them into these sections, in this order, leaving out empty ones:
+body, breaking, labels, author; a change marked breaking goes under Breaking changes). Group them
+into these sections, in this order, leaving out empty ones:
 Breaking changes, Features, Fixes, Performance, Documentation, Internal, Other changes. Write one
 line per change in plain words a user understands, ending with its reference in parentheses, e.g.
 "(#42)" or "(a1b2c3d)". Every reference must appear in the notes. `not_shown` counts the further
@@ -229,10 +232,14 @@ def group_offline(changes: Sequence[Change]) -> ReleaseNotes:
 
 
 def _change(commit: Commit) -> Change:
+    title = commit.pr_title or commit.subject
+    conventional = _conventional(title.strip())
     return Change(
         reference=commit.reference,
-        title=commit.pr_title or commit.subject,
+        title=title,
         body=commit.body[:500],
+        breaking="BREAKING CHANGE" in commit.body
+        or bool(conventional and conventional["breaking"]),
         labels=list(commit.labels),
         author=commit.author,
     )
@@ -274,13 +281,10 @@ def _contributors(commits: Sequence[Commit]) -> list[str]:
 def _section_and_text(change: Change) -> tuple[SectionTitle, str]:
     title = change["title"].strip()
     labels = [label.lower() for label in change["labels"]]
-    if "BREAKING CHANGE" in change["body"]:
+    if change["breaking"]:
         return "Breaking changes", _without_prefix(title)
     if match := _conventional(title):
-        text = _capitalised(match["text"])
-        if match["breaking"]:
-            return "Breaking changes", text
-        return _TYPE_SECTIONS[match["type"].lower()], text
+        return _TYPE_SECTIONS[match["type"].lower()], _capitalised(match["text"])
     for label in labels:
         if section := _LABEL_SECTIONS.get(label):
             return section, _without_prefix(title)

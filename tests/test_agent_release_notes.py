@@ -82,6 +82,19 @@ async def test_a_change_whose_reference_shows_only_inside_a_longer_one_is_sent_b
     assert _sections(written.notes) == {"Fixes": ["Fix login (#4)", "Fix logout (#42)"]}
 
 
+async def test_a_breaking_change_footer_after_a_long_body_still_makes_it_breaking() -> None:
+    commit = release_notes.Commit(
+        sha="5" * 40,
+        subject="feat: answer in threads",
+        body="Why and how, at length. " * 40 + "\n\nBREAKING CHANGE: replies move into threads.",
+        author="Ana",
+    )
+
+    written = await release_notes.write_release_notes(commits=[commit])
+
+    assert _sections(written.notes) == {"Breaking changes": ["Answer in threads (5555555)"]}
+
+
 async def test_a_long_range_is_summarised_for_the_model_and_still_listed_in_full() -> None:
     prompts: list[dict[str, object]] = []
 
@@ -100,13 +113,14 @@ async def test_a_long_range_is_summarised_for_the_model_and_still_listed_in_full
             "reference": reference,
             "title": title,
             "body": "",
+            "breaking": breaking,
             "labels": labels,
             "author": author,
         }
-        for reference, title, labels, author in [
-            ("aaaaaaa", "feat(search): rank titles higher", [], "Ana"),
-            ("fffffff", "feat!: drop Python 3.10", [], "Ana"),
-            ("#42", "Answer in threads", ["enhancement"], "Eve"),
+        for reference, title, breaking, labels, author in [
+            ("aaaaaaa", "feat(search): rank titles higher", False, [], "Ana"),
+            ("fffffff", "feat!: drop Python 3.10", True, [], "Ana"),
+            ("#42", "Answer in threads", False, ["enhancement"], "Eve"),
         ]
     ]
     assert prompt["not_shown"] == {
