@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import stat
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -41,19 +41,39 @@ class InvalidBaseUrl(ValueError):
 
 
 class FolderSource:
-    """The documentation files under a folder; with `base_url`, each links to it + its path."""
+    """The documentation files under a folder, those its globs take (`source_ports.wanted`);
+    with `base_url`, each links to it + its path."""
 
-    def __init__(self, *, root: Path, base_url: str = "", max_file_bytes: int = MAX_FILE_BYTES):
+    def __init__(
+        self,
+        *,
+        root: Path,
+        base_url: str = "",
+        max_file_bytes: int = MAX_FILE_BYTES,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        max_documents: int | None = None,
+    ):
         """Raises: InvalidBaseUrl."""
         if base_url and not base_url.startswith(("http://", "https://")):
             raise InvalidBaseUrl(base_url)
         self._root = root
         self._base_url = base_url
         self._max_file_bytes = max_file_bytes
+        self._include = tuple(include)
+        self._exclude = tuple(exclude)
+        self._max_documents = max_documents
 
     async def read(self, *, known: Mapping[str, str]) -> AsyncIterator[source_ports.SourceItem]:
-        """Raises: FolderNotFound."""
-        files, unlisted = await asyncio.to_thread(_documentation_files, self._root)
+        """Raises: FolderNotFound; SourceUnavailable, for more files than `max_documents`."""
+        found, unlisted = await asyncio.to_thread(_documentation_files, self._root)
+        files = [
+            (path, file)
+            for path, file in found
+            if source_ports.wanted(path, include=self._include, exclude=self._exclude)
+        ]
+        if self._max_documents is not None and len(files) > self._max_documents:
+            raise source_ports.too_many_documents(self._max_documents)
         for skipped in unlisted:
             yield skipped
         for path, file in files:

@@ -10,7 +10,8 @@ says why; what was stored for it before stays searchable. A source that cannot b
 (its host unreachable, its credentials refused) raises `SourceUnavailable`, and nothing is removed.
 """
 
-from collections.abc import AsyncIterator, Mapping
+import fnmatch
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -79,3 +80,19 @@ class SourceReader(Protocol):
         Raises: SourceUnavailable.
         """
         ...
+
+
+def too_many_documents(limit: int) -> SourceUnavailable:
+    """A source of more documents than a sync may take: it would stop part-way, then remove the
+    rest of what the source had given."""
+    return SourceUnavailable(f"more than {limit:,} documents: narrow it with include/exclude")
+
+
+def wanted(path: str, *, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Whether a source's globs take the document at `path`: fnmatch patterns, where `*` matches
+    across folders too (`docs/*` takes the whole `docs` folder); no `include` takes every one."""
+    return (not include or _matches(path, include)) and not _matches(path, exclude)
+
+
+def _matches(path: str, globs: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(path, glob) for glob in globs)

@@ -34,7 +34,11 @@ def reader_for(source: records.Source) -> source_ports.SourceReader:
     match source.kind:
         case records.SourceKind.FOLDER:
             return index_documents.FolderSource(
-                root=Path(source.location), base_url=str(options.get("base_url", ""))
+                root=Path(source.location),
+                base_url=str(options.get("base_url", "")),
+                include=_patterns(options, "include"),
+                exclude=_patterns(options, "exclude"),
+                max_documents=limits.max_documents,
             )
         case records.SourceKind.GIT:
             from kraken_bot.adapters import git_source

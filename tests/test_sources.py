@@ -219,6 +219,31 @@ def test_a_missing_secret_fails_the_sync_and_names_the_variable(monkeypatch) -> 
     assert models.Source.objects.get().last_error == "WIKI_TOKEN (the token) is not set"
 
 
+def test_a_folder_source_takes_only_the_files_its_globs_say(handbook: Path) -> None:
+    _add_folder(
+        handbook, "handbook", "--include", "*.md", "--include", "*.pdf", "--exclude", "leave*"
+    )
+
+    _sources("sync", "handbook")
+
+    assert list(models.Document.objects.values_list("path", flat=True)) == ["vpn.md"]
+
+
+def test_a_folder_of_more_documents_than_a_sync_may_take_fails_it_and_indexes_none(
+    handbook: Path, settings
+) -> None:
+    settings.SYNC_MAX_DOCUMENTS = 2
+    _add_folder(handbook)
+
+    with pytest.raises(CommandError):
+        _sources("sync", "handbook")
+
+    assert models.Source.objects.get().last_error == (
+        "more than 2 documents: narrow it with include/exclude"
+    )
+    assert not models.Document.objects.exists()
+
+
 class _Given:
     """A reader that gives one document at once."""
 

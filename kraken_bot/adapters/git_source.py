@@ -11,7 +11,6 @@ One sync of a source runs at a time: two at once would share, and fight over, it
 
 import asyncio
 import contextlib
-import fnmatch
 import hashlib
 import logging
 import os
@@ -85,10 +84,7 @@ class GitSource:
         await self._update_clone()
         files = [file for file in await self._tree() if self._is_wanted(file.path)]
         if len(files) > self._limits.max_documents:
-            raise source_ports.SourceUnavailable(
-                f"more than {self._limits.max_documents:,} documents: "
-                "narrow it with include/exclude"
-            )
+            raise source_ports.too_many_documents(self._limits.max_documents)
         for file in files:
             yield await self._item(file, known)
 
@@ -148,8 +144,7 @@ class GitSource:
         return (
             posix_path.suffix.lower() in document_formats.FILE_MEDIA_TYPES
             and not any(part.startswith(".") for part in posix_path.parts)
-            and (not self._include or _matches(path, self._include))
-            and not _matches(path, self._exclude)
+            and source_ports.wanted(path, include=self._include, exclude=self._exclude)
         )
 
     async def _item(self, file: _TreeFile, known: Mapping[str, str]) -> source_ports.SourceItem:
@@ -183,10 +178,6 @@ def _tree_file(entry: bytes) -> _TreeFile | None:
     if kind != "blob" or mode == _SYMLINK_MODE:
         return None
     return _TreeFile(path=path.decode(errors="replace"), blob_id=blob_id, size=int(size))
-
-
-def _matches(path: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
 
 
 async def _git(*arguments: str) -> bytes:

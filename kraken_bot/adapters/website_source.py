@@ -22,7 +22,6 @@ the host unreachable or refusing, the start page or the sitemap unreadable, more
 
 import asyncio
 import contextlib
-import fnmatch
 import hashlib
 import zlib
 from collections import deque
@@ -152,8 +151,9 @@ class _Scope:
 
     def wants(self, url: str) -> bool:
         path = _url_path(url)
-        included = not self.include or _matches(path, self.include)
-        return self.contains(url) and included and not _matches(path, self.exclude)
+        return self.contains(url) and source_ports.wanted(
+            path, include=self.include, exclude=self.exclude
+        )
 
     def path_of(self, url: str) -> str:
         """The document's path: the URL's path (and query) under the folder; the folder's own
@@ -595,10 +595,6 @@ def _origin(url: str) -> tuple[str, str, int]:
 
 def _url_path(url: str) -> str:
     return urlsplit(url).path or "/"
-
-
-def _matches(path: str, globs: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(path, glob) for glob in globs)
 
 
 def _media_type(response: httpx.Response) -> str:
