@@ -42,15 +42,7 @@ async def test_a_thread_of_500_messages_stays_within_the_budget_keeping_the_newe
 
 
 async def test_when_slack_limits_the_thread_the_stored_exchanges_are_used_with_a_note() -> None:
-    await QuestionFactory.acreate(
-        team_id="T0001",
-        channel_id="C0001",
-        thread_ts=ORIGIN.thread_ts,
-        text="How do I deploy?",
-        status="answered",
-        answer="Run make deploy.",
-        answered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    )
+    await _answered_in_the_thread("How do I deploy?", "Run make deploy.")
 
     context = await thread_context.thread_context(
         origin=ORIGIN, replies=LimitedReplies(), budget_tokens=1_000
@@ -72,27 +64,14 @@ async def test_the_bots_answer_a_cached_read_of_the_thread_lacks_is_taken_from_w
         records.ThreadMessage(author="U1", text="@Kraken how do I roll back?", ts="100.000100"),
         records.ThreadMessage(author="U2", text="Same here.", ts="100.000300"),
     ]
-    await QuestionFactory.acreate(
-        team_id="T0001",
-        channel_id="C0001",
-        thread_ts=ORIGIN.thread_ts,
-        message_ts="100.000100",
-        text="how do I roll back?",
-        status="answered",
-        answer="Run make rollback.",
-        reply_ts="100.000200",
-        answered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    await _answered_in_the_thread(
+        "how do I roll back?", "Run make rollback.", message_ts="100.000100", reply_ts="100.000200"
     )
-    await QuestionFactory.acreate(
-        team_id="T0001",
-        channel_id="C0001",
-        thread_ts=ORIGIN.thread_ts,
+    await _answered_in_the_thread(
+        "who may roll back?",
+        "Anyone on call (an answer only its asker saw).",
         message_ts="100.000400",
-        text="who may roll back?",
-        status="answered",
-        answer="Anyone on call (an answer only its asker saw).",
         reply_ts="",
-        answered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     )
 
     context = await thread_context.thread_context(
@@ -107,3 +86,16 @@ async def test_the_bots_answer_a_cached_read_of_the_thread_lacks_is_taken_from_w
         ("who may roll back?", False),
     ]
     assert context.note == ""
+
+
+async def _answered_in_the_thread(text: str, answer: str, **slack: str) -> None:
+    await QuestionFactory.acreate(
+        team_id="T0001",
+        channel_id="C0001",
+        thread_ts=ORIGIN.thread_ts,
+        text=text,
+        status="answered",
+        answer=answer,
+        answered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        **slack,
+    )
