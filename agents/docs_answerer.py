@@ -267,10 +267,11 @@ async def _with_passages(
     question: str, history: Sequence[records.ThreadMessage], deps: AnswererDeps
 ) -> str:
     """The question followed by the passages found for it: searched with the question, and in a
-    thread with its first message too, which says what a follow-up is about."""
+    thread with its first message too, which says what a follow-up is about. The question's words
+    come first: a search reads only so many words of its query."""
     query = question
     if started_by := next((message for message in history if not message.from_bot), None):
-        query = f"{started_by.text}\n{question}"
+        query = f"{question}\n{started_by.text}"
     hits = await deps.search(query=query, limit=SEARCH_LIMIT)
     deps.found.update((hit.passage_id, hit) for hit in hits)
     passages = json.dumps([_as_passage(hit) for hit in hits], ensure_ascii=False)

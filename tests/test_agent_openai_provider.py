@@ -7,7 +7,8 @@ import time
 import pytest
 
 from agents import classifier, docs_answerer, limits
-from domain import records
+from data import models
+from domain import records, search
 from fakes.openai import FakeOpenAI
 from fakes.search import FixedSearch, hit
 
@@ -208,7 +209,28 @@ async def test_in_a_thread_the_search_first_takes_the_threads_first_message_too(
 
     await docs_answerer.answer_question(question="how?", search=search, history=history)
 
-    assert search.queries == ["The database password expired\nhow?"]
+    assert search.queries == ["how?\nThe database password expired"]
+
+
+async def test_in_a_thread_a_long_first_message_leaves_the_questions_own_words_searched(
+    llm: FakeOpenAI, settings, indexed_docs: None
+) -> None:
+    """A search reads a few dozen words of its query: the question's come first."""
+    settings.LLM_OUTPUT_MODE = "native"
+    passage = await models.Passage.objects.aget()
+    llm.text(json.dumps({"text": "Rotate it [1].", "passage_ids": [passage.pk]}))
+    opening = " ".join(f"topic{a}{b}" for a in "abcdefgh" for b in "abcde")
+    history = (records.ThreadMessage(author="ana", text=opening),)
+
+    answer = await docs_answerer.answer_question(
+        question="how do I rotate the database password?",
+        search=search.search_passages,
+        history=history,
+    )
+
+    assert [citation.passage_id for citation in answer.citations] == [passage.pk]
+    [request] = llm.requests
+    assert "vault rotate db" in request["messages"][-1]["content"]
 
 
 async def test_a_prompted_answer_with_words_around_its_json_still_arrives(
