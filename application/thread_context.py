@@ -8,6 +8,7 @@ refuses, the stored exchanges are enough, with a note saying so. The most recent
 first, so a long thread never overflows the model's context.
 """
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 # A rough count that errs on the side of fewer tokens: about four characters a token.
 CHARACTERS_PER_TOKEN = 4
 STORED_EXCHANGES = 20
+# Marks where a message too long for the budget was cut.
+_CUT = "…"
 LIMITED_NOTE = (
     "Slack limited how much of this thread I could read, so I used the part I keep myself."
 )
@@ -93,11 +96,16 @@ async def _stored_exchanges(origin: records.SlackOrigin) -> list[records.ThreadM
 def _within_budget(
     messages: list[records.ThreadMessage], budget_tokens: int
 ) -> tuple[records.ThreadMessage, ...]:
+    """The newest messages that fit; the first that does not is kept by its end (a pasted log's
+    error is at its end), and none older."""
     kept: list[records.ThreadMessage] = []
     remaining = budget_tokens * CHARACTERS_PER_TOKEN
     for message in reversed(messages):
         size = len(message.author) + len(message.text) + 2
         if size > remaining:
+            room = remaining - len(message.author) - 2 - len(_CUT)
+            if room > 0:
+                kept.append(dataclasses.replace(message, text=_CUT + message.text[-room:]))
             break
         kept.append(message)
         remaining -= size

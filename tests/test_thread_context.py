@@ -38,7 +38,30 @@ async def test_a_thread_of_500_messages_stays_within_the_budget_keeping_the_newe
     size = sum(len(m.author) + len(m.text) + 2 for m in context.messages)
     assert size <= 1_000 * thread_context.CHARACTERS_PER_TOKEN
     assert context.messages[-1] == messages[-1]
-    assert list(context.messages) == messages[-len(context.messages) :]
+    oldest, *whole = context.messages
+    assert whole == messages[-len(whole) :]
+    cut_from = messages[-len(whole) - 1]
+    assert oldest.author == cut_from.author
+    assert oldest.text.startswith("…")
+    assert cut_from.text.endswith(oldest.text[1:])
+
+
+async def test_a_message_longer_than_the_budget_left_is_kept_by_its_end() -> None:
+    """A log pasted whole, then "what does this error mean?": the error is at the log's end."""
+    log = "\n".join(f"INFO step {n} ok" for n in range(2_000)) + "\nERROR disk full on /var"
+    messages = [
+        records.ThreadMessage(author="U1", text="Deploys fail again."),
+        records.ThreadMessage(author="U1", text=log),
+    ]
+
+    context = await thread_context.thread_context(
+        origin=ORIGIN, replies=FixedReplies(messages), budget_tokens=1_000
+    )
+
+    [kept] = context.messages
+    assert kept.text.startswith("…")
+    assert kept.text.endswith("ERROR disk full on /var")
+    assert len(kept.author) + len(kept.text) + 2 <= 1_000 * thread_context.CHARACTERS_PER_TOKEN
 
 
 async def test_when_slack_limits_the_thread_the_stored_exchanges_are_used_with_a_note() -> None:
