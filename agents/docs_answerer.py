@@ -168,7 +168,7 @@ def _as_passage(hit: records.PassageHit) -> dict[str, Any]:
 @docs_answerer.output_validator
 def _cites_found_passages(ctx: RunContext[AnswererDeps], answer: DocsAnswer) -> DocsAnswer:
     """An answer from the documentation cites the passages it relies on, and only passages that
-    were found: sources are never invented, nor left out."""
+    were found: sources are never invented, nor left out; one that found nothing cites nothing."""
     if ctx.partial_output:
         return answer
     invented = [passage for passage in answer.passage_ids if passage not in ctx.deps.found]
@@ -180,6 +180,11 @@ def _cites_found_passages(ctx: RunContext[AnswererDeps], answer: DocsAnswer) -> 
         raise ModelRetry(
             "List in passage_ids the passages the answer relies on, or set found_answer to "
             "false if the documentation does not answer the question."
+        )
+    if not answer.found_answer and answer.passage_ids:
+        raise ModelRetry(
+            "The documentation does not answer the question, so cite nothing: leave passage_ids "
+            "empty, or set found_answer to true if the passages do answer it."
         )
     return answer
 

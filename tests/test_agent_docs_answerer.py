@@ -82,6 +82,30 @@ async def test_an_answer_that_cites_nothing_is_sent_back_to_cite_or_say_it_found
     assert [citation.passage_id for citation in answer.citations] == [11]
 
 
+async def test_an_answer_that_found_nothing_but_cites_passages_is_sent_back_to_cite_none() -> None:
+    """Sources under "the documentation does not say" would tell the person it does."""
+    replies = iter([[11], []])
+
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if transcript.last_tool_result(messages, tool_name="search_docs") is None:
+            return ModelResponse(parts=[ToolCallPart("search_docs", {"query": "rotate"})])
+        output = {
+            "text": "The docs do not say.",
+            "passage_ids": next(replies),
+            "found_answer": False,
+        }
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, output)])
+
+    with docs_answerer.docs_answerer.override(model=FunctionModel(reply)):
+        answer = await docs_answerer.answer_question(
+            question="Rotate?", search=FixedSearch([ROTATION])
+        )
+
+    assert not answer.found_answer
+    assert answer.citations == ()
+    assert next(replies, None) is None
+
+
 async def test_a_model_that_keeps_inventing_sources_gives_passages_not_a_false_answer() -> None:
     search = FixedSearch([ROTATION, BACKUPS])
     with docs_answerer.docs_answerer.override(model=_model_citing([999], [998], [997], [996])):
