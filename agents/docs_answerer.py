@@ -75,7 +75,10 @@ class AnswererDeps:
 
 class DocsAnswer(BaseModel):
     text: str = Field(
-        description="The answer for Slack, in Markdown. Cite passages inline as [1], [2]."
+        description=(
+            "The answer for Slack, in Markdown. Cite passages inline as [1], [2]: [n] is the n-th "
+            "id in passage_ids, as the sources are numbered under the answer."
+        )
     )
     passage_ids: list[int] = Field(
         default_factory=list,
