@@ -7,6 +7,7 @@ import shutil
 import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -57,12 +58,13 @@ def _source(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     limits: source_ports.SyncLimits = source_ports.SyncLimits(),  # noqa: B008 - frozen
+    base_url: str = BASE_URL,
 ) -> git_source.GitSource:
     return git_source.GitSource(
         location=repo if isinstance(repo, str) else f"file://{repo.path}",
         branch=branch,
         cache_dir=cache_dir,
-        base_url=BASE_URL,
+        base_url=base_url,
         include=include,
         exclude=exclude,
         limits=limits,
@@ -86,6 +88,11 @@ def _versions(items: Mapping[str, source_ports.SourceItem]) -> dict[str, str]:
     }
 
 
+async def _version(repo: git_repos.GitRepo, path: str) -> str:
+    blob_id = await asyncio.to_thread(repo.blob_id, path)
+    return git_source.version_of(blob_id, url=f"{BASE_URL}/{quote(path)}")
+
+
 async def test_a_first_read_fetches_every_document_with_its_blob_id_and_link(
     handbook: git_repos.GitRepo, tmp_path: Path
 ) -> None:
@@ -95,7 +102,7 @@ async def test_a_first_read_fetches_every_document_with_its_blob_id_and_link(
         path: source_ports.FetchedDocument(
             path=path,
             url=f"{BASE_URL}/{path.replace(' ', '%20')}",
-            version=await asyncio.to_thread(handbook.blob_id, path),
+            version=await _version(handbook, path),
             content=HANDBOOK[path].encode(),
             media_type=media_type,
         )
@@ -134,7 +141,7 @@ async def test_a_second_read_fetches_what_changed_and_leaves_out_what_is_gone(
         "guides/deploy.rst": source_ports.FetchedDocument(
             path="guides/deploy.rst",
             url=f"{BASE_URL}/guides/deploy.rst",
-            version=await asyncio.to_thread(handbook.blob_id, "guides/deploy.rst"),
+            version=await _version(handbook, "guides/deploy.rst"),
             content=b"Deploying\n=========\n\nRun the new pipeline.\n",
             media_type=source_ports.RESTRUCTUREDTEXT,
         ),
@@ -143,11 +150,24 @@ async def test_a_second_read_fetches_what_changed_and_leaves_out_what_is_gone(
         "site/home.html": source_ports.FetchedDocument(
             path="site/home.html",
             url=f"{BASE_URL}/site/home.html",
-            version=first["site/index.html"],
+            version=await _version(handbook, "site/home.html"),
             content=HANDBOOK["site/index.html"].encode(),
             media_type=source_ports.HTML,
         ),
     }
+
+
+async def test_a_new_base_url_relinks_the_documents_that_did_not_change(
+    handbook: git_repos.GitRepo, tmp_path: Path
+) -> None:
+    first = _versions(await _read(_source(handbook, tmp_path / "cache")))
+    moved = _source(handbook, tmp_path / "cache", base_url="https://git.example.com/new/blob/main")
+
+    second = await _read(moved, known=first)
+
+    assert {
+        item.url for item in second.values() if isinstance(item, source_ports.FetchedDocument)
+    } == {f"https://git.example.com/new/blob/main/{path.replace(' ', '%20')}" for path in DOCUMENTS}
 
 
 async def test_a_branch_whose_history_was_rewritten_is_read_at_its_new_tip(
@@ -163,7 +183,7 @@ async def test_a_branch_whose_history_was_rewritten_is_read_at_its_new_tip(
     assert second["README.md"] == source_ports.FetchedDocument(
         path="README.md",
         url=f"{BASE_URL}/README.md",
-        version=await asyncio.to_thread(handbook.blob_id, "README.md"),
+        version=await _version(handbook, "README.md"),
         content=b"# Handbook, amended\n",
         media_type=source_ports.MARKDOWN,
     )

@@ -2,7 +2,8 @@
 
 Each source keeps a shallow clone of its branch in a folder of its own under the cache, named from
 a hash of its location and branch. A sync brings the clone to the branch's tip and lists its tree:
-a file's blob id is its version, so an unchanged file is known without being read, and a renamed
+a file's blob id, with its link, is its version, so an unchanged file is known without being read
+(and a new base URL relinks every file), and a renamed
 one is a path gone plus a path new, which the sync handles like any other. Only the tree matters,
 so one commit of history is enough.
 
@@ -148,7 +149,9 @@ class GitSource:
         )
 
     async def _item(self, file: _TreeFile, known: Mapping[str, str]) -> source_ports.SourceItem:
-        if known.get(file.path) == file.blob_id:
+        url = f"{self._base_url}/{quote(file.path)}" if self._base_url else ""
+        version = version_of(file.blob_id, url=url)
+        if known.get(file.path) == version:
             return source_ports.UnchangedDocument(path=file.path)
         if file.size > self._limits.max_document_bytes:
             return source_ports.SkippedDocument(
@@ -163,11 +166,16 @@ class GitSource:
             )
         return source_ports.FetchedDocument(
             path=file.path,
-            url=f"{self._base_url}/{quote(file.path)}" if self._base_url else "",
-            version=file.blob_id,
+            url=url,
+            version=version,
             content=content,
             media_type=document_formats.FILE_MEDIA_TYPES[PurePosixPath(file.path).suffix.lower()],
         )
+
+
+def version_of(blob_id: str, *, url: str) -> str:
+    """A file's version: its blob id, and a digest of its link."""
+    return f"{blob_id}:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
 
 
 def _tree_file(entry: bytes) -> _TreeFile | None:
