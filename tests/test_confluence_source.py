@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 import pytest
 
 from application import source_ports
+from domain import document_formats
 from fakes.confluence import FakeConfluence, fake_confluence_server
 from fakes.servers import free_port
 from kraken_bot.adapters.confluence_source import ConfluenceSource
@@ -68,6 +69,25 @@ async def test_a_first_read_gives_every_page_as_html_with_its_title_url_and_vers
         title="Runbook 1",
     )
     assert [item.title for item in _fetched(items)] == [f"Runbook {n}" for n in range(1, 6)]
+
+
+async def test_a_code_macro_is_given_as_its_code_without_its_parameters(
+    confluence: FakeConfluence,
+) -> None:
+    """Confluence keeps a code block as a macro: its language is a parameter, not text."""
+    page_id = confluence.add_page(
+        "ENG",
+        "Restarting",
+        '<p>Restart the service:</p><ac:structured-macro ac:name="code" ac:schema-version="1">'
+        '<ac:parameter ac:name="language">bash</ac:parameter><ac:plain-text-body>'
+        "<![CDATA[sudo systemctl restart kraken]]></ac:plain-text-body></ac:structured-macro>",
+    )
+
+    [page] = [item for item in _fetched(await _read(_source(confluence))) if item.path == page_id]
+
+    markdown = document_formats.markdown_of(media_type=page.media_type, content=page.content)
+    assert "```\nsudo systemctl restart kraken\n```" in markdown
+    assert "bash" not in markdown
 
 
 async def test_the_listing_is_followed_through_its_cursors(confluence: FakeConfluence) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from bs4 import BeautifulSoup
 
 from application import source_ports
 from application.source_ports import SourceUnavailable
@@ -160,5 +161,23 @@ def _page(result: dict[str, Any], *, base: str, known: Mapping[str, str]) -> _Pa
         title=str(result.get("title") or ""),
         version=version,
         url=base + str(result["_links"]["webui"]),
-        body="" if known.get(page_id) == version else str(result["body"]["storage"]["value"]),
+        body=""
+        if known.get(page_id) == version
+        else _html(str(result["body"]["storage"]["value"])),
     )
+
+
+def _html(storage: str) -> str:
+    """The page's storage format as HTML: a code macro becomes the code block it shows, and a
+    macro's parameters (a code block's language, a panel's colour) are dropped, not read as text."""
+    page = BeautifulSoup(storage, "html.parser")
+    for macro in page.find_all("ac:structured-macro", attrs={"ac:name": "code"}):
+        code = macro.find("ac:plain-text-body")
+        text = page.new_tag("code")
+        text.string = code.get_text() if code else ""
+        block = page.new_tag("pre")
+        block.append(text)
+        macro.replace_with(block)
+    for parameter in page.find_all("ac:parameter"):
+        parameter.decompose()
+    return str(page)
