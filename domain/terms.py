@@ -2,12 +2,15 @@
 
 Code identifiers are split into the words they are made of, and kept whole too, so `usage_limits`,
 `UsageLimits` and "usage limits" all meet: `FallbackModel` gives `fallbackmodel fallback model`.
+Letters are compared in one Unicode form (NFKC), so a PDF's ligature (ﬁ) is the letters it joins
+and an accent typed apart (e + ´, as macOS writes names) is the accented letter.
 Everything else (punctuation, quotes, operators, emoji) separates words and is otherwise ignored,
 which is what makes any user text safe to search with.
 """
 
 import functools
 import re
+import unicodedata
 from collections.abc import Collection
 
 _WORD = re.compile(r"[^\W_]+")
@@ -34,7 +37,7 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 def words(*, text: str) -> list[str]:
     """Return the lowercase words of `text`, identifiers followed by the words they are made of."""
     found: list[str] = []
-    for raw in _WORD.findall(text):
+    for raw in _WORD.findall(unicodedata.normalize("NFKC", text)):
         found.append(raw.lower())
         if _is_mixed_case(raw):
             found.extend(part.lower() for part in _IDENTIFIER_PART.findall(raw))

@@ -70,6 +70,24 @@ async def test_code_identifiers_match_the_words_they_are_made_of() -> None:
     assert [hit.path for hit in by_identifier] == ["limits.md"]
 
 
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        pytest.param("Edit the con\ufb01guration \ufb01le.", "configuration file", id="ligatures"),
+        pytest.param("Send your re\u0301sume\u0301 to HR.", "r\u00e9sum\u00e9", id="decomposed"),
+        pytest.param("Send your r\u00e9sum\u00e9 to HR.", "re\u0301sume\u0301", id="asked-so"),
+    ],
+)
+async def test_the_same_letters_match_however_unicode_writes_them(text: str, query: str) -> None:
+    """A PDF's text has ligatures (ﬁ), a Mac's accents come apart (e + ´)."""
+    await _store("letters.md", f"# Letters\n\n{text}\n")
+    await _store("other.md", "# Other\n\nNothing about it.\n")
+
+    hits = await search.search_passages(query=query)
+
+    assert [hit.path for hit in hits] == ["letters.md"]
+
+
 async def test_different_files_come_before_a_second_passage_of_one_file() -> None:
     await _store(
         "deploy.md",
