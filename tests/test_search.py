@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from domain import operations, passages, records, search, search_index
 
@@ -264,6 +264,12 @@ def test_the_search_command_prints_numbered_hits_for_people(tmp_path: Path) -> N
     assert found.getvalue().startswith("1. Database  (database.md, score ")
     assert "   Rotate with vault." in found.getvalue()
     assert missing.getvalue().strip() == "No passages found."
+
+
+@pytest.mark.parametrize("limit", ["0", "five"])
+def test_the_search_command_says_what_a_limit_must_be(limit: str) -> None:
+    with pytest.raises(CommandError, match=f"--limit: a whole number of at least 1, not '{limit}'"):
+        call_command("search", "vault", "--limit", limit, stdout=io.StringIO())
 
 
 async def test_when_rarer_words_fill_the_budget_a_commoner_word_alone_does_not_make_a_hit(

@@ -1,5 +1,6 @@
 """`manage.py search "query"`: search the indexed documentation, for people and scripts."""
 
+import argparse
 import json
 from dataclasses import asdict
 from typing import Any
@@ -12,10 +13,9 @@ from kraken_bot.management.base import AsyncCommand
 
 
 def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 class Command(AsyncCommand):
