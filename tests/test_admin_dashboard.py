@@ -1,4 +1,6 @@
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 
 from django.db import connection
@@ -150,11 +152,31 @@ def test_the_dashboard_page_draws_its_charts_and_lists_the_channels_and_the_gaps
     assert page.text.count('<svg class="kraken-chart"') == 3
     assert "Documentation gaps" in page.text
     assert "vpn access" in page.text
-    assert '<a href="/admin/data/question/?channel_id=C0001">C0001</a>' in page.text
+    assert '<a href="/admin/data/question/?channel_id=C0001&amp;created_at__gte=' in page.text
     assert "67%" in page.text  # 👍 ratio
     assert "$0.035" in page.text
     assert 'src="http' not in page.text
     assert 'href="http' not in page.text
+
+
+def test_the_dashboards_links_list_the_questions_its_figures_count() -> None:
+    QuestionFactory.create(
+        text="failed long ago",
+        status=models.QuestionStatus.FAILED,
+        created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
+    QuestionFactory.create(
+        text="failed today", status=models.QuestionStatus.FAILED, created_at=dt.datetime.now(dt.UTC)
+    )
+    client = logged_in()
+    page = client.get(DASHBOARD)
+    found = re.search(r'href="([^"]*status__exact=failed[^"]*)"', page.text)
+    assert found is not None
+
+    listing = client.get(html.unescape(found[1]))
+
+    assert "failed today" in listing.text
+    assert "failed long ago" not in listing.text
 
 
 def test_the_dashboard_costs_the_same_queries_however_many_questions() -> None:

@@ -70,11 +70,7 @@ def dashboard_figures(*, now: dt.datetime, days: int = 30) -> Figures:
     """The figures of the last `days` days, today (in the site's time zone) included."""
     today = timezone.localdate(now)
     since = today - dt.timedelta(days=days - 1)
-    recent = models.Question.objects.filter(
-        created_at__gte=dt.datetime.combine(
-            since, dt.time.min, tzinfo=timezone.get_current_timezone()
-        )
-    )
+    recent = models.Question.objects.filter(created_at__gte=start_of(since))
     per_day = {
         row["day"]: row
         for row in recent.annotate(day=TruncDate("created_at"))
@@ -122,6 +118,11 @@ def dashboard_figures(*, now: dt.datetime, days: int = 30) -> Figures:
         gaps=_documentation_gaps(recent),
         channels=_per_channel(recent),
     )
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """The first moment of the day, in the site's time zone."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _percentile(questions: QuerySet[models.Question], fraction: float) -> float | None:
