@@ -13,8 +13,9 @@ from slack import rendering, web_client
 
 
 class ReplyRefused(SlackClientError):
-    """The response URL refused the reply, after slack_sdk's own retries: it expired or was used
-    up, or Slack kept failing."""
+    """The response URL refused the reply: it expired or was used up, or Slack failed. slack_sdk's
+    webhook client retries a dropped connection and a rate limit, not a server error: a run again
+    of the job retries that."""
 
 
 class EphemeralChatPort:
