@@ -2,7 +2,8 @@
 asked), have the writer agent group the changes, store the notes, and post them to a channel.
 
 What can fail without stopping the notes falls back with a warning: GitHub to git alone, the model
-to the offline grouping (its error stored on the notes).
+to the offline grouping (its error stored on the notes). Posting is a step of its own, taken after
+the notes are stored and written out, so notes Slack refuses are not lost.
 """
 
 import datetime as dt
@@ -57,9 +58,10 @@ async def generate_release_notes(
     adapters: release_notes_ports.ReleaseNotesAdapters,
     now: dt.datetime,
 ) -> GeneratedNotes:
-    """Write, store and (when asked) post the release notes of a range.
+    """Write and store the release notes of a range. When they are to be posted, notes of the
+    same range posted to that channel before are found first, before any work is done.
 
-    Raises: EmptyRange, AlreadyPosted, NotARepository, UnknownRef, GitFailed, UnableToPost.
+    Raises: EmptyRange, AlreadyPosted, NotARepository, UnknownRef, GitFailed.
     """
     release_range = await adapters.git.resolve_range(
         from_ref=request.from_ref, to_ref=request.to_ref
@@ -102,20 +104,31 @@ async def generate_release_notes(
         llm_error=llm_error,
         created_at=now,
     )
-    if request.post_channel:
-        try:
-            ts = await adapters.publisher.publish(channel=request.post_channel, notes=notes)
-        except release_notes_ports.UnableToPost as failed:
-            # Part of them shows in the channel: posting them again asks first too.
-            if failed.first_ts:
-                await operations.record_release_note_posted(
-                    release_note_id=stored.id, channel=request.post_channel, ts=failed.first_ts
-                )
-            raise
-        stored = await operations.record_release_note_posted(
-            release_note_id=stored.id, channel=request.post_channel, ts=ts
-        )
     return GeneratedNotes(notes=notes, stored=stored)
+
+
+async def post_release_notes(
+    *,
+    generated: GeneratedNotes,
+    channel: str,
+    publisher: release_notes_ports.ReleaseNotesPublisher,
+) -> records.ReleaseNote:
+    """Post stored notes to a channel and remember where, so that posting them again is noticed.
+
+    Raises: UnableToPost.
+    """
+    try:
+        ts = await publisher.publish(channel=channel, notes=generated.notes)
+    except release_notes_ports.UnableToPost as failed:
+        # Part of them shows in the channel: posting them again asks first too.
+        if failed.first_ts:
+            await operations.record_release_note_posted(
+                release_note_id=generated.stored.id, channel=channel, ts=failed.first_ts
+            )
+        raise
+    return await operations.record_release_note_posted(
+        release_note_id=generated.stored.id, channel=channel, ts=ts
+    )
 
 
 async def _confirm_not_posted(

@@ -333,19 +333,26 @@ def test_five_thousand_commits_are_listed_in_full_and_summarised_for_the_model(
     assert peak_bytes < 40 * 1024 * 1024, "5,000 commits need about 16 MB"
 
 
-def test_a_refused_post_is_one_clear_error_and_the_notes_stay_stored(
-    repo: git_repos.GitRepo, settings
+def test_a_refused_post_is_one_clear_error_and_the_notes_are_stored_and_written(
+    repo: git_repos.GitRepo, settings, tmp_path: Path
 ) -> None:
+    target = tmp_path / "notes.md"
+    printed = io.StringIO()
     with served_in_background(fake_slack_server) as slack_api:
         settings.SLACK_API_URL = slack_api.api_url
         settings.SLACK_BOT_TOKEN = "xoxb-test"
-        slack_api.refuse("chat.postMessage", "not_in_channel")
+        slack_api.refuse("chat.postMessage", "not_in_channel", times=2)
+        arguments = ("--repo", str(repo.path), "--to", "v1.1.0", "--post", "C0RELEASE")
 
         with pytest.raises(CommandError, match=r"^Unable to post the notes to C0RELEASE: Slack"):
-            _run("--repo", str(repo.path), "--to", "v1.1.0", "--post", "C0RELEASE")
+            _run(*arguments, "--output", str(target))
+        with pytest.raises(CommandError, match=r"\(the notes are stored in the database\)$"):
+            call_command("release_notes", *arguments, stdout=printed, stderr=io.StringIO())
 
-    stored = models.ReleaseNote.objects.get()
-    assert (stored.posted_channel, stored.posted_ts) == ("", "")
+    first, second = models.ReleaseNote.objects.order_by("pk")
+    assert target.read_text(encoding="utf-8") == first.markdown
+    assert printed.getvalue() == second.markdown
+    assert {(note.posted_channel, note.posted_ts) for note in (first, second)} == {("", "")}
 
 
 def test_notes_refused_part_way_through_are_not_posted_again_without_asking(

@@ -27,7 +27,6 @@ _FAILURES = (
     release_notes_ports.NotARepository,
     release_notes_ports.UnknownRef,
     release_notes_ports.GitFailed,
-    release_notes_ports.UnableToPost,
 )
 
 
@@ -73,11 +72,10 @@ class Command(AsyncCommand):
             post_channel=channel,
             force=options["force"],
         )
+        adapters = _adapters(Path(options["repo"]), github_repo)
         try:
             result = await release_notes.generate_release_notes(
-                request=request,
-                adapters=_adapters(Path(options["repo"]), github_repo),
-                now=timezone.now(),
+                request=request, adapters=adapters, now=timezone.now()
             )
         except release_notes.EmptyRange as empty:
             self.stdout.write(str(empty))
@@ -93,8 +91,22 @@ class Command(AsyncCommand):
             await self._write(Path(options["output"]), text)
         else:
             self.stdout.write(text, ending="")
-        if result.stored.posted_ts:
-            self.stderr.write(f"Posted to {channel} (ts {result.stored.posted_ts})")
+        if channel:
+            await self._post(result, channel, adapters.publisher)
+
+    async def _post(
+        self,
+        result: release_notes.GeneratedNotes,
+        channel: str,
+        publisher: release_notes_ports.ReleaseNotesPublisher,
+    ) -> None:
+        try:
+            posted = await release_notes.post_release_notes(
+                generated=result, channel=channel, publisher=publisher
+            )
+        except release_notes_ports.UnableToPost as error:
+            raise CommandError(f"{error} (the notes are stored in the database)") from None
+        self.stderr.write(f"Posted to {channel} (ts {posted.posted_ts})")
 
     async def _write(self, path: Path, text: str) -> None:
         try:
