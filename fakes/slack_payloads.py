@@ -204,7 +204,12 @@ def slash_command(text: str, *, response_url: str, channel: str = "C0001") -> st
 
 
 def message_shortcut(
-    callback_id: str, *, channel: str, thread_ts: str, ts: str = "1767600003.000100"
+    callback_id: str,
+    *,
+    channel: str,
+    thread_ts: str,
+    ts: str = "1767600003.000100",
+    response_url: str = "https://hooks.slack.com/unused",
 ) -> str:
     """A shortcut on the message `ts` of the thread `thread_ts` (the same ts: its first one)."""
     payload = {
@@ -220,6 +225,6 @@ def message_shortcut(
             "thread_ts": thread_ts,
             "text": "…",
         },
-        "response_url": "https://hooks.slack.com/unused",
+        "response_url": response_url,
     }
     return urlencode({"payload": json.dumps(payload)})

@@ -32,6 +32,10 @@ ALREADY_SHARED = "This answer is already shown in the thread."
 SHARED = "Done: everyone in the thread can see the answer now."
 SHARED_QUESTION_GONE = "This answer is no longer kept, so it can't be shown."
 NOT_SHARED = "Sorry, I couldn't show the answer in the thread just now. Try the button again later."
+NOT_IN_THE_CONVERSATION = (
+    "I can only summarise threads where I can read them: invite me to the channel "
+    "(`/invite @Kraken`), then try again."
+)
 USAGE = (
     "*Kraken Bot* answers questions from the company's documentation.\n"
     "• `/kraken <question>`: an answer only you can see\n"
@@ -129,9 +133,15 @@ async def _reply_in_thread(
 async def summarise_from_shortcut(
     origin: records.SlackOrigin, *, client: AsyncWebClient, bot_id: str
 ) -> None:
+    """The summary the shortcut asks for. Run again, it summarises into the request an earlier
+    run stored, unless that run was answered."""
     where = await channel_settings.settings_for(channel_id=origin.channel_id)
     if not where.enabled:
         await _tell_closed(client, origin, where)
+        return
+    earlier = await queries.find_question(event_id=origin.event_id) if origin.event_id else None
+    if earlier is not None and earlier.status == records.QuestionStatus.ANSWERED:
+        logger.info("Summary %s was already posted: not posted again", earlier.id)
         return
     await summarise_thread.summarise_thread(
         request=summarise_thread.SummaryRequest(
@@ -145,6 +155,7 @@ async def summarise_from_shortcut(
                 bot_id=bot_id,
             ),
             settings=where,
+            stored_id=earlier.id if earlier else None,
         ),
         chat=_chat_port(client, origin),
         now=timezone.now(),

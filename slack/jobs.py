@@ -24,6 +24,7 @@ from procrastinate.jobs import Job
 from slack_sdk.web.async_client import AsyncWebClient
 
 from application import channel_settings, log_context, ports, respond_to_user
+from application import summarise_thread as summarise_thread_use_case
 from domain import operations, queries, records
 from slack import chat, conversation, events, lost_reply
 from slack.web_client import build_web_client
@@ -78,6 +79,9 @@ def _not_past_the_last_attempt(context: JobContext) -> None:
         raise RunPastItsLastAttempt(f"attempt {context.job.attempts + 1} of {RETRIES + 1}")
 
 
+# What Slack says to a bot asked to read or write where it is not a member: no run gets past it.
+NOT_IN_THE_CONVERSATION = ("not_in_channel", "channel_not_found")
+
 # The events whose job answers a question.
 QUESTION_EVENTS = ("app_mention", "message")
 
@@ -113,17 +117,47 @@ async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") 
 
 
 @app.task(name="summarise_slack_thread", retry=RETRY_UNLESS_SHOWN, pass_context=True)
-async def summarise_thread(context: JobContext, *, origin: dict[str, Any], bot_id: str) -> None:
-    """Summarise a thread in it, for the message shortcut."""
+async def summarise_thread(
+    context: JobContext, *, origin: dict[str, Any], bot_id: str, response_url: str = ""
+) -> None:
+    """Summarise a thread in it, for the message shortcut, which may be used where the bot is not:
+    the person who used it is told so alone, through Slack's `response_url`."""
     where = records.SlackOrigin(**origin)
     client = build_web_client()
     try:
         _not_past_the_last_attempt(context)
         await conversation.summarise_from_shortcut(where, client=client, bot_id=bot_id)
     except Exception as error:
+        reason = chat.failure_reason(error)
+        if reason in NOT_IN_THE_CONVERSATION and response_url:
+            logger.warning("Summary in %s: the bot is not in it (%s)", where.channel_id, reason)
+            await _mark_summary_failed(where, f"Not in the conversation ({reason})")
+            await conversation.tell_privately_of_failure(
+                response_url, conversation.NOT_IN_THE_CONVERSATION
+            )
+            return
         if _runs_no_more(context, error) and not _shown(error):
-            await conversation.tell_of_failure(where, client=client)
+            reason = _gave_up_after(context, error)
+            logger.error("Summary in %s: %s", where.channel_id, reason)
+            await _mark_summary_failed(where, reason)
+            if response_url:
+                await conversation.tell_privately_of_failure(
+                    response_url, summarise_thread_use_case.FAILURE_TEXT
+                )
+            else:
+                await conversation.tell_of_failure(where, client=client)
         raise
+
+
+async def _mark_summary_failed(where: records.SlackOrigin, reason: str) -> None:
+    """Mark failed the request the run stored, if it got that far."""
+    try:
+        stored = await queries.find_question(event_id=where.event_id) if where.event_id else None
+    except DatabaseError:
+        logger.warning("Unable to find the summary request to mark it failed", exc_info=True)
+        return
+    if stored is not None:
+        await _record_failure(stored.id, reason)
 
 
 @app.task(name="answer_question_again_in_thread", retry=RETRY, pass_context=True)

@@ -67,8 +67,13 @@ async def on_summarise_shortcut(
         user_id=str((shortcut.get("user") or {}).get("id", "")),
         thread_ts=str(message.get("thread_ts") or message.get("ts", "")),
         message_ts=str(message.get("ts", "")),
+        event_id=_use_id("shortcut", shortcut.get("trigger_id")),
     )
-    await jobs.summarise_thread.defer_async(origin=jobs.plain(origin), bot_id=context.bot_id or "")
+    await jobs.summarise_thread.defer_async(
+        origin=jobs.plain(origin),
+        bot_id=context.bot_id or "",
+        response_url=str(shortcut.get("response_url", "")),
+    )
     await ack()
 
 
@@ -168,7 +173,7 @@ async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         team_id=str(command.get("team_id", "")),
         channel_id=str(command.get("channel_id", "")),
         user_id=str(command.get("user_id", "")),
-        event_id=_command_id(command.get("trigger_id")),
+        event_id=_use_id("command", command.get("trigger_id")),
     )
     await jobs.answer_command.defer_async(
         text=text, origin=jobs.plain(origin), response_url=str(command["response_url"])
@@ -176,7 +181,7 @@ async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
     await ack(text=respond_to_user.STATUS_TEXT, response_type="ephemeral")
 
 
-def _command_id(trigger_id: object) -> str | None:
-    """What a question asked with `/kraken` keeps as its event's id: Slack's id of that use of the
-    command, by which a run again of its job finds the question an earlier run stored."""
-    return f"command-{trigger_id}" if isinstance(trigger_id, str) and trigger_id else None
+def _use_id(kind: str, trigger_id: object) -> str | None:
+    """What a request made with `/kraken` or the shortcut keeps as its event's id: Slack's id of
+    that use of it, by which a run again of its job finds the request an earlier run stored."""
+    return f"{kind}-{trigger_id}" if isinstance(trigger_id, str) and trigger_id else None

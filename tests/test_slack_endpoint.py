@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from procrastinate.exceptions import ConnectorException
 
 from agents import docs_answerer
-from application import metrics, respond_to_user
+from application import metrics, respond_to_user, summarise_thread
 from data import models
 from domain import records
 from fakes import slack_payloads as payloads
@@ -857,6 +857,65 @@ async def test_the_summarise_thread_shortcut_posts_a_summary_in_the_thread(
     assert summary.startswith("**Summary**")
     # The message the shortcut was used on is part of the thread it summarises.
     assert "We decided to roll back." in summary
+
+
+async def test_the_shortcut_where_the_bot_is_not_tells_its_user_alone_and_is_not_run_again(
+    slack: FakeSlack,
+) -> None:
+    slack.refuse("assistant.threads.setStatus", "not_in_channel")
+    slack.refuse("chat.postMessage", "not_in_channel")
+
+    await post_signed(
+        payloads.message_shortcut(
+            "summarise_thread",
+            channel="C0001",
+            thread_ts=THREAD_TS,
+            response_url=slack.response_url("r"),
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+    await all_jobs_done()
+
+    [told] = slack.calls_to("response_url")
+    assert told.args["text"] == conversation.NOT_IN_THE_CONVERSATION
+    assert told.args["response_type"] == "ephemeral"
+    question = await models.Question.objects.aget()
+    assert (question.event_id, question.status) == ("shortcut-1.2.3", models.QuestionStatus.FAILED)
+    assert "not_in_channel" in question.error
+    assert len(slack.calls_to("chat.postMessage")) == 1, "not run again"
+
+
+async def test_a_shortcut_summary_that_keeps_failing_is_one_failed_request_and_its_user_is_told(
+    slack: FakeSlack,
+) -> None:
+    _thread(slack)
+    origin = records.SlackOrigin(
+        team_id="T1",
+        channel_id="C0001",
+        user_id="U0001",
+        thread_ts=THREAD_TS,
+        message_ts="1767600003.000100",
+        event_id="shortcut-1.2.3",
+    )
+    asked: dict[str, Any] = {
+        "origin": jobs.plain(origin),
+        "bot_id": "BKRAKEN",
+        "response_url": slack.response_url("r"),
+    }
+    slack.refuse("assistant.threads.setStatus", "not_allowed", times=2)
+    slack.refuse("chat.postMessage", "fatal_error", times=2)
+
+    for attempts in (0, jobs.RETRIES):
+        with pytest.raises(Exception, match="fatal_error"):
+            await jobs.summarise_thread(
+                job_context(jobs.summarise_thread, attempts=attempts), **asked
+            )
+
+    [told] = slack.calls_to("response_url")
+    assert told.args["text"] == summarise_thread.FAILURE_TEXT
+    question = await models.Question.objects.aget()
+    assert question.status == models.QuestionStatus.FAILED
+    assert question.error == f"Gave up after attempt {jobs.RETRIES + 1}: SlackApiError"
 
 
 async def test_the_summarise_thread_shortcut_on_a_threads_first_message_summarises_the_thread(
