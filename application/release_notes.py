@@ -36,12 +36,14 @@ class AlreadyPosted(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class ReleaseNotesRequest:
-    """What to write: a range of the repository, its GitHub repo (`owner/name`, optional), the
-    channel to post to (optional) and whether to post again without asking."""
+    """What to write: a range of the repository, its GitHub repo (`owner/name`, optional) and the
+    web address of that GitHub, the channel to post to (optional) and whether to post again
+    without asking."""
 
     from_ref: str | None
     to_ref: str
     github_repo: str = ""
+    github_web_url: str = release_notes_document.GITHUB_WEB_URL
     post_channel: str = ""
     force: bool = False
 
@@ -90,6 +92,7 @@ async def generate_release_notes(
         model_name=written.usage.model_name,
         warnings=tuple(warnings),
         github_repo=request.github_repo,
+        github_web_url=request.github_web_url,
     )
     stored = await operations.record_release_note(
         repository=release_range.repository,

@@ -13,6 +13,7 @@ from domain import history
 
 SCHEMA_VERSION = 1
 NO_CHANGES = "No user-visible changes."
+GITHUB_WEB_URL = "https://github.com"
 
 # A reference as the writer ends each line with it: `(#42)` or `(a1b2c3d)`.
 _REFERENCE = re.compile(r"\((#\d+|[0-9a-f]{7,40})\)")
@@ -30,7 +31,8 @@ class ReleaseNotesDocument:
     """The notes of one range: sections of one-line changes ending with their reference (`#42`
     or a short sha), the contributors, and how they were written (model, warnings).
 
-    `github_repo` (`owner/name`, or empty) is where the references link to.
+    `github_repo` (`owner/name`, or empty) is where the references link to, on the GitHub at
+    `github_web_url` (github.com, or a GitHub Enterprise host).
     """
 
     release_range: history.ReleaseRange
@@ -40,6 +42,7 @@ class ReleaseNotesDocument:
     model_name: str
     warnings: tuple[str, ...] = ()
     github_repo: str = ""
+    github_web_url: str = GITHUB_WEB_URL
 
     @property
     def heading(self) -> str:
@@ -52,7 +55,7 @@ class ReleaseNotesDocument:
         """The GitHub page of a reference (`#42` or a short sha); empty when no repo is known."""
         if not self.github_repo:
             return ""
-        base = f"https://github.com/{self.github_repo}"
+        base = f"{self.github_web_url}/{self.github_repo}"
         if reference.startswith("#"):
             return f"{base}/pull/{reference[1:]}"
         return f"{base}/commit/{reference}"

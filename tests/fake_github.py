@@ -1,7 +1,8 @@
 """A fake GitHub REST API: a real HTTP server on 127.0.0.1 that lists a repository's pull
 requests in pages linked by `Link: rel="next"` headers, records every request, and can be told to
 answer the next requests with a rate limit (403, `X-RateLimit-Remaining: 0`, `Retry-After`), an
-error, or slowly."""
+error, or slowly. It answers at its root, as `api.github.com` does, and under `/api/v3`, as a
+GitHub Enterprise Server does."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ class FakeGitHub:
 async def fake_github_server() -> AsyncIterator[FakeGitHub]:
     fake = FakeGitHub()
     app = web.Application()
-    app.router.add_get("/repos/{owner}/{repo}/pulls", fake._pulls)
+    for root in ("", "/api/v3"):
+        app.router.add_get(f"{root}/repos/{{owner}}/{{repo}}/pulls", fake._pulls)
     async with serve_locally(app) as url:
         fake.api_url = url
         yield fake

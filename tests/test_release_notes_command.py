@@ -18,6 +18,7 @@ from agents import transcript
 from application import release_notes_ports
 from data import models
 from fakes.slack import fake_slack_server
+from kraken_bot.management.commands import release_notes as release_notes_command
 from slack import release_notes_poster
 from tests import git_repos, json_schema
 from tests.background_loop import served_in_background
@@ -270,12 +271,48 @@ def test_github_titles_and_labels_are_used_and_linked(repo: git_repos.GitRepo, s
         settings.GITHUB_API_URL = github.api_url
         output, errors = _run("--repo", str(repo.path), "--to", "v1.1.0", "--github", "kr/bot")
 
-    assert "- Answer in threads ([#42](https://github.com/kr/bot/pull/42))" in output
+    assert f"- Answer in threads ([#42]({github.api_url}/kr/bot/pull/42))" in output
     assert output.index("Answer in threads") < output.index("## Fixes"), "labelled a feature"
-    assert f"([{repo.sha('v1.1.0~1')[:7]}](https://github.com/kr/bot/commit/" in output
+    assert f"([{repo.sha('v1.1.0~1')[:7]}]({github.api_url}/kr/bot/commit/" in output
     assert [request.query.get("page", "1") for request in github.requests] == ["1", "2"]
     assert github.requests[0].headers["Authorization"] == "Bearer ghp-test"
     assert errors == ""
+
+
+def test_on_github_enterprise_the_references_link_to_its_host_not_github_com(
+    repo: git_repos.GitRepo, settings
+) -> None:
+    settings.GITHUB_TOKEN = "ghp-test"
+    with served_in_background(fake_github_server) as github:
+        github.add_pull_request(42, "Answer in threads", merge_sha=repo.sha("v1.1.0"))
+        settings.GITHUB_API_URL = f"{github.api_url}/api/v3"
+        output, errors = _run(
+            "--repo", str(repo.path), "--to", "v1.1.0", "--github", "org/app", "--format", "json"
+        )
+
+    links = {
+        reference: url
+        for section in json.loads(output)["sections"]
+        for item in section["items"]
+        for reference, url in item["links"].items()
+    }
+    assert links["#42"] == f"{github.api_url}/org/app/pull/42"
+    assert all(url.startswith(f"{github.api_url}/org/app/") for url in links.values())
+    assert errors == ""
+
+
+@pytest.mark.parametrize(
+    ("api_url", "web_url"),
+    [
+        ("https://api.github.com", "https://github.com"),
+        ("https://ghe.corp/api/v3", "https://ghe.corp"),
+        ("https://ghe.corp/api/v3/", "https://ghe.corp"),
+        ("https://api.octocorp.ghe.com", "https://octocorp.ghe.com"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+    ],
+)
+def test_the_web_address_of_github_follows_its_api_address(api_url: str, web_url: str) -> None:
+    assert release_notes_command.github_web_url(api_url) == web_url
 
 
 def test_when_github_fails_the_notes_use_git_alone_with_a_warning(
@@ -287,7 +324,7 @@ def test_when_github_fails_the_notes_use_git_alone_with_a_warning(
         settings.GITHUB_API_URL = github.api_url
         output, errors = _run("--repo", str(repo.path), "--to", "v1.1.0", "--github", "kr/bot")
 
-    assert "- Answer questions in threads ([#42](https://github.com/kr/bot/pull/42))" in output
+    assert f"- Answer questions in threads ([#42]({github.api_url}/kr/bot/pull/42))" in output
     assert errors.strip() == (
         "Warning: GitHub answered 502 for kr/bot: API rate limit exceeded; the notes use git alone"
     )
@@ -407,7 +444,7 @@ def test_a_slow_github_times_out_and_the_notes_use_git_alone(
         settings.GITHUB_API_URL = github.api_url
         output, errors = _run("--repo", str(repo.path), "--to", "v1.1.0", "--github", "kr/bot")
 
-    assert "- Answer questions in threads ([#42](https://github.com/kr/bot/pull/42))" in output
+    assert f"- Answer questions in threads ([#42]({github.api_url}/kr/bot/pull/42))" in output
     assert errors.strip() == (
         "Warning: GitHub did not answer within 0.2 s; the notes use git alone"
     )
@@ -423,7 +460,7 @@ def test_a_rate_limited_github_is_asked_again_and_its_titles_used(
         settings.GITHUB_API_URL = github.api_url
         output, errors = _run("--repo", str(repo.path), "--to", "v1.1.0", "--github", "kr/bot")
 
-    assert "- Answer in threads ([#42](https://github.com/kr/bot/pull/42))" in output
+    assert f"- Answer in threads ([#42]({github.api_url}/kr/bot/pull/42))" in output
     assert len(github.requests) == 2
     assert errors == ""
 

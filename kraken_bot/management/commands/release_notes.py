@@ -4,6 +4,7 @@ print them or write them to a file, and post them to Slack when asked."""
 import asyncio
 import re
 import sys
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from kraken_bot.management.base import AsyncCommand
 from slack import release_notes_poster
 
 _GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
+# Where GitHub Enterprise Server serves its REST API, under its own host.
+_ENTERPRISE_API_PATH = "/api/v3"
 _RENDERERS: dict[str, Callable[[release_notes_document.ReleaseNotesDocument], str]] = {
     "markdown": release_notes_document.render_markdown,
     "slack": release_notes_poster.render_mrkdwn,
@@ -69,6 +72,7 @@ class Command(AsyncCommand):
             from_ref=options["from_ref"],
             to_ref=options["to_ref"],
             github_repo=github_repo,
+            github_web_url=github_web_url(settings.GITHUB_API_URL),
             post_channel=channel,
             force=options["force"],
         )
@@ -117,6 +121,17 @@ class Command(AsyncCommand):
                 "(they are stored in the database)"
             ) from None
         self.stderr.write(f"Wrote the release notes to {path}")
+
+
+def github_web_url(api_url: str) -> str:
+    """The web address of the GitHub whose REST API is at `api_url`, for the notes' links:
+    github.com (and GitHub Enterprise Cloud on ghe.com) serves its API on an `api.` host, GitHub
+    Enterprise Server under `/api/v3` on its own host. Any other address (a proxy, a fake) is
+    taken as is."""
+    url = urllib.parse.urlsplit(api_url.rstrip("/"))
+    if url.path.endswith(_ENTERPRISE_API_PATH):
+        return url._replace(path=url.path.removesuffix(_ENTERPRISE_API_PATH)).geturl()
+    return url._replace(netloc=url.netloc.removeprefix("api.")).geturl()
 
 
 def _adapters(repo: Path, github_repo: str) -> release_notes_ports.ReleaseNotesAdapters:
