@@ -125,5 +125,6 @@ def _embedding_model(name: str, base_url: str) -> EmbeddingModel:
                 base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "unused"
             ),
         )
-    except (UserError, ValueError) as error:
+    # A provider whose optional package is not installed raises ImportError, saying which.
+    except (UserError, ValueError, ImportError) as error:
         raise InvalidEmbeddingModel(f"EMBEDDING_MODEL {name!r}: {error}") from None

@@ -90,6 +90,11 @@ def _settings(**environment: str) -> Any:
         pytest.param(
             {"EMBEDDING_MODEL": "nonsense:model"}, "EMBEDDING_MODEL", id="unknown-embedder"
         ),
+        pytest.param(
+            {"EMBEDDING_MODEL": "cohere:embed-v4.0"},
+            "EMBEDDING_MODEL",
+            id="embedder-without-its-package",
+        ),
         pytest.param({"EMBEDDING_BASE_URL": "not a url"}, "EMBEDDING_BASE_URL", id="embedder-url"),
         pytest.param({"QUESTION_CATEGORIES": ","}, "QUESTION_CATEGORIES", id="no-categories"),
         pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT", id="unknown-log-format"),
