@@ -56,7 +56,8 @@ class IncomingQuestion:
 
 
 class QuestionNotStored(Exception):
-    """The question could not be stored (the database failed); the person still got a reply."""
+    """The question, or its answer, could not be stored (the database failed); the person still
+    got a reply."""
 
 
 class ReplyNotSent(Exception):
@@ -103,13 +104,18 @@ async def respond_to_user(
         metrics.count_failed(reason="store", timings_ms=timings)
         raise QuestionNotStored("The question was replied to but could not be stored")
     log_context.question_id.set(steps.stored.value.id)
-    recorded = await _record(
-        steps,
-        question_id=steps.stored.value.id,
-        delivered=delivered,
-        timings=timings,
-        answered_at=now + dt.timedelta(milliseconds=timings["total"]),
-    )
+    try:
+        recorded = await _record(
+            steps,
+            question_id=steps.stored.value.id,
+            delivered=delivered,
+            timings=timings,
+            answered_at=now + dt.timedelta(milliseconds=timings["total"]),
+        )
+    except Exception as error:
+        if delivered.error is None:
+            raise QuestionNotStored("The question was replied to but not stored as such") from error
+        raise
     if delivered.error is not None:
         raise ReplyNotSent(f"Question {recorded.id} was not sent") from delivered.error
     return recorded

@@ -57,8 +57,9 @@ RETRY = _RetryPassingFailures(
     max_attempts=RETRIES, exponential_wait=5, retry_exceptions=PASSING_FAILURES
 )
 # A reply a later run cannot find to replace, a `/kraken` answer (only its asker sees it, through
-# Slack's `response_url`) or a summary from the message shortcut (no event records where it is),
-# is not run again once shown and only storing it failed: that would reply twice.
+# Slack's `response_url`), a summary from the message shortcut or an admin's answer again posted
+# to a thread (no event records where they are), is not run again once shown and only storing it
+# failed: that would reply twice.
 RETRY_UNLESS_SHOWN = _RetryPassingFailures(
     max_attempts=RETRIES,
     exponential_wait=5,
@@ -95,8 +96,9 @@ async def answer_event(context: JobContext, *, event_id: str, bot_id: str = "") 
     if event is None:
         logger.warning("Slack event %s is not in the inbox: nothing to answer", event_id)
         return
-    if event.done_at is not None:
+    if event.done_at is not None or await _answered(event):
         logger.info("Slack event %s was already answered: not answered again", event_id)
+        await operations.record_event_done(event_id=event_id, done_at=timezone.now())
         return
     asked = events.asked(dict(event.payload))
     client = build_web_client()
@@ -160,7 +162,7 @@ async def _mark_summary_failed(where: records.SlackOrigin, reason: str) -> None:
         await _record_failure(stored.id, reason)
 
 
-@app.task(name="answer_question_again_in_thread", retry=RETRY, pass_context=True)
+@app.task(name="answer_question_again_in_thread", retry=RETRY_UNLESS_SHOWN, pass_context=True)
 async def answer_again_in_thread(context: JobContext, *, question_id: int) -> None:
     """Answer a stored question again, for a bot owner in the admin: the answer goes to the thread
     it was asked in, and replaces the old one on the question."""
@@ -333,6 +335,18 @@ async def _earlier_reply(
     if context.job.attempts == 0 and event.question_id is None:
         return None
     return await lost_reply.find_lost_reply(asked.origin, bot_id=bot_id)
+
+
+async def _answered(event: records.InboundEvent) -> bool:
+    """Whether the event's question is stored answered: a run can answer it and then fail to mark
+    its event done."""
+    if event.question_id is None:
+        return False
+    try:
+        question = await queries.get_question(question_id=event.question_id)
+    except queries.QuestionNotFound:
+        return False
+    return question.status == records.QuestionStatus.ANSWERED
 
 
 def _runs_no_more(context: JobContext, error: Exception) -> bool:

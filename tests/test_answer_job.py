@@ -183,6 +183,22 @@ async def test_the_job_of_an_event_already_answered_does_nothing(
     assert await models.Question.objects.acount() == 1
 
 
+async def test_the_job_of_an_event_answered_but_not_marked_done_marks_it_and_answers_nothing(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True)
+    await models.Question.objects.filter(event_id=left.event_id).aupdate(
+        status=models.QuestionStatus.ANSWERED,
+        answer="Rotate it with `vault rotate db`.",
+        answered_at=timezone.now(),
+    )
+
+    await jobs.answer_event(_run(1), event_id=left.event_id, bot_id="BKRAKEN")
+
+    assert slack.calls == []
+    assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
 async def test_the_job_of_an_event_not_in_the_inbox_does_nothing_and_says_so(
     slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -337,6 +353,32 @@ async def test_an_answer_again_in_a_thread_past_its_last_attempt_tells_the_threa
     assert question.error == "Gave up after attempt 5: RunPastItsLastAttempt"
 
 
+async def test_an_answer_again_in_a_thread_shown_but_not_stored_is_not_run_again_to_post_twice(
+    slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = await QuestionFactory.acreate(
+        channel_id="C0001", message_ts="1767600000.000100", thread_ts="1767600000.000100"
+    )
+
+    async def unstorable(**_: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(operations, "record_answer", unstorable)
+    run = job_context(jobs.answer_again_in_thread, attempts=0)
+
+    with pytest.raises(respond_to_user.QuestionNotStored) as failed:
+        await jobs.answer_again_in_thread(run, question_id=question.pk)
+
+    assert "vault rotate db" in streamed_text(slack)
+    assert jobs.answer_again_in_thread.retry_strategy is not None
+    assert (
+        jobs.answer_again_in_thread.retry_strategy.get_retry_decision(
+            exception=failed.value, job=run.job
+        )
+        is None
+    )
+
+
 async def test_an_answer_again_not_posted_that_the_database_fails_runs_again(
     slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -348,7 +390,7 @@ async def test_an_answer_again_not_posted_that_the_database_fails_runs_again(
     monkeypatch.setattr(operations, "record_answer", unstorable)
     run = job_context(jobs.answer_again_quietly, attempts=0)
 
-    with pytest.raises(OperationalError) as failed:
+    with pytest.raises(respond_to_user.QuestionNotStored) as failed:
         await jobs.answer_again_quietly(run, question_id=question.pk)
 
     assert jobs.answer_again_quietly.retry_strategy is not None
