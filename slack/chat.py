@@ -87,7 +87,14 @@ class SlackChatPort:
 
     async def shown(self, ts: str | None) -> None:
         """Note that the answer now shows in message `ts`; only the first one is remembered."""
-        if ts is None or self._remembered is not None or self._remember_reply is None:
+        if ts is None or self._remembered is not None:
+            return
+        await self.moved(ts)
+
+    async def moved(self, ts: str) -> None:
+        """Note that the answer shows in message `ts` now, not in the one remembered before (a
+        placeholder deleted, or a reply that could not be updated): a run again replaces `ts`."""
+        if ts == self._remembered or self._remember_reply is None:
             return
         self._remembered = ts
         await self._remember_reply(ts)
@@ -145,7 +152,7 @@ class SlackAnswerWriter:
                     tail=f"\n\n{sources}" if sources else "",
                     buttons=buttons,
                 )
-                await self._port.shown(self._streams[0].ts)
+                await self._port.moved(str(self._streams[0].ts))
                 await self._remove_placeholder()
                 return str(self._streams[0].ts)
             except SLACK_FAILURES as error:
@@ -262,8 +269,9 @@ class SlackAnswerWriter:
             text=rendering.markdown_to_mrkdwn(part),
             blocks=[*rendering.markdown_blocks(part), *buttons],
         )
-        await self._port.shown(str(response["ts"]))
-        return str(response["ts"])
+        ts = str(response["ts"])
+        await (self._port.moved(ts) if replacing is not None else self._port.shown(ts))
+        return ts
 
     async def _update(self, ts: str, part: str, *, buttons: list[dict[str, Any]]) -> None:
         await self._client.chat_update(

@@ -278,6 +278,34 @@ async def test_a_last_attempt_that_replied_but_could_not_store_adds_no_apology(
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
 
 
+async def test_a_run_again_replaces_the_streamed_answer_not_the_placeholder_it_deleted(
+    slack: FakeSlack, indexed_docs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    left = await _event_left_unanswered(stored=False)
+    slack.refuse("assistant.threads.setStatus", "not_allowed", times=2)
+    record_answer = operations.record_answer
+    blips = [OperationalError("database is locked")]
+
+    async def unstorable_once(**arguments: Any) -> records.Question:
+        if blips:
+            raise blips.pop()
+        return await record_answer(**arguments)
+
+    monkeypatch.setattr(operations, "record_answer", unstorable_once)
+
+    with pytest.raises(respond_to_user.QuestionNotStored):
+        await jobs.answer_event(_run(0), event_id=left.event_id, bot_id="BKRAKEN")
+    await jobs.answer_event(_run(1), event_id=left.event_id, bot_id="BKRAKEN")
+
+    [placeholder] = [ts for ts, call in slack.posted.items() if call.method == "chat.postMessage"]
+    [streamed] = [ts for ts, call in slack.posted.items() if call.method == "chat.startStream"]
+    assert slack.deleted == {placeholder}
+    assert {call.args["ts"] for call in slack.calls_to("chat.update")} == {streamed}
+    assert "vault rotate db" in markdown_of(slack.calls_to("chat.update")[-1].args)
+    question = await models.Question.objects.aget(event_id=left.event_id)
+    assert (question.status, question.reply_ts) == (models.QuestionStatus.ANSWERED, streamed)
+
+
 async def test_a_reply_slack_refused_is_sent_by_the_next_run_of_its_job(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
