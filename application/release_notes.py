@@ -63,7 +63,7 @@ async def generate_release_notes(
     """Write and store the release notes of a range. When they are to be posted, notes of the
     same range posted to that channel before are found first, before any work is done.
 
-    Raises: EmptyRange, AlreadyPosted, NotARepository, UnknownRef, GitFailed.
+    Raises: EmptyRange, AlreadyPosted, NotARepository, ShallowClone, UnknownRef, GitFailed.
     """
     release_range = await adapters.git.resolve_range(
         from_ref=request.from_ref, to_ref=request.to_ref

@@ -16,6 +16,11 @@ class NotARepository(Exception):
     """The path is not inside a git repository."""
 
 
+class ShallowClone(Exception):
+    """The repository is a shallow clone: its history stops short of the range's start and of the
+    tag it would start from."""
+
+
 class UnknownRef(Exception):
     """A ref names no commit of the repository."""
 
@@ -42,7 +47,7 @@ class GitHistory(Protocol):
         """The range with its refs resolved; no `from_ref` means the latest tag reachable from
         `to_ref`, or the first commit when there is none.
 
-        Raises: NotARepository, UnknownRef, GitFailed.
+        Raises: NotARepository, ShallowClone, UnknownRef, GitFailed.
         """
         ...
 

@@ -108,6 +108,13 @@ def sample_repository(path: Path) -> GitRepo:
     return repo
 
 
+def shallow_clone(source: GitRepo, path: Path, *, depth: int) -> Path:
+    """A clone of the source with its last `depth` commits only, as CI checks out by default."""
+    # Cloning a plain path copies the whole history whatever the depth; a file:// URL does not.
+    source.git("clone", "--quiet", f"--depth={depth}", source.path.as_uri(), str(path))
+    return path
+
+
 def long_repository(path: Path, *, commits: int) -> GitRepo:
     """A repository of many commits, written at once with `git fast-import`."""
     repo = GitRepo(path)

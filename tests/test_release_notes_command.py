@@ -260,6 +260,20 @@ def test_a_path_that_does_not_exist_is_one_clear_error(tmp_path: Path) -> None:
         _run("--repo", str(tmp_path / "missing"))
 
 
+@pytest.mark.parametrize("start", [(), ("--from", "HEAD~1")], ids=["latest tag", "given ref"])
+def test_a_shallow_clone_is_refused_with_how_to_fetch_its_history(
+    repo: git_repos.GitRepo, tmp_path: Path, start: tuple[str, ...]
+) -> None:
+    clone = git_repos.shallow_clone(repo, tmp_path / "ci-checkout", depth=2)
+
+    with pytest.raises(
+        CommandError,
+        match=rf"^{clone} is a shallow clone.*`git fetch --unshallow`.*fetch depth 0",
+    ):
+        _run("--repo", str(clone), *start)
+    assert not models.ReleaseNote.objects.exists()
+
+
 def test_github_titles_and_labels_are_used_and_linked(repo: git_repos.GitRepo, settings) -> None:
     settings.GITHUB_TOKEN = "ghp-test"
     with served_in_background(fake_github_server) as github:

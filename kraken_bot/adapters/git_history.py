@@ -31,6 +31,7 @@ class GitRepository:
 
     async def resolve_range(self, *, from_ref: str | None, to_ref: str) -> history.ReleaseRange:
         top_level = await self._top_level()
+        await self._refuse_shallow(top_level)
         to_sha = await self._commit_of(to_ref)
         if from_ref is None:
             from_ref = await self._latest_tag(to_sha)
@@ -78,6 +79,16 @@ class GitRepository:
                 f"{self._path} is not a git repository ({_first_line(error, 'git refused it')})"
             )
         return output.strip()
+
+    async def _refuse_shallow(self, top_level: str) -> None:
+        """A shallow clone's history stops short: the latest tag is not found, and `git log` ends at
+        the clone's boundary, so its notes would cover the wrong range without a word."""
+        _, output, _ = await self._run("rev-parse", "--is-shallow-repository")
+        if output.strip() == "true":
+            raise release_notes_ports.ShallowClone(
+                f"{top_level} is a shallow clone, so its history stops short of the range: run "
+                "`git fetch --unshallow` in it first (in CI, check it out with fetch depth 0)"
+            )
 
     async def _commit_of(self, ref: str) -> str:
         if ref.startswith("-"):

@@ -28,6 +28,7 @@ _RENDERERS: dict[str, Callable[[release_notes_document.ReleaseNotesDocument], st
 }
 _FAILURES = (
     release_notes_ports.NotARepository,
+    release_notes_ports.ShallowClone,
     release_notes_ports.UnknownRef,
     release_notes_ports.GitFailed,
 )
