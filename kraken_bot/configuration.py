@@ -6,6 +6,7 @@ and the entry points (`manage.py`, `asgi.py`) print it and exit.
 """
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from environs import Env, EnvValidationError
@@ -15,15 +16,31 @@ class ConfigurationError(Exception):
     """The environment does not describe a configuration the service can run with."""
 
 
-def read_environment(*, env_file: str) -> Env:
+def read_environment(*, env_file: str | None, default_env_file: Path) -> Env:
     """Return a deferred-validation reader over the environment and an optional `.env` file.
 
-    Variables already in the environment win over the file; an empty `env_file` reads no file.
+    Variables already in the environment win over the file. `env_file` is `ENV_FILE`: unset, the
+    default file is read where there is one; empty, no file is read; otherwise it must name a
+    file: one skipped unnoticed would leave its settings unset, and the error would name one of
+    them instead.
+
+    Raises: ConfigurationError.
     """
     env = Env(eager=False)
-    if env_file:
-        env.read_env(env_file, recurse=False)
+    if env_file is None:
+        env.read_env(default_env_file, recurse=False)
+    elif env_file:
+        env.read_env(_required_file(env_file), recurse=False)
     return env
+
+
+def _required_file(env_file: str) -> str:
+    if not Path(env_file).is_file():
+        raise ConfigurationError(
+            f"ENV_FILE: there is no file {env_file}: give the path of a .env file, "
+            "or set ENV_FILE empty to read none"
+        )
+    return env_file
 
 
 def seal(env: Env) -> None:

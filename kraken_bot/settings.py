@@ -26,7 +26,7 @@ def _is_url(value: str) -> bool:
     return URL(require_tld=False)(value) == value
 
 
-env = read_environment(env_file=os.environ.get("ENV_FILE", str(BASE_DIR / ".env")))
+env = read_environment(env_file=os.environ.get("ENV_FILE"), default_env_file=BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY", "")

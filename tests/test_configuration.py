@@ -9,6 +9,7 @@ import pytest
 
 from fakes.polling import PATIENCE_S
 from fakes.servers import PROJECT_DIR, subprocess_environment
+from kraken_bot.configuration import read_environment
 
 PRODUCTION = {
     "DEBUG": "false",
@@ -104,6 +105,10 @@ def _settings(**environment: str) -> Any:
             "DATABASE_URL",
             id="sqlite-file-in-a-missing-folder",
         ),
+        pytest.param(
+            {"ENV_FILE": "/no-such-folder-for-kraken-bot/.env"}, "ENV_FILE", id="missing-env-file"
+        ),
+        pytest.param({"ENV_FILE": str(PROJECT_DIR)}, "ENV_FILE", id="env-file-a-folder"),
         pytest.param({"ANSWER_CONCURRENCY": "0"}, "ANSWER_CONCURRENCY", id="no-concurrency"),
         pytest.param({"LLM_RUN_LIMITS": "answer=soon"}, "LLM_RUN_LIMITS", id="limits-unparsed"),
         pytest.param({"LLM_RUN_LIMITS": "chat=10/100"}, "LLM_RUN_LIMITS", id="limits-no-agent"),
@@ -173,3 +178,18 @@ def test_commands_run_by_hand_work_with_the_env_file_make_run_writes(tmp_path: P
     completed = _run_manage("check", environment=by_hand)
 
     assert completed.returncode == 0, completed.stderr
+
+
+def test_without_env_file_the_default_env_file_is_read_where_there_is_one(tmp_path: Path) -> None:
+    default_env_file = tmp_path / ".env"
+    default_env_file.write_text("KRAKEN_BOT_TEST_SETTING=from-the-file\n")
+
+    env = read_environment(env_file=None, default_env_file=default_env_file)
+
+    assert env.str("KRAKEN_BOT_TEST_SETTING", "") == "from-the-file"
+
+
+def test_without_env_file_a_missing_default_env_file_is_no_error(tmp_path: Path) -> None:
+    env = read_environment(env_file=None, default_env_file=tmp_path / ".env")
+
+    assert env.str("KRAKEN_BOT_TEST_SETTING", "unset") == "unset"
