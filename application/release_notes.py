@@ -140,7 +140,6 @@ async def _confirm_not_posted(
     confirmation: release_notes_ports.RepostConfirmation,
 ) -> None:
     previous = await queries.find_posted_release_note(
-        repository=release_range.repository,
         from_sha=release_range.from_sha,
         to_sha=release_range.to_sha,
         channel=channel,

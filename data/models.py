@@ -374,8 +374,10 @@ class ReleaseNote(models.Model):
 
     The range is kept as written (`from_ref`, `to_ref`) and as resolved (`from_sha`, `to_sha`;
     `from_sha` is empty when the range starts at the first commit), so that posting the same range
-    again is recognised whatever the refs were called. `llm_error` says why the model's notes were
-    replaced by the offline grouping, and `warnings` lists every such fallback.
+    again is recognised whatever the refs were called and wherever the repository was checked out
+    (`repository`, the checkout's path, says where the notes were written). `llm_error` says why
+    the model's notes were replaced by the offline grouping, and `warnings` lists every such
+    fallback.
     """
 
     repository = models.CharField(max_length=500)

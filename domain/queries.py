@@ -155,14 +155,13 @@ async def list_thread_exchanges(
 
 
 async def find_posted_release_note(
-    *, repository: str, from_sha: str, to_sha: str, channel: str
+    *, from_sha: str, to_sha: str, channel: str
 ) -> records.ReleaseNote | None:
     """Return the latest release notes of this exact range already posted to the channel, if any,
-    so that the same notes are not posted twice by mistake."""
+    so that the same notes are not posted twice by mistake. The range is its commits, wherever the
+    repository was checked out: a cron job may clone it into a new folder each time."""
     row = await (
-        models.ReleaseNote.objects.filter(
-            repository=repository, from_sha=from_sha, to_sha=to_sha, posted_channel=channel
-        )
+        models.ReleaseNote.objects.filter(from_sha=from_sha, to_sha=to_sha, posted_channel=channel)
         .exclude(posted_ts="")
         .order_by("-created_at", "-pk")
         .afirst()

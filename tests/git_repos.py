@@ -108,10 +108,12 @@ def sample_repository(path: Path) -> GitRepo:
     return repo
 
 
-def shallow_clone(source: GitRepo, path: Path, *, depth: int) -> Path:
-    """A clone of the source with its last `depth` commits only, as CI checks out by default."""
+def clone(source: GitRepo, path: Path, *, depth: int | None = None) -> Path:
+    """A clone of the source; with a depth, of its last `depth` commits only, as CI checks out by
+    default."""
+    shallow = [f"--depth={depth}"] if depth is not None else []
     # Cloning a plain path copies the whole history whatever the depth; a file:// URL does not.
-    source.git("clone", "--quiet", f"--depth={depth}", source.path.as_uri(), str(path))
+    source.git("clone", "--quiet", *shallow, source.path.as_uri(), str(path))
     return path
 
 

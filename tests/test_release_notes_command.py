@@ -204,6 +204,21 @@ def test_posting_the_same_range_again_without_a_terminal_is_refused_unless_force
     assert models.ReleaseNote.objects.exclude(posted_ts="").count() == 2
 
 
+def test_a_range_posted_from_another_checkout_is_not_posted_again_without_asking(
+    repo: git_repos.GitRepo, settings, tmp_path: Path
+) -> None:
+    elsewhere = git_repos.clone(repo, tmp_path / "cron-checkout")
+    with served_in_background(fake_slack_server) as slack_api:
+        settings.SLACK_API_URL = slack_api.api_url
+        settings.SLACK_BOT_TOKEN = "xoxb-test"
+        _run("--repo", str(repo.path), "--to", "v1.1.0", "--post", "C0RELEASE")
+
+        with pytest.raises(CommandError, match=r"already posted to C0RELEASE .*no terminal"):
+            _run("--repo", str(elsewhere), "--to", "v1.1.0", "--post", "C0RELEASE")
+
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
@@ -264,7 +279,7 @@ def test_a_path_that_does_not_exist_is_one_clear_error(tmp_path: Path) -> None:
 def test_a_shallow_clone_is_refused_with_how_to_fetch_its_history(
     repo: git_repos.GitRepo, tmp_path: Path, start: tuple[str, ...]
 ) -> None:
-    clone = git_repos.shallow_clone(repo, tmp_path / "ci-checkout", depth=2)
+    clone = git_repos.clone(repo, tmp_path / "ci-checkout", depth=2)
 
     with pytest.raises(
         CommandError,
