@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from application import channel_settings, log_context, ports, respond_to_user, summarise_thread
 from domain import operations, queries, records
-from slack import chat, ephemeral, events, private_reply, thread_replies
+from slack import chat, ephemeral, events, private_reply, rendering, thread_replies
 
 logger = logging.getLogger(__name__)
 
@@ -284,12 +284,42 @@ async def share_answer(
     await tell(SHARED)
 
 
-async def tell_of_failure(origin: records.SlackOrigin, *, client: AsyncWebClient) -> None:
-    """Say in the thread that no answer is coming; Slack may be what failed, so only try."""
+async def tell_of_failure(
+    origin: records.SlackOrigin, *, client: AsyncWebClient, replacing: str = ""
+) -> None:
+    """Say in the thread that no answer is coming: in the reply a run began (`replacing`), so that
+    no "Finding a response…" or half an answer is left above it, and only to the asker where the
+    channel's answers are private (or its settings cannot be read). Slack may be what failed, so
+    only try."""
+    text = respond_to_user.FAILURE_TEXT
     try:
-        await _reply(client, origin, respond_to_user.FAILURE_TEXT)
+        if await _answers_privately(origin.channel_id):
+            await client.chat_postEphemeral(
+                channel=origin.channel_id,
+                user=origin.user_id,
+                thread_ts=origin.thread_ts,
+                text=text,
+            )
+        elif replacing:
+            await client.chat_update(
+                channel=origin.channel_id,
+                ts=replacing,
+                text=text,
+                blocks=rendering.markdown_blocks(text),
+            )
+        else:
+            await _reply(client, origin, text)
     except chat.SLACK_FAILURES as error:
         logger.warning("Unable to tell of the failure in Slack (%s)", chat.failure_reason(error))
+
+
+async def _answers_privately(channel_id: str) -> bool:
+    try:
+        where = await channel_settings.settings_for(channel_id=channel_id)
+    except DatabaseError:
+        logger.warning("Unable to read the channel's settings", exc_info=True)
+        return True
+    return where.private_answers
 
 
 async def tell_privately_of_failure(response_url: str, text: str) -> None:

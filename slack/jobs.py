@@ -367,10 +367,15 @@ async def _give_up(
     failed and the event done, where the database lets us: it may be what keeps failing."""
     reason = _gave_up_after(context, error)
     logger.error("Slack event %s: %s", event_id, reason)
-    if not _shown(error):
-        await conversation.tell_of_failure(origin, client=client)
     try:
         event = await queries.find_event(event_id=event_id)
+    except DatabaseError:
+        logger.warning("Unable to read Slack event %s", event_id, exc_info=True)
+        event = None
+    if not _shown(error):
+        began = event.reply_ts if event is not None else ""
+        await conversation.tell_of_failure(origin, client=client, replacing=began)
+    try:
         if event is not None and event.question_id is not None:
             await _record_failure(event.question_id, reason)
         await operations.record_event_done(event_id=event_id, done_at=timezone.now())

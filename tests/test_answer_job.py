@@ -16,7 +16,7 @@ from domain import operations, queries, records
 from fakes import slack_payloads as payloads
 from fakes.slack import FakeSlack, slack_ts
 from slack import conversation, jobs
-from tests.factories import InboundEventFactory, QuestionFactory
+from tests.factories import ChannelSettingsFactory, InboundEventFactory, QuestionFactory
 from tests.job_fixtures import job_context
 from tests.slack_fixtures import all_jobs_done, post_signed
 from tests.slack_support import markdown_of, streamed_text
@@ -357,6 +357,40 @@ async def test_a_job_run_again_after_its_worker_died_in_its_last_attempt_tells_t
     assert jobs.RETRY.get_retry_decision(exception=stopped.value, job=_run(0).job) is None
     assert streamed_text(slack) == ""
     await _told_and_failed(slack, left, error="Gave up after attempt 5: RunPastItsLastAttempt")
+
+
+async def test_giving_up_says_so_in_the_reply_a_run_began_instead_of_under_it(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    left = await _event_left_unanswered(stored=True, reply_ts="1767600000.000001")
+
+    with pytest.raises(jobs.RunPastItsLastAttempt):
+        await jobs.answer_event(_run(jobs.RETRIES + 1), event_id=left.event_id, bot_id="BKRAKEN")
+
+    assert slack.calls_to("chat.postMessage") == []
+    [told] = slack.calls_to("chat.update")
+    assert (told.args["ts"], told.args["text"]) == (
+        "1767600000.000001",
+        respond_to_user.FAILURE_TEXT,
+    )
+
+
+async def test_giving_up_in_a_channel_of_private_answers_tells_the_asker_alone(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    await ChannelSettingsFactory.acreate(channel_id="C0001", private_answers=True)
+    left = await _event_left_unanswered(stored=True)
+
+    with pytest.raises(jobs.RunPastItsLastAttempt):
+        await jobs.answer_event(_run(jobs.RETRIES + 1), event_id=left.event_id, bot_id="BKRAKEN")
+
+    assert slack.calls_to("chat.postMessage") == []
+    [told] = slack.calls_to("chat.postEphemeral")
+    assert (told.args["channel"], told.args["user"], told.args["text"]) == (
+        "C0001",
+        left.payload["event"]["user"],
+        respond_to_user.FAILURE_TEXT,
+    )
 
 
 async def test_an_answer_again_in_a_thread_past_its_last_attempt_tells_the_thread(
