@@ -27,7 +27,10 @@ RUN apt-get update \
     && apt-get install --yes --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/* \
     && git config --system --add safe.directory '*'
-RUN useradd --system --uid 10001 --home-dir /app kraken
+# The folder is the service's own before anything is copied into it: a folder WORKDIR or COPY
+# creates stays root's, and the service writes there (SOURCES_CACHE_DIR's clones, a SQLite file).
+RUN useradd --system --uid 10001 --home-dir /app kraken \
+    && install --directory --owner kraken --group kraken /app
 WORKDIR /app
 COPY --from=build --chown=kraken:kraken /app /app
 ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 PORT=8000 WEB_CONCURRENCY=2

@@ -29,3 +29,11 @@ def test_the_containers_serve_without_migrating_as_they_start() -> None:
     [command] = re.findall(r"^CMD (.*)$", DOCKERFILE, flags=re.MULTILINE)
 
     assert "manage.py serve --no-migrate " in command
+
+
+def test_the_app_folder_is_the_services_own_so_it_can_write_its_cache_there() -> None:
+    served = _served_stage()
+    owned = re.search(r"install --directory --owner kraken --group kraken /app\n", served)
+
+    assert owned is not None
+    assert owned.start() < served.index("WORKDIR /app"), "WORKDIR would create it as root's"
