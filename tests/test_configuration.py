@@ -109,6 +109,11 @@ def _settings(**environment: str) -> Any:
             {"ENV_FILE": "/no-such-folder-for-kraken-bot/.env"}, "ENV_FILE", id="missing-env-file"
         ),
         pytest.param({"ENV_FILE": str(PROJECT_DIR)}, "ENV_FILE", id="env-file-a-folder"),
+        pytest.param(
+            {"PROMETHEUS_MULTIPROC_DIR": "/no-such-folder-for-kraken-bot/metrics"},
+            "PROMETHEUS_MULTIPROC_DIR",
+            id="missing-metrics-folder",
+        ),
         pytest.param({"ANSWER_CONCURRENCY": "0"}, "ANSWER_CONCURRENCY", id="no-concurrency"),
         pytest.param({"LLM_RUN_LIMITS": "answer=soon"}, "LLM_RUN_LIMITS", id="limits-unparsed"),
         pytest.param({"LLM_RUN_LIMITS": "chat=10/100"}, "LLM_RUN_LIMITS", id="limits-no-agent"),
