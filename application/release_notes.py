@@ -79,7 +79,9 @@ async def generate_release_notes(
         changes = await _with_pull_requests(
             changes, commits, adapters.pull_requests, adapters.progress, warnings
         )
+    adapters.progress.writing(len(changes))
     written, llm_error = await _written_notes(changes, warnings)
+    adapters.progress.finished()
     metrics.count_usage(written.usage)
     notes = release_notes_document.ReleaseNotesDocument(
         release_range=release_range,

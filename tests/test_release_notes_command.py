@@ -494,10 +494,14 @@ def test_a_rate_limited_github_is_asked_again_and_its_titles_used(
     assert errors == ""
 
 
-def test_progress_is_shown_when_stderr_is_a_terminal(repo: git_repos.GitRepo, monkeypatch) -> None:
+def test_progress_is_shown_when_stderr_is_a_terminal_while_reading_and_writing(
+    repo: git_repos.GitRepo, monkeypatch
+) -> None:
     progress = _Terminal()
     monkeypatch.setattr(sys, "stderr", progress)
 
     _run("--repo", str(repo.path), "--to", "v1.1.0")
 
-    assert progress.getvalue() == "\r\x1b[KRead 12 commits\n"
+    assert progress.getvalue() == (
+        "\r\x1b[KRead 12 commits\n\r\x1b[KWriting the notes of 6 changes…\n"
+    )

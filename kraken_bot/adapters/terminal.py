@@ -34,7 +34,8 @@ class TerminalConfirmation:
 
 
 class TerminalProgress:
-    """Rewrites one status line on a terminal: commits read, pull requests fetched."""
+    """Rewrites one status line on a terminal: commits read, pull requests fetched, and the notes
+    being written (the model can take minutes)."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -45,6 +46,9 @@ class TerminalProgress:
 
     def pull_requests_fetched(self, count: int) -> None:
         self._draw(f"Fetched {count:,} pull requests")
+
+    def writing(self, changes: int) -> None:
+        self._draw(f"Writing the notes of {changes:,} changes…")
 
     def finished(self) -> None:
         if self._drawn:
@@ -65,6 +69,9 @@ class NoProgress:
         pass
 
     def pull_requests_fetched(self, count: int) -> None:
+        pass
+
+    def writing(self, changes: int) -> None:
         pass
 
     def finished(self) -> None:
