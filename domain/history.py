@@ -91,7 +91,8 @@ def changes_of(*, commits: Sequence[GitCommit], tip: str) -> list[Change]:
     Each GitHub merge commit on the first-parent line from `tip` becomes one change holding the
     commits it merged; other merges are dropped and the commits they merged kept one by one. A
     commit and its revert cancel out, so a revert of a revert leaves the original change; a merge
-    that was reverted takes the commits it merged with it.
+    that was reverted takes the commits it merged with it, and a merge whose commits all cancelled
+    out (a pull request of a revert) goes too.
     """
     by_sha = {commit.sha: commit for commit in commits}
     cancelled = _cancelled_by_reverts(commits, by_sha)
@@ -105,14 +106,18 @@ def changes_of(*, commits: Sequence[GitCommit], tip: str) -> list[Change]:
             if commit.sha not in cancelled:
                 changes.append(_lone_change(commit))
             continue
-        merged = _merged_by(commit, by_sha, on_mainline, claimed)
-        if commit.sha in cancelled:
-            continue
+        merged = [
+            sha
+            for sha in _merged_by(commit, by_sha, on_mainline, claimed)
+            if len(by_sha[sha].parents) < 2
+        ]
         kept = sorted(
-            (sha for sha in merged if sha not in cancelled and len(by_sha[sha].parents) < 2),
+            (sha for sha in merged if sha not in cancelled),
             key=position.__getitem__,
             reverse=True,
         )
+        if commit.sha in cancelled or (merged and not kept):
+            continue
         changes.extend(_merge_changes(commit, [by_sha[sha] for sha in kept]))
     return changes
 

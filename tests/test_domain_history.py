@@ -79,6 +79,18 @@ def test_a_reverted_pull_request_takes_its_commits_with_it() -> None:
     assert _subjects(commits) == ["on main"]
 
 
+def test_a_pull_request_that_reverts_a_pull_request_goes_with_it() -> None:
+    commits = [
+        _commit("g", "Merge pull request #8 from x/revert-y", "d", "e", body='Revert "Add y"'),
+        _revert("e", "d", "d"),
+        _commit("d", "Merge pull request #7 from x/y", "a", "b", body="Add y"),
+        _commit("b", "y", "0"),
+        _commit("a", "on main", "0"),
+    ]
+
+    assert _subjects(commits) == ["on main"]
+
+
 def test_co_authors_are_contributors_of_their_pull_request() -> None:
     commits = [
         _commit("m", "Merge pull request #7 from x/y", "a", "b", body="Add y", author="Merger"),
