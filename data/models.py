@@ -400,7 +400,7 @@ class ReleaseNote(models.Model):
             models.Index(fields=["repository", "from_ref", "to_ref"], name="releasenote_range_idx"),
             models.Index(fields=["-created_at"], name="releasenote_newest_idx"),
             models.Index(
-                fields=["repository", "from_sha", "to_sha", "posted_channel"],
+                fields=["from_sha", "to_sha", "posted_channel"],
                 name="releasenote_posted_range_idx",
             ),
         ]
