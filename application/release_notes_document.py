@@ -15,8 +15,11 @@ SCHEMA_VERSION = 1
 NO_CHANGES = "No user-visible changes."
 GITHUB_WEB_URL = "https://github.com"
 
-# A reference as the writer ends each line with it: `(#42)` or `(a1b2c3d)`.
-_REFERENCE = re.compile(r"\((#\d+|[0-9a-f]{7,40})\)")
+# A reference as the writer ends each line with it: `(#42)` or `(a1b2c3d)`; a line of a change
+# made of several carries them all: `(#41, #42)`.
+_ONE_REFERENCE = r"#\d+|[0-9a-f]{7,40}"
+_REFERENCES = re.compile(rf"\(((?:{_ONE_REFERENCE})(?:,\s*(?:{_ONE_REFERENCE}))*)\)")
+_REFERENCE = re.compile(_ONE_REFERENCE)
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -64,7 +67,12 @@ class ReleaseNotesDocument:
         """The item with each reference written as `as_link(reference, url)` when it has a URL."""
         if not self.github_repo:
             return item
-        return _REFERENCE.sub(lambda match: f"({as_link(match[1], self.link(match[1]))})", item)
+        return _REFERENCES.sub(
+            lambda group: _REFERENCE.sub(
+                lambda match: as_link(match[0], self.link(match[0])), group[0]
+            ),
+            item,
+        )
 
 
 def render_markdown(notes: ReleaseNotesDocument) -> str:
@@ -121,4 +129,8 @@ def _short(ref: str) -> str:
 def _links(notes: ReleaseNotesDocument, item: str) -> dict[str, str]:
     if not notes.github_repo:
         return {}
-    return {match[1]: notes.link(match[1]) for match in _REFERENCE.finditer(item)}
+    return {
+        match[0]: notes.link(match[0])
+        for group in _REFERENCES.finditer(item)
+        for match in _REFERENCE.finditer(group[1])
+    }

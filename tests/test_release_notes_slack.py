@@ -1,7 +1,9 @@
 """Release notes in Slack: mrkdwn, split into messages that Slack shows whole, nothing cut off;
 and the terminal's progress line."""
 
+import dataclasses
 import io
+import json
 
 import pytest
 
@@ -68,6 +70,27 @@ def test_mrkdwn_escapes_the_text_and_links_the_references() -> None:
         "• Fix &lt;case&gt; &amp; number 1 (<https://github.com/kr/bot/pull/1|#1>)\n\n"
         "*Contributors*\nAna\n"
     )
+
+
+def test_every_reference_of_a_change_made_of_several_is_linked() -> None:
+    notes = dataclasses.replace(
+        _notes(1),
+        sections=(
+            release_notes_document.Section(
+                title="Fixes", items=("Fix search (#41, 1a2b3c4) as in (draft) #40",)
+            ),
+        ),
+    )
+
+    [item] = json.loads(release_notes_document.render_json(notes))["sections"][0]["items"]
+
+    assert "• Fix search (<https://github.com/kr/bot/pull/41|#41>, " in (
+        release_notes_poster.render_mrkdwn(notes)
+    )
+    assert item["links"] == {
+        "#41": "https://github.com/kr/bot/pull/41",
+        "1a2b3c4": "https://github.com/kr/bot/commit/1a2b3c4",
+    }
 
 
 async def test_long_notes_are_posted_as_a_message_with_the_rest_in_its_thread(
