@@ -236,7 +236,7 @@ class SlackAnswerWriter:
     async def _show_whole(self, text: str, *, buttons: list[dict[str, Any]]) -> str:
         """Show the text whole, in as many messages as it takes; the buttons go under the last.
         The first message replaces what was shown so far (a stream or the placeholder)."""
-        parts = rendering.split_text(text, limit=rendering.MESSAGE_TEXT_LIMIT)
+        parts = rendering.message_parts(text, limit=rendering.MESSAGE_TEXT_LIMIT)
         first_ts = ""
         for number, part in enumerate(parts):
             last = number == len(parts) - 1

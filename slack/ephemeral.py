@@ -53,7 +53,7 @@ def messages(
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """The text and blocks of each message the text takes, the buttons of the answer to the
     question, if one is named, under the last."""
-    parts = rendering.split_text(markdown, limit=rendering.MESSAGE_TEXT_LIMIT)
+    parts = rendering.message_parts(markdown, limit=rendering.MESSAGE_TEXT_LIMIT)
     buttons = (
         rendering.feedback_blocks(question_id=question_id, shareable=shareable)
         if question_id

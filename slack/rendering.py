@@ -13,6 +13,10 @@ from domain import records
 MESSAGE_TEXT_LIMIT = 3_900
 MARKDOWN_BLOCK_LIMIT = 12_000
 STREAM_APPEND_LIMIT = 12_000
+# What opens and closes a Markdown code block.
+_FENCE = "```"
+_REOPEN = f"{_FENCE}\n"
+_CLOSE = f"\n{_FENCE}"
 
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
@@ -76,6 +80,20 @@ def split_text(text: str, *, limit: int) -> list[str]:
     if rest or not parts:
         parts.append(rest)
     return parts
+
+
+def message_parts(text: str, *, limit: int) -> list[str]:
+    """Split text into messages of at most `limit` characters, as `split_text` does; a code block
+    cut in two is closed at the end of one message and opened again at the start of the next, so
+    that neither the code's second half nor the text after it shows the wrong way."""
+    in_code = False
+    messages = []
+    for part in split_text(text, limit=limit - len(_REOPEN) - len(_CLOSE)):
+        if in_code:
+            part = _REOPEN + part
+        in_code = part.count(_FENCE) % 2 == 1
+        messages.append(part.rstrip("\n") + _CLOSE if in_code else part)
+    return messages
 
 
 def _break_before(text: str, limit: int) -> int:

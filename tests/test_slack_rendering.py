@@ -51,6 +51,21 @@ def test_text_without_breaks_is_still_split_whole() -> None:
     assert [len(part) for part in parts] == [4_000, 4_000, 2_001]
 
 
+def test_a_code_block_cut_between_messages_is_closed_in_one_and_opened_in_the_next() -> None:
+    steps = "".join(f"echo step {n}\n\n" for n in range(400))
+    text = f"Run these:\n\n```bash\n{steps}```\n\nThen **check** the logs [1]."
+
+    parts = rendering.message_parts(text, limit=rendering.MESSAGE_TEXT_LIMIT)
+
+    assert len(parts) == 2
+    assert all(len(part) <= rendering.MESSAGE_TEXT_LIMIT for part in parts)
+    assert [part.count("```") for part in parts] == [2, 2]
+    assert parts[1].startswith("```\necho step ")
+    assert parts[1].endswith("```\n\nThen **check** the logs [1].")
+    shown = parts[0].removesuffix("\n```") + parts[1].removeprefix("```\n")
+    assert shown.replace("\n", "") == text.replace("\n", "")
+
+
 def test_sources_are_a_numbered_list_of_links() -> None:
     citations = (
         records.Citation(passage_id=1, title="Runbook", heading="Passwords", url="https://d/r#p"),
