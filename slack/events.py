@@ -15,8 +15,16 @@ from typing import Any
 
 from domain import records
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-_SUMMARISE = re.compile(r"^\s*(summari[sz]e|tl;?dr)\b", re.I)
+# Slack's markup in a message's text: `<@U…>`, `<#C…|name>`, `<!here>`, `<https://…|label>`.
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
+# Asking for a summary is the word alone, or with the thread named: "summarise this thread".
+_SUMMARISE = re.compile(
+    r"^(?:please\s+)?(?:summari[sz]e|tl;?dr)"
+    r"(?:\s+(?:this|(?:(?:this|the)\s+)?(?:thread|conversation|discussion|chat)))?"
+    r"(?:,?\s+please)?[\s.!?]*$",
+    re.I,
+)
 _QUESTION_WORDS = re.compile(
     r"^\s*(how|what|why|where|when|who|whom|whose|which|can|could|does|do|did|is|are|was|were|"
     r"should|would|will|may|might|has|have|any|anyone|anybody|is there|are there)\b",
@@ -120,8 +128,9 @@ def _a_question_in_a_channel(event: dict[str, Any], bot_user_id: str | None) -> 
 
 
 def looks_like_a_question(text: str) -> bool:
-    """A question mark, or a first word that asks ("how", "is there", "can"…)."""
-    plain = _MENTION.sub("", text).strip()
+    """A question mark, or a first word that asks ("how", "is there", "can"…), outside Slack's
+    markup: a link's query string asks nothing."""
+    plain = _MARKUP.sub(" ", text).strip()
     return "?" in plain or bool(_QUESTION_WORDS.match(plain))
 
 
@@ -146,10 +155,15 @@ def message_key(body: dict[str, Any]) -> str | None:
 
 
 def asked(body: dict[str, Any]) -> Asked:
-    """The question in a mention or direct message, without the mentions, and where to answer:
-    in the thread the message is in, or in a new thread under it."""
+    """The question in a mention or direct message, as a person reads it, without the bot's
+    mention, and where to answer: in the thread the message is in, or in a new thread under it."""
     event = body["event"]
-    text = _MENTION.sub("", event.get("text", "")).strip()
+    bot_user_id = _bot_user_id(body)
+    text = event.get("text", "")
+    # Without the bot's id, a mention that opens the text is taken for the bot's.
+    text = in_words(
+        text if bot_user_id else _LEADING_MENTION.sub("", text), bot_user_id=bot_user_id
+    )
     return Asked(
         text=text,
         origin=records.SlackOrigin(
@@ -163,3 +177,28 @@ def asked(body: dict[str, Any]) -> Asked:
         wants_summary=bool(event.get("thread_ts")) and bool(_SUMMARISE.match(text)),
         unaddressed=event.get("type") == "message" and event.get("channel_type") != "im",
     )
+
+
+def in_words(text: str, *, bot_user_id: str = "") -> str:
+    """The text in words: Slack's markup written as a person sees it (`@name`, `#channel`, a
+    link's label and address) and its escapes undone; the bot's mention, if its id is given, left
+    out."""
+    words = _MARKUP.sub(lambda markup: _in_words(markup[1], markup[2], bot_user_id), text)
+    return words.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def _in_words(target: str, label: str | None, bot_user_id: str) -> str:
+    if bot_user_id and target == f"@{bot_user_id}":
+        return ""
+    if target.startswith(("@", "#")):
+        return f"{target[0]}{label}" if label else target
+    if target.startswith("!"):
+        return label or f"@{target[1:]}"
+    return f"{label} ({target})" if label and label != target else target
+
+
+def _bot_user_id(body: dict[str, Any]) -> str:
+    """The bot's user id, from the authorization Slack sends with each event."""
+    authorizations = body.get("authorizations")
+    first = authorizations[0] if isinstance(authorizations, list) and authorizations else None
+    return str(first.get("user_id") or "") if isinstance(first, dict) else ""

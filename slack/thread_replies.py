@@ -11,6 +11,7 @@ from django.conf import settings
 
 from application import ports
 from domain import records
+from slack import events
 from slack.chat import SLACK_FAILURES, failure_reason
 from slack.web_client import build_web_client
 
@@ -37,7 +38,7 @@ class SlackThreadReplies:
         return [
             records.ThreadMessage(
                 author=str(message.get("user") or message.get("username") or "an app"),
-                text=str(message.get("text", "")),
+                text=events.in_words(str(message.get("text", ""))),
                 from_bot=bool(self._bot_id) and message.get("bot_id") == self._bot_id,
                 ts=str(message.get("ts", "")),
             )

@@ -117,6 +117,10 @@ async def test_where_every_question_is_answered_a_question_posted_without_a_ment
     [
         pytest.param(payloads.channel_message("lunch is in the kitchen today"), id="no-question"),
         pytest.param(
+            payloads.channel_message("Notes: <https://docs.example.com/d/1?usp=sharing>"),
+            id="a-link-with-a-query",
+        ),
+        pytest.param(
             payloads.channel_message(QUESTION, thread_ts="1767600000.000001"), id="in-a-thread"
         ),
         pytest.param(
