@@ -14,6 +14,7 @@ quoted and cited, marked as such.
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -46,6 +47,9 @@ from agents.limits import run_limits
 from domain import records
 
 logger = logging.getLogger(__name__)
+
+# How the answer cites its n-th passage: `[n]`.
+_CITATION_MARKER = re.compile(r"\[(\d+)\]")
 
 SEARCH_LIMIT = 6
 QUOTED_PASSAGES = 3
@@ -249,13 +253,26 @@ async def answer_question(
             ),
         )
     answer = result.output
+    cited = list(dict.fromkeys(answer.passage_ids))
     return AnsweredQuestion(
-        text=answer.text,
-        citations=tuple(
-            _citation(deps.found[passage]) for passage in dict.fromkeys(answer.passage_ids)
-        ),
+        text=_numbered_as_cited(answer, cited),
+        citations=tuple(_citation(deps.found[passage]) for passage in cited),
         found_answer=answer.found_answer,
         usage=usage.usage_of(result),
+    )
+
+
+def _numbered_as_cited(answer: DocsAnswer, cited: list[int]) -> str:
+    """The text with its `[n]` markers numbered as the sources under it: a passage the model
+    listed twice is one source, and the markers after it move up."""
+    if cited == answer.passage_ids:
+        return answer.text
+    number_of = {
+        listed: cited.index(passage) + 1
+        for listed, passage in enumerate(answer.passage_ids, start=1)
+    }
+    return _CITATION_MARKER.sub(
+        lambda marker: f"[{number_of.get(int(marker[1]), marker[1])}]", answer.text
     )
 
 

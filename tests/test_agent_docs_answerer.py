@@ -72,6 +72,22 @@ async def test_a_citation_of_a_passage_the_tool_did_not_return_is_sent_back_and_
     assert [citation.passage_id for citation in answer.citations] == [11]
 
 
+async def test_a_passage_cited_twice_is_one_source_and_the_markers_follow_the_sources() -> None:
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if transcript.last_tool_result(messages, tool_name="search_docs") is None:
+            return ModelResponse(parts=[ToolCallPart("search_docs", {"query": "rotate"})])
+        output = {"text": "Rotate [1], restart [2], back up [3].", "passage_ids": [11, 11, 12]}
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, output)])
+
+    with docs_answerer.docs_answerer.override(model=FunctionModel(reply)):
+        answer = await docs_answerer.answer_question(
+            question="Rotate?", search=FixedSearch([ROTATION, BACKUPS])
+        )
+
+    assert [citation.passage_id for citation in answer.citations] == [11, 12]
+    assert answer.text == "Rotate [1], restart [1], back up [2]."
+
+
 async def test_an_answer_that_cites_nothing_is_sent_back_to_cite_or_say_it_found_nothing() -> None:
     with docs_answerer.docs_answerer.override(model=_model_citing([], [11])):
         answer = await docs_answerer.answer_question(
