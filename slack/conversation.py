@@ -24,6 +24,9 @@ EMPTY_MENTION_HINT = (
     "Ask me a question after the mention, for example: "
     "`@Kraken how do I rotate the database password?`"
 )
+EMPTY_MESSAGE_HINT = (
+    "Ask me a question in words, for example: `how do I rotate the database password?`"
+)
 NOT_ALLOWED_NOTE = (
     "I don't answer in this channel: its owners have closed it to me. Try a direct message."
 )
@@ -102,7 +105,8 @@ async def _reply_in_thread(
         logger.info("The channel's settings no longer answer every question: not answered")
         return
     if not asked.text:
-        await _reply(client, origin, EMPTY_MENTION_HINT)
+        direct = origin.channel_id.startswith("D")
+        await _reply(client, origin, EMPTY_MESSAGE_HINT if direct else EMPTY_MENTION_HINT)
         return
     thread = _thread_replies(origin, bot_id=bot_id)
     if asked.wants_summary:

@@ -162,6 +162,18 @@ async def test_an_empty_mention_gets_a_one_line_hint(slack: FakeSlack) -> None:
     assert await models.Question.objects.acount() == 0
 
 
+async def test_a_direct_message_with_only_a_file_gets_a_hint_without_a_mention(
+    slack: FakeSlack,
+) -> None:
+    message = {**payloads.direct_message(""), "subtype": "file_share", "files": [{"id": "F1"}]}
+
+    await post_signed(payloads.event_callback(message))
+    await all_jobs_done()
+
+    [hint] = slack.calls_to("chat.postMessage")
+    assert (hint.args["channel"], hint.args["text"]) == ("D0001", conversation.EMPTY_MESSAGE_HINT)
+
+
 async def test_outside_the_allowed_channels_the_bot_answers_with_a_note(
     slack: FakeSlack, settings
 ) -> None:
