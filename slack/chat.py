@@ -187,13 +187,15 @@ class SlackAnswerWriter:
 
     async def _stop_stream(self, rest: str, *, tail: str, buttons: list[dict[str, Any]]) -> None:
         """Stop the stream with the text not shown yet and the tail: in the one call that stops it
-        when they fit (a Slack call fewer at the end of every answer), else appended first."""
-        fits_message = len(self._in_stream) + len(rest) <= STREAM_MESSAGE_LIMIT
-        fits_call = len(rest) + len(tail) + STREAM_BUFFER <= rendering.STREAM_APPEND_LIMIT
+        when they fit (a Slack call fewer at the end of every answer), else appended first, in
+        the next message where this one has no room left."""
+        end = f"{rest}{tail}"
+        fits_message = len(self._in_stream) + len(end) <= STREAM_MESSAGE_LIMIT
+        fits_call = len(end) + STREAM_BUFFER <= rendering.STREAM_APPEND_LIMIT
         if not (fits_message and fits_call):
-            await self._stream(rest)
-            rest = ""
-        await self._streams[-1].stop(markdown_text=f"{rest}{tail}" or None, blocks=buttons or None)
+            await self._stream(end)
+            end = ""
+        await self._streams[-1].stop(markdown_text=end or None, blocks=buttons or None)
 
     async def _start_stream(self) -> None:
         if self._stream_open:

@@ -5,7 +5,7 @@ from domain import records
 from fakes.slack import FakeSlack
 from slack import chat, rendering
 from slack.web_client import build_web_client
-from tests.slack_support import action_ids, markdown_of, streamed_text
+from tests.slack_support import STREAM_METHODS, action_ids, markdown_of, streamed_text
 
 THREAD = chat.SlackThread(
     channel_id="C1", thread_ts="1767600000.000100", user_id="U1", team_id="T1"
@@ -106,6 +106,32 @@ async def test_a_20000_character_answer_arrives_whole_when_streamed(slack: FakeS
 
     assert streamed_text(slack) == text
     assert len(slack.calls_to("chat.stopStream")) >= 2
+
+
+async def test_an_answer_that_fills_a_message_puts_its_sources_in_the_next_one(
+    slack: FakeSlack,
+) -> None:
+    text = " ".join(f"word{n}" for n in range(3_000))[: chat.STREAM_MESSAGE_LIMIT - 50]
+    reply = ports.Reply(question_id=7, text=text, citations=REPLY.citations * 5)
+
+    await _answer(_port(), text=text, reply=reply)
+
+    assert streamed_text(slack) == f"{text}\n\n{rendering.sources_markdown(reply.citations)}"
+    assert all(len(shown) <= chat.STREAM_MESSAGE_LIMIT for shown in _streamed_messages(slack))
+
+
+def _streamed_messages(slack: FakeSlack) -> list[str]:
+    """The Markdown each streamed message holds: its start's, then its appends' and stop's."""
+    return [
+        "".join(
+            chunk.get("text", "")
+            for call in (started, *(call for call in slack.calls if call.args.get("ts") == ts))
+            if call.method in STREAM_METHODS
+            for chunk in call.args.get("chunks") or []
+        )
+        for ts, started in slack.posted.items()
+        if started.method == "chat.startStream"
+    ]
 
 
 async def test_a_20000_character_answer_arrives_whole_and_split_without_streaming(
