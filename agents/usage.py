@@ -13,8 +13,9 @@ from domain import records
 
 
 def usage_of(result: AgentRunResult[Any]) -> records.Usage:
-    """The model, tokens and cost of a run; the cost is left out when the price is not known."""
-    responses = [message for message in result.all_messages() if isinstance(message, ModelResponse)]
+    """The model, tokens and cost of a run; the cost is left out when the price is not known. The
+    run's own replies are priced, not the earlier turns it was given as history."""
+    responses = [message for message in result.new_messages() if isinstance(message, ModelResponse)]
     return records.Usage(
         model_name=responses[-1].model_name or "" if responses else "",
         input_tokens=result.usage.input_tokens,

@@ -3,8 +3,10 @@ from decimal import Decimal
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.usage import RequestUsage
 
 from agents import docs_answerer, transcript
+from domain import records
 from fakes.search import FixedSearch, hit
 
 ROTATION = hit(
@@ -158,6 +160,34 @@ async def test_an_unknown_model_price_gives_no_cost_rather_than_a_guess() -> Non
     assert answer.usage.input_tokens
     assert answer.usage.output_tokens
     assert answer.usage.cost is None
+
+
+async def test_a_follow_up_in_a_thread_the_bot_answered_in_is_priced_as_a_first_question() -> None:
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if transcript.last_tool_result(messages, tool_name="search_docs") is None:
+            parts = [ToolCallPart("search_docs", {"query": "rotate"})]
+        else:
+            output = {"text": "Use vault [1].", "passage_ids": [11]}
+            parts = [ToolCallPart(info.output_tools[0].name, output)]
+        return ModelResponse(
+            parts=parts,
+            model_name="gpt-4o",
+            provider_name="openai",
+            usage=RequestUsage(input_tokens=1_000, output_tokens=100),
+        )
+
+    costs = []
+    for history in [(), (records.ThreadMessage(author="Kraken", text="Run X.", from_bot=True),)]:
+        model = FunctionModel(reply, model_name="gpt-4o")
+        with docs_answerer.docs_answerer.override(model=model):
+            answer = await docs_answerer.answer_question(
+                question="And then?", search=FixedSearch([ROTATION]), history=history
+            )
+        costs.append(answer.usage.cost)
+
+    assert costs[0] is not None
+    assert costs[0] > 0
+    assert costs[1] == costs[0]
 
 
 async def test_a_model_that_can_no_longer_be_built_gives_way_to_the_configured_one(
