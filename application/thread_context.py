@@ -51,7 +51,7 @@ async def thread_context(
             )
             note = LIMITED_NOTE
     stored = await _stored_exchanges(origin)
-    messages = _merged(said, stored, asked_ts=origin.message_ts) if said else stored
+    messages = _merged(said, stored, asked_ts=origin.message_ts)
     return ThreadContext(messages=_within_budget(messages, budget_tokens), note=note)
 
 

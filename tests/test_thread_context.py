@@ -65,7 +65,9 @@ async def test_a_message_longer_than_the_budget_left_is_kept_by_its_end() -> Non
 
 
 async def test_when_slack_limits_the_thread_the_stored_exchanges_are_used_with_a_note() -> None:
-    await _answered_in_the_thread("How do I deploy?", "Run make deploy.")
+    await _answered_in_the_thread(
+        "How do I deploy?", "Run make deploy.", message_ts="100.000100", reply_ts="100.000200"
+    )
 
     context = await thread_context.thread_context(
         origin=ORIGIN, replies=LimitedReplies(), budget_tokens=1_000
@@ -76,6 +78,28 @@ async def test_when_slack_limits_the_thread_the_stored_exchanges_are_used_with_a
         ("Run make deploy.", True),
     ]
     assert context.note == thread_context.LIMITED_NOTE
+
+
+async def test_when_slack_limits_the_thread_an_answer_its_asker_alone_saw_stays_private() -> None:
+    await _answered_in_the_thread(
+        "How do I deploy?", "Run make deploy.", message_ts="100.000100", reply_ts="100.000200"
+    )
+    await _answered_in_the_thread(
+        "What is the admin password?",
+        "It is in the vault (an answer only its asker saw).",
+        message_ts="100.000300",
+        reply_ts="",
+    )
+
+    context = await thread_context.thread_context(
+        origin=ORIGIN, replies=LimitedReplies(), budget_tokens=1_000
+    )
+
+    assert [(m.text, m.from_bot) for m in context.messages] == [
+        ("How do I deploy?", False),
+        ("Run make deploy.", True),
+        ("What is the admin password?", False),
+    ]
 
 
 async def test_the_bots_answer_a_cached_read_of_the_thread_lacks_is_taken_from_what_it_stored() -> (
