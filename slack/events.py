@@ -17,6 +17,8 @@ from domain import records
 
 # Slack's markup in a message's text: `<@U…>`, `<#C…|name>`, `<!here>`, `<https://…|label>`.
 _MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+# An escaped "<", unless undoing it would make markup again ("<!here>" typed as text).
+_ESCAPED_LT = re.compile(r"&lt;(?![!@#])")
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
 # Asking for a summary is the word alone, or with the thread named: "summarise this thread".
 _SUMMARISE = re.compile(
@@ -181,10 +183,11 @@ def asked(body: dict[str, Any]) -> Asked:
 
 def in_words(text: str, *, bot_user_id: str = "") -> str:
     """The text in words: Slack's markup written as a person sees it (`@name`, `#channel`, a
-    link's label and address) and its escapes undone; the bot's mention, if its id is given, left
-    out."""
+    link's label and address) and its escapes undone, except where that would make markup that
+    pings; the bot's mention, if its id is given, left out."""
     words = _MARKUP.sub(lambda markup: _in_words(markup[1], markup[2], bot_user_id), text)
-    return words.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    words = _ESCAPED_LT.sub("<", words).replace("&gt;", ">").replace("&amp;", "&")
+    return words.strip()
 
 
 def _in_words(target: str, label: str | None, bot_user_id: str) -> str:

@@ -50,6 +50,13 @@ def test_without_the_bots_id_the_mention_that_opens_the_text_is_taken_for_the_bo
     assert events.asked(body).text == "ask @U0ALICE <x>"
 
 
+def test_markup_typed_as_text_is_not_made_markup_again() -> None:
+    assert (
+        _asked("what does &lt;!here&gt; do &amp; &lt;x&gt;?").text
+        == "what does &lt;!here> do & <x>?"
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     ["summarise", "Summarize this thread", "tl;dr", "TLDR?", "please summarise the discussion"],
