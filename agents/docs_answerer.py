@@ -214,7 +214,7 @@ async def answer_question(
     Raises: models.InvalidModelConfiguration.
     """
     limits = run_limits("answer")
-    model = _answering_model(model_name)
+    model = models.chosen_model(offline=OFFLINE_MODEL, name=model_name)
     deps = AnswererDeps(
         search=search,
         searched_first=models.output_mode(model) != "tool",
@@ -274,18 +274,6 @@ def _numbered_as_cited(answer: DocsAnswer, cited: list[int]) -> str:
     return _CITATION_MARKER.sub(
         lambda marker: f"[{number_of.get(int(marker[1]), marker[1])}]", answer.text
     )
-
-
-def _answering_model(name: str | None) -> Model:
-    """The model named, or `LLM_MODEL` when it can no longer be built (its settings changed since
-    it was chosen)."""
-    try:
-        return models.select_model(offline=OFFLINE_MODEL, name=name)
-    except models.InvalidModelConfiguration as error:
-        if name is None:
-            raise
-        logger.warning("Answering with LLM_MODEL: the model %r cannot be used (%s)", name, error)
-        return models.select_model(offline=OFFLINE_MODEL)
 
 
 async def _with_passages(

@@ -11,6 +11,7 @@ tool, by a JSON schema the server enforces (`native`), or by following a schema 
 (`prompted`). It is set on the model's pydantic-ai profile, so every agent's run uses it.
 """
 
+import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
@@ -33,6 +34,8 @@ from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import UsageLimits
 
 from agents.limits import RunLimits
+
+logger = logging.getLogger(__name__)
 
 OFFLINE_MODEL_NAME = "offline"
 
@@ -93,6 +96,21 @@ def select_model(*, offline: FunctionModel, name: str | None = None) -> Model:
     if name in ("", OFFLINE_MODEL_NAME):
         return offline
     return _configured_model(name, settings.LLM_BASE_URL, settings.LLM_OUTPUT_MODE)
+
+
+def chosen_model(*, offline: FunctionModel, name: str | None) -> Model:
+    """The model a channel's settings name, or `LLM_MODEL` when it can no longer be built (the
+    service's settings changed since it was chosen): the channel is answered all the same.
+
+    Raises: InvalidModelConfiguration, for `LLM_MODEL` itself.
+    """
+    try:
+        return select_model(offline=offline, name=name)
+    except InvalidModelConfiguration as error:
+        if name is None:
+            raise
+        logger.warning("Using LLM_MODEL: the model %r cannot be used (%s)", name, error)
+        return select_model(offline=offline)
 
 
 def classifier_model(*, offline: FunctionModel) -> Model:

@@ -61,7 +61,7 @@ async def summarise_thread(
     ):
         result = await summariser.run(
             thread,
-            model=models.select_model(offline=OFFLINE_MODEL, name=model_name),
+            model=models.chosen_model(offline=OFFLINE_MODEL, name=model_name),
             model_settings=models.model_settings(limits),
             usage_limits=models.USAGE_LIMITS,
         )

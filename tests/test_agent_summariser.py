@@ -1,3 +1,4 @@
+import pytest
 from pydantic_ai import capture_run_messages
 from pydantic_ai.models.test import TestModel
 
@@ -33,3 +34,15 @@ async def test_the_summariser_gives_the_model_the_messages_and_returns_its_struc
         summary="Export moves to 03:00.", decisions=["Move to 03:00"], open_questions=[]
     )
     assert "It clashes with backups" in str(messages[0])
+
+
+async def test_a_channel_model_that_can_no_longer_be_built_gives_way_to_the_configured_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    summarised = await summariser.summarise_thread(
+        messages=THREAD, model_name="nosuchprovider:model"
+    )
+
+    assert summarised.usage.model_name == "offline"
+    assert summarised.summary.decisions == ["Agreed, we will move it to 03:00 from Monday."]
+    assert "nosuchprovider:model" in caplog.text
