@@ -183,6 +183,7 @@ def _is_markdown_block_line(line: str) -> bool:
 def _rest_blocks(lines: list[str]) -> tuple[str, list[_Block]]:
     styles: list[tuple[str, bool]] = []
     blocks: list[_Block] = [(None, [])]
+    ids = _DocutilsIds()
     index = 0
     while index < len(lines):
         title_line = _rest_title_at(lines, index)
@@ -195,7 +196,7 @@ def _rest_blocks(lines: list[str]) -> tuple[str, list[_Block]]:
         if style not in styles:
             styles.append(style)
         text = _clean(lines[title_line])
-        heading = _Heading(level=styles.index(style) + 1, text=text, anchor=_docutils_id(text))
+        heading = _Heading(level=styles.index(style) + 1, text=text, anchor=ids.of(text))
         blocks.append((heading, []))
         index = title_line + 2
     title = next((h.text for h, _ in blocks if h is not None), "")
@@ -221,10 +222,22 @@ def _rest_title_at(lines: list[str], index: int) -> int | None:
     return None
 
 
-def _docutils_id(title: str) -> str:
-    """The id docutils (and so Sphinx) gives a section title: ASCII, lower case, hyphens."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return _NOT_AT_ID_ENDS.sub("", _NOT_IN_ID.sub("-", ascii_title.lower()))
+class _DocutilsIds:
+    """The ids docutils (and so Sphinx) gives section titles: ASCII, lower case, hyphens; a title
+    whose id is taken gets the next of `id1`, `id2`, … instead."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._numbered = 0
+
+    def of(self, title: str) -> str:
+        ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+        section_id = _NOT_AT_ID_ENDS.sub("", _NOT_IN_ID.sub("-", ascii_title.lower()))
+        while not section_id or section_id in self._taken:
+            self._numbered += 1
+            section_id = f"id{self._numbered}"
+        self._taken.add(section_id)
+        return section_id
 
 
 def _clean(heading: str) -> str:

@@ -126,3 +126,17 @@ def test_restructuredtext_titles_link_to_the_ids_docutils_gives_them() -> None:
     outline = passages.split_document(path="deploy.rst", text=text)
 
     assert [s.anchor for s in outline.sections] == ["deploying-guide", "roll-back"]
+
+
+def test_a_restructuredtext_title_used_twice_links_to_the_id_docutils_numbers() -> None:
+    text = (
+        "Install\n=======\n\nConfiguration\n-------------\n\nSet A.\n\n"
+        "Upgrade\n=======\n\nConfiguration\n-------------\n\nSet B.\n"
+    )
+
+    outline = passages.split_document(path="guide.rst", text=text)
+
+    assert [(s.heading, s.anchor) for s in outline.sections if s.text.startswith("Set")] == [
+        ("Install › Configuration", "configuration"),
+        ("Upgrade › Configuration", "id1"),
+    ]
