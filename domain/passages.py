@@ -31,6 +31,7 @@ _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _REST_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1+\s*$")
+_FRONT_MATTER_FIELD = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*['\"]?(.*?)['\"]?\s*$")
 _HEADING_ANCHOR = re.compile(r"\s*\{[#.][^}]*\}\s*$")
 _HEADING_ID = re.compile(r"\{[^}]*?#([^\s}]+)[^}]*\}\s*$")
@@ -165,7 +166,9 @@ def _markdown_heading(level: int, line: str, slugged: _Slugs | None) -> _Heading
 
 
 def _without_front_matter(lines: list[str]) -> tuple[str, list[str]]:
-    if not lines or lines[0].strip() != "---":
+    """The front matter's title and the lines after it; a `---` that opens a document and is
+    not followed by a field (`title: …`) is a rule, and the text under it stays."""
+    if len(lines) < 2 or lines[0].strip() != "---" or not _FRONT_MATTER_FIELD.match(lines[1]):
         return "", lines
     for end, line in enumerate(lines[1:], start=1):
         if line.strip() in {"---", "..."}:

@@ -140,3 +140,25 @@ def test_a_restructuredtext_title_used_twice_links_to_the_id_docutils_numbers() 
         ("Install › Configuration", "configuration"),
         ("Upgrade › Configuration", "id1"),
     ]
+
+
+def test_front_matter_gives_the_title_and_is_not_text() -> None:
+    text = "---\ntitle: Onboarding\nowner: it\n---\n\nDay one: collect your laptop.\n"
+
+    outline = passages.split_document(path="onboarding.md", text=text)
+
+    assert outline.title == "Onboarding"
+    assert [s.text for s in outline.sections] == ["Day one: collect your laptop."]
+
+
+def test_a_rule_that_opens_a_document_is_not_front_matter() -> None:
+    text = (
+        "---\n\nWelcome! VPN access is requested via the IT portal.\n\n---\n\n"
+        "# Onboarding\n\nDay one.\n"
+    )
+
+    outline = passages.split_document(path="onboarding.md", text=text)
+
+    assert "VPN access is requested via the IT portal." in " ".join(
+        s.text for s in outline.sections
+    )
