@@ -21,6 +21,7 @@ import markdownify
 import pypdf
 from bs4 import BeautifulSoup, Tag
 from bs4.dammit import EncodingDetector
+from bs4.element import PreformattedString
 from pypdf import errors as pdf_errors
 
 # The formats documents are turned into text from, by media type.
@@ -52,7 +53,8 @@ _NOT_CONTENT = ", ".join(
         ":is(header, footer):not(:is(article, aside, main, nav, section) *)",
     ]
 )
-_HEADINGS = "h1, h2, h3, h4, h5, h6"
+_HEADING_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
+_HEADINGS = ", ".join(_HEADING_TAGS)
 # The "¶" or "#" link to itself that documentation generators put in every heading.
 _HEADING_ANCHORS = f":is({_HEADINGS}) a[href^='#']"
 _NOT_IN_AN_ID = re.compile(r"[\s{}]")
@@ -60,7 +62,7 @@ _TO_MARKDOWN = markdownify.MarkdownConverter(
     heading_style=markdownify.ATX, bullets="-", escape_asterisks=False, escape_underscores=False
 )
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
-# A line of PDF text the splitter would read as a heading or a code fence.
+# A line of text the splitter would read as a heading, a heading's underline or a code fence.
 _MARKDOWN_STRUCTURE = re.compile(r"^( {0,3})(#|```|~~~|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
 
 
@@ -99,6 +101,7 @@ def _markdown_of_html(content: bytes) -> str:
     content_root = _main_content(page)
     _write_heading_ids(content_root)
     _drop_what_is_not_content(content_root)
+    _escape_structure(content_root)
     try:
         markdown = _TO_MARKDOWN.convert_soup(content_root)
     except RecursionError:
@@ -154,6 +157,17 @@ def _drop_what_is_not_content(content_root: Tag) -> None:
         image.replace_with(str(image.get("alt") or ""))
 
 
+def _escape_structure(content_root: Tag) -> None:
+    """Escape what in the page's text would read as a Markdown heading, heading underline or
+    fence ("# of seats"): only its headings are headings. Code is fenced by markdownify."""
+    for text in content_root.find_all(string=_MARKDOWN_STRUCTURE):
+        if isinstance(text, PreformattedString) or text.find_parent(
+            ["pre", "code", *_HEADING_TAGS]
+        ):
+            continue
+        text.replace_with(escaped(text))
+
+
 def _decoded_html(content: bytes) -> str:
     """Decode by the byte order mark, else the declared charset, else as UTF-8, as browsers do."""
     data, encoding = EncodingDetector.strip_byte_order_mark(content)
@@ -195,15 +209,16 @@ def _markdown_of_pdf(content: bytes) -> str:
     title_text = " ".join(title.split()) if isinstance(title, str) else ""
     parts = [f"# {title_text}"] if title_text else []
     parts.extend(
-        f"## Page {number} {{#page={number}}}\n\n{_escaped(text)}"
+        f"## Page {number} {{#page={number}}}\n\n{escaped(text)}"
         for number, text in enumerate(pages, start=1)
         if text.strip()
     )
     return _tidy("\n\n".join(parts))
 
 
-def _escaped(text: str) -> str:
-    """Return PDF text with a backslash before what would read as a Markdown heading or fence."""
+def escaped(text: str) -> str:
+    """Return text (a PDF's, a paragraph's) with a backslash before what would read as a Markdown
+    heading, fence or heading underline: in a document's text, only its headings are headings."""
     return _MARKDOWN_STRUCTURE.sub(r"\1\\\2", text)
 
 

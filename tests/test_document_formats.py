@@ -166,6 +166,22 @@ def test_the_markdown_of_a_page_splits_into_sections_under_its_headings() -> Non
     assert "kraken restart --all" in outline.sections[1].text
 
 
+def test_a_paragraph_of_a_page_that_starts_with_a_hash_is_not_a_heading() -> None:
+    page = (
+        "<h2 id='seats'>Seats</h2><!-- # draft --><p># of seats per team is 5, ask IT for more.</p>"
+        "<h2 id='cost'>Cost</h2><p>Free.</p>"
+    )
+
+    outline = passages.split_document(path="page.md", text=_html(page))
+
+    assert [(section.heading, section.anchor) for section in outline.sections] == [
+        ("Seats", "seats"),
+        ("Cost", "cost"),
+    ]
+    assert "of seats per team is 5" in outline.sections[0].text
+    assert "draft" not in outline.sections[0].text
+
+
 def test_a_pdf_gives_its_title_and_a_heading_per_page() -> None:
     content = _pdf(
         title="Operations manual",

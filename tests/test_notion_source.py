@@ -143,6 +143,7 @@ async def test_blocks_become_markdown(notion: FakeNotion) -> None:
             block("quote", "Never on a Friday."),
             block("callout", "Page the on-call if it fails.", icon={"emoji": "🚨"}),
             block("divider"),
+            block("paragraph", "# of hosts: 4"),
             block("toggle", "Rolling back", children=[block("paragraph", "Run make rollback.")]),
             block(
                 "column_list",
@@ -172,6 +173,7 @@ async def test_blocks_become_markdown(notion: FakeNotion) -> None:
         "> Never on a Friday.\n\n"
         "> Page the on-call if it fails.\n\n"
         "---\n\n"
+        "\\# of hosts: 4\n\n"
         "Rolling back\n\n"
         "Run make rollback.\n\n"
         "Left\n\n"

@@ -24,6 +24,7 @@ import httpx
 
 from application import source_ports
 from application.source_ports import SourceUnavailable
+from domain import document_formats
 from kraken_bot.adapters.http_retries import PacedClient, json_object
 
 logger = logging.getLogger(__name__)
@@ -320,7 +321,7 @@ def _render(block: _Block, number: int, unknown: set[str]) -> str:
     children = _render_all(block.children, unknown)
     match block.kind:
         case "paragraph" | "toggle" | "child_page" | "child_database":
-            return _then(text or str(value.get("title") or ""), children)
+            return _then(document_formats.escaped(text or str(value.get("title") or "")), children)
         case "heading_1" | "heading_2" | "heading_3":
             heading = f"{'#' * int(block.kind[-1])} {text}{_anchor(block)}"
             return _then(heading, children)
