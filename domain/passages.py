@@ -35,11 +35,15 @@ _FRONT_MATTER_FIELD = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*['\"]?(.*?)['\"]?\s*$")
 _HEADING_ANCHOR = re.compile(r"\s*\{[#.][^}]*\}\s*$")
 _HEADING_ID = re.compile(r"\{[^}]*?#([^\s}]+)[^}]*\}\s*$")
-_NOT_IN_SLUG = re.compile(r"[^\w\- ]")
+
 _NOT_IN_ID = re.compile(r"[^a-z0-9]+")
 _NOT_AT_ID_ENDS = re.compile(r"^[-0-9]+|-+$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKUP = re.compile(r"[`*]|(?<!\w)_|_(?!\w)")
+# In a heading: code spans (kept as written), and outside them emphasis marks, inline HTML tags
+# and backslash escapes, which the rendered heading does not show.
+_CODE_SPAN = re.compile(r"`+([^`]*)`+")
+_MARKUP = re.compile(r"<[^<>]*>|(?<!\\)\*+|(?<![\w\\])_+|_+(?!\w)")
+_ESCAPE = re.compile(r"\\([^\w\s])")
 
 
 class InvalidPassageSize(ValueError):
@@ -146,7 +150,7 @@ class _Slugs:
         self._seen: dict[str, int] = {}
 
     def of(self, heading: str) -> str:
-        slug = _NOT_IN_SLUG.sub("", heading.lower()).replace(" ", "-")
+        slug = "".join(filter(_in_slug, heading.lower())).replace(" ", "-")
         if not slug:
             return ""
         unique = slug
@@ -155,6 +159,12 @@ class _Slugs:
             unique = f"{slug}-{self._seen[slug]}"
         self._seen[unique] = 0
         return unique
+
+
+def _in_slug(character: str) -> bool:
+    """What GitHub keeps of a heading in its slug: letters and their marks, digits, `_`, `-`, and
+    spaces (which become hyphens)."""
+    return character in "_- " or unicodedata.category(character)[0] in "LMN"
 
 
 def _markdown_heading(level: int, line: str, slugged: _Slugs | None) -> _Heading:
@@ -244,9 +254,15 @@ class _DocutilsIds:
 
 
 def _clean(heading: str) -> str:
+    """The heading's text as a page shows it."""
     heading = _HEADING_ANCHOR.sub("", heading.strip())
     heading = _LINK.sub(r"\1", heading)
-    return " ".join(_MARKUP.sub("", heading).split())
+    # Split by a code span, the pieces alternate: outside, inside, outside, …
+    shown = "".join(
+        piece if index % 2 else _ESCAPE.sub(r"\1", _MARKUP.sub("", piece))
+        for index, piece in enumerate(_CODE_SPAN.split(heading))
+    )
+    return " ".join(shown.split())
 
 
 def _sections(blocks: list[_Block], *, max_chars: int, overlap_chars: int) -> list[Section]:

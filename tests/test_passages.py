@@ -108,6 +108,27 @@ def test_a_markdown_file_s_sections_link_to_their_headings_as_github_slugs_them(
     ]
 
 
+@pytest.mark.parametrize(
+    ("heading", "shown", "slug"),
+    [
+        ("The `__init__` hook", "The __init__ hook", "the-__init__-hook"),
+        ("`SELECT *` queries", "SELECT * queries", "select--queries"),
+        ("`_private` helpers", "_private helpers", "_private-helpers"),
+        ("Use __bold__ and *it*", "Use bold and it", "use-bold-and-it"),
+        ("Use \\* wildcards", "Use * wildcards", "use--wildcards"),
+        ('<a name="legacy"></a>Legacy setup', "Legacy setup", "legacy-setup"),
+        ("`[PROVIDER]_API_KEY`", "[PROVIDER]_API_KEY", "provider_api_key"),
+        ("हिन्दी गाइड", "हिन्दी गाइड", "हिन्दी-गाइड"),
+    ],
+)
+def test_a_markdown_heading_reads_and_links_as_github_shows_it(
+    heading: str, shown: str, slug: str
+) -> None:
+    outline = passages.split_document(path="guide.md", text=f"## {heading}\n\nText.\n")
+
+    assert [(s.heading, s.anchor) for s in outline.sections] == [(shown, slug)]
+
+
 def test_converted_markdown_links_only_to_the_anchors_its_converter_wrote() -> None:
     text = "# Policy\n\nIntro.\n\n## Page 2 {#page=2}\n\nLeave.\n\n### Carry-over\n\nUntil March.\n"
 
