@@ -6,12 +6,16 @@ fields that rank differently: the document's title with the words of its path, t
 and the body.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
 
 from domain import terms
+
+# A file's extension, which is no word of its path: the dot of `v2.1/` is not one.
+_EXTENSION = re.compile(r"\.[^./]*$")
 
 SQLITE_TABLE = "data_passage_search"
 POSTGRES_COLUMN = "search_vector"
@@ -54,7 +58,7 @@ def add_entries(*, entries: Sequence[Entry]) -> None:
         return
     rows = [
         (
-            " ".join(terms.words(text=f"{entry.title} {entry.path.rsplit('.', 1)[0]}")),
+            " ".join(terms.words(text=f"{entry.title} {_EXTENSION.sub('', entry.path)}")),
             " ".join(terms.words(text=entry.heading)),
             " ".join(terms.words(text=entry.text)),
             entry.passage_id,

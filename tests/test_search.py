@@ -100,6 +100,17 @@ async def test_different_files_come_before_a_second_passage_of_one_file() -> Non
     assert [hit.path for hit in hits] == ["deploy.md", "checklist.md", "deploy.md"]
 
 
+async def test_the_words_of_a_path_with_a_dot_in_a_folder_are_all_searched() -> None:
+    await _store("guides/v2.1/payroll/restart", "# Restart\n\nRun the tool.\n")
+    await _store("guides/v2.1/deploy.md", "# Deploy\n\nRun the tool.\n")
+
+    by_folder = await search.search_passages(query="payroll")
+    by_name = await search.search_passages(query="deploy")
+
+    assert [hit.path for hit in by_folder] == ["guides/v2.1/payroll/restart"]
+    assert [hit.path for hit in by_name] == ["guides/v2.1/deploy.md"]
+
+
 async def test_the_collection_filter_keeps_other_collections_out() -> None:
     await _store("vpn.md", "# VPN\n\nConnect to the VPN first.\n", collection="it")
     await _store("vpn.md", "# VPN\n\nThe VPN bill is paid yearly.\n", collection="finance")
