@@ -265,10 +265,7 @@ async def test_a_last_attempt_that_replied_but_could_not_store_adds_no_apology(
 ) -> None:
     left = await _event_left_unanswered(stored=False)
 
-    async def unstorable(**_: object) -> None:
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(operations, "record_question", unstorable)
+    _database_fails(monkeypatch, "record_question")
 
     with pytest.raises(respond_to_user.QuestionNotStored):
         await jobs.answer_event(_run(jobs.RETRIES), event_id=left.event_id, bot_id="BKRAKEN")
@@ -422,23 +419,14 @@ async def test_an_answer_again_in_a_thread_shown_but_not_stored_is_not_run_again
         channel_id="C0001", message_ts="1767600000.000100", thread_ts="1767600000.000100"
     )
 
-    async def unstorable(**_: object) -> None:
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(operations, "record_answer", unstorable)
+    _database_fails(monkeypatch, "record_answer")
     run = job_context(jobs.answer_again_in_thread, attempts=0)
 
     with pytest.raises(respond_to_user.QuestionNotStored) as failed:
         await jobs.answer_again_in_thread(run, question_id=question.pk)
 
     assert "vault rotate db" in streamed_text(slack)
-    assert jobs.answer_again_in_thread.retry_strategy is not None
-    assert (
-        jobs.answer_again_in_thread.retry_strategy.get_retry_decision(
-            exception=failed.value, job=run.job
-        )
-        is None
-    )
+    assert not _runs_again(jobs.answer_again_in_thread, failed.value, run)
 
 
 async def test_an_answer_again_not_posted_that_the_database_fails_runs_again(
@@ -446,20 +434,13 @@ async def test_an_answer_again_not_posted_that_the_database_fails_runs_again(
 ) -> None:
     question = await QuestionFactory.acreate()
 
-    async def unstorable(**_: object) -> None:
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(operations, "record_answer", unstorable)
+    _database_fails(monkeypatch, "record_answer")
     run = job_context(jobs.answer_again_quietly, attempts=0)
 
     with pytest.raises(respond_to_user.QuestionNotStored) as failed:
         await jobs.answer_again_quietly(run, question_id=question.pk)
 
-    assert jobs.answer_again_quietly.retry_strategy is not None
-    decision = jobs.answer_again_quietly.retry_strategy.get_retry_decision(
-        exception=failed.value, job=run.job
-    )
-    assert decision is not None
+    assert _runs_again(jobs.answer_again_quietly, failed.value, run)
     assert slack.calls == []
 
 
@@ -522,10 +503,7 @@ async def test_a_shortcut_summary_shown_but_not_stored_is_not_run_again_to_summa
         {"ts": "1767600003.000100", "user": "U0002", "text": "We decided to roll back."},
     ]
 
-    async def unstorable(**_: object) -> None:
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(operations, "record_answer", unstorable)
+    _database_fails(monkeypatch, "record_answer")
     run = job_context(jobs.summarise_thread, attempts=attempts)
     origin = records.SlackOrigin(
         team_id="T1",
@@ -538,11 +516,7 @@ async def test_a_shortcut_summary_shown_but_not_stored_is_not_run_again_to_summa
     with pytest.raises(respond_to_user.QuestionNotStored) as failed:
         await jobs.summarise_thread(run, origin=jobs.plain(origin), bot_id="BKRAKEN")
 
-    assert jobs.summarise_thread.retry_strategy is not None
-    assert (
-        jobs.summarise_thread.retry_strategy.get_retry_decision(exception=failed.value, job=run.job)
-        is None
-    )
+    assert not _runs_again(jobs.summarise_thread, failed.value, run)
     [posted] = slack.calls_to("chat.postMessage")
     assert markdown_of(posted.args).startswith("**Summary**")
 
@@ -568,6 +542,20 @@ async def _told_and_failed(slack: FakeSlack, left: models.InboundEvent, *, error
     assert question.status == models.QuestionStatus.FAILED
     assert question.error == error
     assert (await models.InboundEvent.objects.aget(pk=left.pk)).done_at is not None
+
+
+def _database_fails(monkeypatch: pytest.MonkeyPatch, operation: str) -> None:
+    """Every call of the operation fails as a locked database does."""
+
+    async def unstorable(**_: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(operations, operation, unstorable)
+
+
+def _runs_again(task: Task[Any, Any, Any], error: BaseException, run: JobContext) -> bool:
+    assert task.retry_strategy is not None
+    return task.retry_strategy.get_retry_decision(exception=error, job=run.job) is not None
 
 
 def _run(attempts: int) -> JobContext:

@@ -81,24 +81,16 @@ async def test_when_slack_limits_the_thread_the_stored_exchanges_are_used_with_a
 
 
 async def test_when_slack_limits_the_thread_an_answer_its_asker_alone_saw_stays_private() -> None:
-    await _answered_in_the_thread(
-        "How do I deploy?", "Run make deploy.", message_ts="100.000100", reply_ts="100.000200"
-    )
-    await _answered_in_the_thread(
-        "What is the admin password?",
-        "It is in the vault (an answer only its asker saw).",
-        message_ts="100.000300",
-        reply_ts="",
-    )
+    await _answered_publicly_then_privately()
 
     context = await thread_context.thread_context(
         origin=ORIGIN, replies=LimitedReplies(), budget_tokens=1_000
     )
 
     assert [(m.text, m.from_bot) for m in context.messages] == [
-        ("How do I deploy?", False),
-        ("Run make deploy.", True),
-        ("What is the admin password?", False),
+        ("how do I roll back?", False),
+        ("Run make rollback.", True),
+        ("who may roll back?", False),
     ]
 
 
@@ -111,15 +103,7 @@ async def test_the_bots_answer_a_cached_read_of_the_thread_lacks_is_taken_from_w
         records.ThreadMessage(author="U1", text="@Kraken how do I roll back?", ts="100.000100"),
         records.ThreadMessage(author="U2", text="Same here.", ts="100.000300"),
     ]
-    await _answered_in_the_thread(
-        "how do I roll back?", "Run make rollback.", message_ts="100.000100", reply_ts="100.000200"
-    )
-    await _answered_in_the_thread(
-        "who may roll back?",
-        "Anyone on call (an answer only its asker saw).",
-        message_ts="100.000400",
-        reply_ts="",
-    )
+    await _answered_publicly_then_privately()
 
     context = await thread_context.thread_context(
         origin=ORIGIN, replies=FixedReplies(read_before_the_answer), budget_tokens=1_000
@@ -133,6 +117,18 @@ async def test_the_bots_answer_a_cached_read_of_the_thread_lacks_is_taken_from_w
         ("who may roll back?", False),
     ]
     assert context.note == ""
+
+
+async def _answered_publicly_then_privately() -> None:
+    await _answered_in_the_thread(
+        "how do I roll back?", "Run make rollback.", message_ts="100.000100", reply_ts="100.000200"
+    )
+    await _answered_in_the_thread(
+        "who may roll back?",
+        "Anyone on call (an answer only its asker saw).",
+        message_ts="100.000400",
+        reply_ts="",
+    )
 
 
 async def _answered_in_the_thread(text: str, answer: str, **slack: str) -> None:
