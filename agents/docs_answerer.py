@@ -48,8 +48,8 @@ from domain import records
 
 logger = logging.getLogger(__name__)
 
-# How the answer cites its n-th passage: `[n]`.
-_CITATION_MARKER = re.compile(r"\[(\d+)\]")
+# How the answer cites its n-th passage: `[n]` (not an index in code: `items[1]`).
+_CITATION_MARKER = re.compile(r"(?<![\w\]])\[(\d+)\]")
 
 SEARCH_LIMIT = 6
 QUOTED_PASSAGES = 3
@@ -187,6 +187,18 @@ def _cites_found_passages(ctx: RunContext[AnswererDeps], answer: DocsAnswer) -> 
         raise ModelRetry(
             "List in passage_ids the passages the answer relies on, or set found_answer to "
             "false if the documentation does not answer the question."
+        )
+    beyond = sorted(
+        {
+            int(marker[1])
+            for marker in _CITATION_MARKER.finditer(answer.text)
+            if not 1 <= int(marker[1]) <= len(answer.passage_ids)
+        }
+    )
+    if beyond:
+        raise ModelRetry(
+            f"The text cites {', '.join(f'[{n}]' for n in beyond)}, but passage_ids lists "
+            f"{len(answer.passage_ids)} passages: [n] is the n-th id of passage_ids."
         )
     if not answer.found_answer and answer.passage_ids:
         raise ModelRetry(

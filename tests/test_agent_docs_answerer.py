@@ -90,6 +90,24 @@ async def test_a_passage_cited_twice_is_one_source_and_the_markers_follow_the_so
     assert answer.text == "Rotate [1], restart [1], back up [2]."
 
 
+async def test_an_answer_whose_text_cites_a_source_it_does_not_list_is_sent_back() -> None:
+    texts = iter(["Rotate it [1], as the policy requires [4].", "Rotate it [1] with `keys[2]`."])
+
+    def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if transcript.last_tool_result(messages, tool_name="search_docs") is None:
+            return ModelResponse(parts=[ToolCallPart("search_docs", {"query": "rotate"})])
+        output = {"text": next(texts), "passage_ids": [11]}
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, output)])
+
+    with docs_answerer.docs_answerer.override(model=FunctionModel(reply)):
+        answer = await docs_answerer.answer_question(
+            question="Rotate?", search=FixedSearch([ROTATION])
+        )
+
+    assert answer.text == "Rotate it [1] with `keys[2]`."
+    assert next(texts, None) is None
+
+
 async def test_an_answer_that_cites_nothing_is_sent_back_to_cite_or_say_it_found_nothing() -> None:
     with docs_answerer.docs_answerer.override(model=_model_citing([], [11])):
         answer = await docs_answerer.answer_question(
