@@ -30,6 +30,9 @@ SLACK_FAILURES = (SlackApiError, SlackClientError, ClientError, TimeoutError)
 # slack_sdk holds back appends shorter than this; the relay in front already paces them.
 STREAM_BUFFER = 1
 STREAM_MESSAGE_LIMIT = 12_000
+# What a streamed message's text may fill before the next message starts: room is left to close
+# a code block the cut falls in.
+_STREAMED_TEXT_LIMIT = STREAM_MESSAGE_LIMIT - len(rendering.CODE_CLOSE)
 UPDATE_INTERVAL_S = 2.0
 
 
@@ -176,11 +179,12 @@ class SlackAnswerWriter:
             await self._port.clear_status()
 
     async def _stream(self, text: str) -> None:
-        for piece in rendering.split_text(text, limit=rendering.STREAM_APPEND_LIMIT):
+        room = rendering.STREAM_APPEND_LIMIT - len(rendering.CODE_REOPEN)
+        for piece in rendering.split_text(text, limit=room):
             if not piece:
                 continue
-            if not self._streams or len(self._in_stream) + len(piece) > STREAM_MESSAGE_LIMIT:
-                await self._start_stream()
+            if not self._streams or len(self._in_stream) + len(piece) > _STREAMED_TEXT_LIMIT:
+                piece = await self._start_stream() + piece
             await self._streams[-1].append(markdown_text=piece)
             self._in_stream += piece
             await self._port.shown(self._streams[0].ts)
@@ -197,8 +201,14 @@ class SlackAnswerWriter:
             end = ""
         await self._streams[-1].stop(markdown_text=end or None, blocks=buttons or None)
 
-    async def _start_stream(self) -> None:
+    async def _start_stream(self) -> str:
+        """Start the next message of the stream, and return what it opens with: a code block the
+        message before ends in is closed there and opened again in this one."""
+        reopen = ""
         if self._stream_open:
+            if rendering.ends_in_code(self._in_stream):
+                await self._streams[-1].append(markdown_text=rendering.CODE_CLOSE)
+                reopen = rendering.CODE_REOPEN
             await self._streams[-1].stop()
         self._stream_open = True
         self._streams.append(
@@ -211,6 +221,7 @@ class SlackAnswerWriter:
             )
         )
         self._in_stream = ""
+        return reopen
 
     async def _close_stream(self) -> None:
         """Stop a stream still open before its message is replaced; a refusal changes nothing."""

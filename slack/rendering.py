@@ -13,10 +13,11 @@ from domain import records
 MESSAGE_TEXT_LIMIT = 3_900
 MARKDOWN_BLOCK_LIMIT = 12_000
 STREAM_APPEND_LIMIT = 12_000
-# What opens and closes a Markdown code block.
+# What opens and closes a Markdown code block: a message that ends inside one is closed with
+# CODE_CLOSE, and the next message opens with CODE_REOPEN.
 _FENCE = "```"
-_REOPEN = f"{_FENCE}\n"
-_CLOSE = f"\n{_FENCE}"
+CODE_REOPEN = f"{_FENCE}\n"
+CODE_CLOSE = f"\n{_FENCE}"
 
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
@@ -88,12 +89,17 @@ def message_parts(text: str, *, limit: int) -> list[str]:
     that neither the code's second half nor the text after it shows the wrong way."""
     in_code = False
     messages = []
-    for part in split_text(text, limit=limit - len(_REOPEN) - len(_CLOSE)):
+    for part in split_text(text, limit=limit - len(CODE_REOPEN) - len(CODE_CLOSE)):
         if in_code:
-            part = _REOPEN + part
-        in_code = part.count(_FENCE) % 2 == 1
-        messages.append(part.rstrip("\n") + _CLOSE if in_code else part)
+            part = CODE_REOPEN + part
+        in_code = ends_in_code(part)
+        messages.append(part.rstrip("\n") + CODE_CLOSE if in_code else part)
     return messages
+
+
+def ends_in_code(text: str) -> bool:
+    """Whether the text ends inside a code block it opened."""
+    return text.count(_FENCE) % 2 == 1
 
 
 def _break_before(text: str, limit: int) -> int:

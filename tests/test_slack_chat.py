@@ -120,6 +120,23 @@ async def test_an_answer_that_fills_a_message_puts_its_sources_in_the_next_one(
     assert all(len(shown) <= chat.STREAM_MESSAGE_LIMIT for shown in _streamed_messages(slack))
 
 
+async def test_a_code_block_a_streamed_message_ends_in_is_closed_and_opened_in_the_next(
+    slack: FakeSlack,
+) -> None:
+    steps = "".join(f"echo step {n}\n" for n in range(1_500))
+    text = f"Run these:\n\n```bash\n{steps}```\n\nThen check the logs."
+
+    await _answer(_port(), text=text, reply=ports.Reply(question_id=7, text=text))
+
+    shown = _streamed_messages(slack)
+    assert len(shown) == 2
+    assert all(len(message) <= chat.STREAM_MESSAGE_LIMIT for message in shown)
+    assert [message.count("```") for message in shown] == [2, 2]
+    assert shown[1].startswith("```\n")
+    joined = shown[0].removesuffix("\n```") + shown[1].removeprefix("```\n")
+    assert joined == text
+
+
 def _streamed_messages(slack: FakeSlack) -> list[str]:
     """The Markdown each streamed message holds: its start's, then its appends' and stop's."""
     return [
