@@ -1,11 +1,15 @@
-"""`manage.py run_socket_mode`: connect to Slack over Socket Mode and serve the bot's listeners."""
+"""`manage.py run_socket_mode`: connect to Slack over Socket Mode and serve the bot's listeners.
+
+Its process counts the events it records (and on SQLite the answers it runs), which no web
+process's `/metrics` sees: with `WORKER_METRICS_PORT` and `METRICS_TOKEN` set, it serves its own,
+as a job worker does."""
 
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from kraken_bot import job_worker
+from kraken_bot import job_worker, worker_metrics
 from kraken_bot.management.base import AsyncCommand
 from slack import app as slack_app
 from slack import socket_mode
@@ -19,7 +23,7 @@ class Command(AsyncCommand):
         if missing:
             raise CommandError(f"Socket Mode needs {' and '.join(missing)}")
         handler = socket_mode.build_handler(app_token=settings.SLACK_APP_TOKEN)
-        async with job_worker.jobs_run_here():
+        async with job_worker.jobs_run_here(), worker_metrics.metrics_served():
             try:
                 await handler.start_async()
             finally:
