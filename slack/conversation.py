@@ -143,9 +143,8 @@ async def summarise_from_shortcut(
     if not where.enabled:
         await _tell_closed(client, origin, where)
         return
-    earlier = await queries.find_question(event_id=origin.event_id) if origin.event_id else None
-    if earlier is not None and earlier.status == records.QuestionStatus.ANSWERED:
-        logger.info("Summary %s was already posted: not posted again", earlier.id)
+    answered, stored_id = await _stored_before(origin)
+    if answered:
         return
     await summarise_thread.summarise_thread(
         request=summarise_thread.SummaryRequest(
@@ -159,7 +158,7 @@ async def summarise_from_shortcut(
                 bot_id=bot_id,
             ),
             settings=where,
-            stored_id=earlier.id if earlier else None,
+            stored_id=stored_id,
         ),
         chat=_chat_port(client, origin),
         now=timezone.now(),
@@ -237,21 +236,32 @@ async def answer_ephemerally(text: str, *, origin: records.SlackOrigin, response
     if not where.enabled:
         await ephemeral.EphemeralChatPort(response_url=response_url).send(NOT_ALLOWED_NOTE)
         return
-    earlier = await queries.find_question(event_id=origin.event_id) if origin.event_id else None
-    if earlier is not None and earlier.status == records.QuestionStatus.ANSWERED:
-        logger.info("Question %s was already answered: not answered again", earlier.id)
+    answered, stored_id = await _stored_before(origin)
+    if answered:
         return
     await respond_to_user.respond_to_user(
         question=respond_to_user.IncomingQuestion(
             text=text,
             source=records.QuestionSource.SLACK,
             slack=origin,
-            stored_id=earlier.id if earlier else None,
+            stored_id=stored_id,
             settings=where,
         ),
         chat=ephemeral.EphemeralChatPort(response_url=response_url),
         now=timezone.now(),
     )
+
+
+async def _stored_before(origin: records.SlackOrigin) -> tuple[bool, int | None]:
+    """Whether an earlier run of a `/kraken` or shortcut job answered its request, and the id of
+    the request it stored: found by Slack's id of that use of it."""
+    earlier = await queries.find_question(event_id=origin.event_id) if origin.event_id else None
+    if earlier is None:
+        return False, None
+    answered = earlier.status == records.QuestionStatus.ANSWERED
+    if answered:
+        logger.info("Question %s was already answered: not answered again", earlier.id)
+    return answered, earlier.id
 
 
 async def share_answer(
