@@ -211,21 +211,36 @@ async def _fused(
 def _matches(*, query_terms: list[str], collections: Sequence[str], count: int) -> _Matches:
     counts = search_index.passage_counts(words=query_terms)
     rarity = _rarity(counts)
-    candidate_terms = _candidate_terms(counts.by_word)
-    if not candidate_terms:
-        return _Matches(candidates=[], rarity=rarity)
+    # Words are counted in every collection, so the rarest may be in none of those searched:
+    # then the next rarest make the candidates, until some passage of those collections holds one.
+    unused = dict(counts.by_word)
+    rows: list[Sequence[object]] = []
+    while not rows and (candidate_terms := _candidate_terms(unused)):
+        rows = _rows(candidate_terms, rarity=rarity, collections=collections, count=count)
+        if not collections:
+            break
+        for term in candidate_terms:
+            del unused[term]
+    return _Matches(candidates=[_candidate(row) for row in rows], rarity=rarity)
+
+
+def _rows(
+    candidate_terms: list[str],
+    *,
+    rarity: dict[str, float],
+    collections: Sequence[str],
+    count: int,
+) -> list[Sequence[object]]:
     if connection.vendor == "sqlite":
-        rows = _sqlite_rows(
+        return _sqlite_rows(
             candidate_terms=candidate_terms,
             words=list(rarity),
             collections=collections,
             count=count,
         )
-    else:
-        rows = _postgres_rows(
-            candidate_terms=candidate_terms, rarity=rarity, collections=collections, count=count
-        )
-    return _Matches(candidates=[_candidate(row) for row in rows], rarity=rarity)
+    return _postgres_rows(
+        candidate_terms=candidate_terms, rarity=rarity, collections=collections, count=count
+    )
 
 
 def _sqlite_rows(

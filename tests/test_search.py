@@ -125,6 +125,31 @@ async def test_the_collection_filter_keeps_other_collections_out() -> None:
     assert {hit.collection for hit in everywhere} == {"it", "finance", "office"}
 
 
+async def test_a_collection_finds_its_passages_when_the_rarest_word_is_only_elsewhere() -> None:
+    await _store("vault.md", "# Vault\n\nThe vault unseals at boot.\n", collection="it")
+    await operations.store_document(
+        collection="other",
+        path="passwords.md",
+        url="",
+        checksum="passwords.md",
+        outline=passages.Outline(
+            title="Passwords",
+            sections=tuple(
+                passages.Section(heading=f"Rule {n}", text=f"Password rule number {n}.")
+                for n in range(1_000)
+            ),
+        ),
+        now=_NOW,
+    )
+    await _store(
+        "payroll.md", "# Payroll\n\nThe payroll password is kept safe.\n", collection="finance"
+    )
+
+    hits = await search.search_passages(query="vault password", collections=["finance"])
+
+    assert [(hit.collection, hit.path) for hit in hits] == [("finance", "payroll.md")]
+
+
 async def test_a_re_stored_document_is_found_by_its_new_text_only() -> None:
     await _store("pager.md", "# Pager\n\nThe pager is orange.\n")
     await _store("pager.md", "# Pager\n\nThe pager is purple.\n")
