@@ -24,7 +24,12 @@ FEEDBACK_DOWN = "feedback_down"
 SHARE_ANSWER = "share_answer"
 
 _CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
-_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+# A link's label may hold escaped brackets (`\]`), as a source's title does.
+_LINK = re.compile(r"(?<!\\)\[((?:\\.|[^\]\\\n])+)\]\((https?://[^)\s]+)\)")
+_ESCAPED_BRACKET = re.compile(r"\\([\[\]])")
+_BRACKET = re.compile(r"([\[\]])")
+# What would end a link early, in Markdown or in mrkdwn, or open markup after it.
+_NOT_IN_ADDRESS = re.compile(r"[\s()<>|]")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
@@ -51,11 +56,12 @@ def _convert_prose(text: str) -> str:
     links: list[str] = []
 
     def keep_link(match: re.Match[str]) -> str:
-        links.append(f"<{match[2]}|{_escape(match[1])}>")
+        label = _ESCAPED_BRACKET.sub(r"\1", match[1])
+        links.append(f"<{_address(match[2])}|{_escape(label)}>")
         return f"\x00{len(links) - 1}\x00"
 
     text = _LINK.sub(keep_link, text)
-    text = _escape(text)
+    text = _escape(_ESCAPED_BRACKET.sub(r"\1", text))
     text = _HEADING.sub(lambda match: f"\x01{match[1]}\x01", text)
     text = _BOLD.sub(lambda match: f"\x01{match[1] or match[2]}\x01", text)
     text = _ITALIC.sub(lambda match: f"_{match[1]}_", text)
@@ -67,6 +73,11 @@ def _convert_prose(text: str) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _address(url: str) -> str:
+    """The URL with what would end its link early percent-encoded: the same address."""
+    return _NOT_IN_ADDRESS.sub(lambda match: f"%{ord(match[0]):02X}", url)
 
 
 def split_text(text: str, *, limit: int) -> list[str]:
@@ -116,9 +127,12 @@ def sources_markdown(citations: Sequence[records.Citation]) -> str:
         return ""
     lines = ["**Sources**"]
     for number, citation in enumerate(citations, start=1):
-        where = citation.place
+        # A title's brackets are escaped, so that no title can make a link of its own.
+        where = _BRACKET.sub(r"\\\1", citation.place)
         lines.append(
-            f"{number}. [{where}]({citation.url})" if citation.url else f"{number}. {where}"
+            f"{number}. [{where}]({_address(citation.url)})"
+            if citation.url
+            else f"{number}. {where}"
         )
     return "\n".join(lines)
 

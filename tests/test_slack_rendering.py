@@ -27,6 +27,31 @@ def test_markdown_is_converted_to_slack_mrkdwn(markdown: str, mrkdwn: str) -> No
     assert rendering.markdown_to_mrkdwn(markdown) == mrkdwn
 
 
+@pytest.mark.parametrize(
+    ("markdown", "target"),
+    [
+        pytest.param(
+            "See [the guide](https://docs.example.com/x><!channel>) now",
+            "https://docs.example.com/x%3E%3C!channel%3E",
+            id="markup-after-the-address",
+        ),
+        pytest.param(
+            "See [docs.example.com](https://evil.example|docs.example.com).",
+            "https://evil.example%7Cdocs.example.com",
+            id="a-second-label",
+        ),
+    ],
+)
+def test_a_link_address_cannot_end_the_link_early_or_carry_markup(
+    markdown: str, target: str
+) -> None:
+    converted = rendering.markdown_to_mrkdwn(markdown)
+
+    assert f"<{target}|" in converted
+    assert "<!" not in converted
+    assert converted.count("|") == 1
+
+
 def test_no_raw_double_asterisks_survive_outside_code() -> None:
     converted = rendering.markdown_to_mrkdwn("**Step 1**: open **Settings**, then **Save**.")
 
@@ -84,6 +109,32 @@ def test_a_source_names_the_document_title_once() -> None:
     assert rendering.sources_markdown(citations) == (
         "**Sources**\n1. Asking Kraken Bot a question › Good questions"
     )
+
+
+def test_a_source_title_cannot_change_where_its_link_goes() -> None:
+    title = "Reset your password](https://phish.example/login) ([x"
+    citations = (
+        records.Citation(passage_id=1, title=title, url="https://docs.example.com/reset"),
+        records.Citation(passage_id=2, title="[Draft](https://phish.example/) FAQ"),
+    )
+
+    converted = rendering.markdown_to_mrkdwn(rendering.sources_markdown(citations))
+
+    assert converted == (
+        "*Sources*\n"
+        "1. <https://docs.example.com/reset|"
+        "Reset your password](https://phish.example/login) ([x>\n"
+        "2. [Draft](https://phish.example/) FAQ"
+    )
+
+
+def test_a_source_address_with_parentheses_stays_one_link() -> None:
+    url = "https://wiki.example.com/Payroll_(UK)"
+    citations = (records.Citation(passage_id=1, title="Payroll", url=url),)
+
+    converted = rendering.markdown_to_mrkdwn(rendering.sources_markdown(citations))
+
+    assert converted == "*Sources*\n1. <https://wiki.example.com/Payroll_%28UK%29|Payroll>"
 
 
 def test_feedback_buttons_carry_the_question_id() -> None:
