@@ -17,9 +17,10 @@ except ConfigurationError as error:
 from django.urls import get_resolver
 
 from kraken_bot.lifespan import ServiceLifespan  # needs Django set up
+from kraken_bot.request_size import RequestSizeLimit
 
 # Import every view (and the agents behind them) now: Django would otherwise do it on the first
 # request, inside the event loop, blocking it for seconds.
 get_resolver().url_patterns  # noqa: B018
 
-application = ServiceLifespan(django_application)
+application = ServiceLifespan(RequestSizeLimit(django_application))
