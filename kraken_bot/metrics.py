@@ -11,10 +11,12 @@ the database's record of when each job was deferred, which only PostgreSQL's que
 
 import asyncio
 import hmac
+import logging
 import os
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import DateTimeField, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,9 +25,16 @@ from django.views.decorators.http import require_GET
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
 from procrastinate.contrib.django.models import ProcrastinateEvent, ProcrastinateJob
+from procrastinate.exceptions import ConnectorException
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+
+logger = logging.getLogger(__name__)
+
+# Well within Prometheus' default scrape timeout (10 s), which a scrape waiting for the pool's
+# `DATABASE_POOL_TIMEOUT_S` (10 s by default) would pass, losing the counters too.
+JOB_GAUGES_TIMEOUT_S = 3.0
 
 
 @require_GET
@@ -34,10 +43,21 @@ async def metrics(request: HttpRequest) -> HttpResponse:
         raise Http404
     if not carries_token(request.headers.get("Authorization", "")):
         return HttpResponse(status=401, headers={"WWW-Authenticate": "Bearer"})
-    jobs = _Collected(await _jobs(), *await _oldest_waiting())
+    jobs = await _job_gauges()
     # Collecting reads files (the other workers' values, /proc): off the event loop.
     body = await asyncio.to_thread(generate_latest, _registry())
     return HttpResponse(body + generate_latest(jobs), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+async def _job_gauges() -> "_Collected":
+    """The gauges of the jobs, read from the database; left out when it does not answer in time,
+    so that the counters still reach Prometheus, and say what fails, while it is away."""
+    try:
+        async with asyncio.timeout(JOB_GAUGES_TIMEOUT_S):
+            return _Collected(await _jobs(), *await _oldest_waiting())
+    except (DatabaseError, ConnectorException, TimeoutError) as error:
+        logger.warning("Metrics without the jobs' gauges: the database did not answer (%r)", error)
+        return _Collected()
 
 
 async def _jobs() -> GaugeMetricFamily:

@@ -21,6 +21,7 @@ from tests.own_postgres import Cluster, own_postgres
 pytestmark = pytest.mark.served
 
 UNHEALTHY_WITHIN_S = 5
+METRICS_TOKEN = "metrics-token-for-tests"
 
 
 async def _questions(cluster: Cluster) -> dict[str, list[str]]:
@@ -45,6 +46,7 @@ async def test_without_its_database_the_service_says_so_refuses_events_and_loses
             SLACK_BOT_TOKEN="xoxb-test-token",
             SLACK_SIGNING_SECRET=payloads.SIGNING_SECRET,
             SLACK_API_URL=slack.api_url,
+            METRICS_TOKEN=METRICS_TOKEN,
         )
         async with (
             served(environment=environment) as service,
@@ -81,6 +83,9 @@ async def test_without_its_database_the_service_says_so_refuses_events_and_loses
             await cluster.stop()
             unhealthy_after_s = await until(lambda: _is(health, 503), within_s=PATIENCE_S)
             refused = await send(during)
+            scrape = await client.get(
+                "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+            )
 
             async def in_flight_failed() -> bool:
                 return any(
@@ -114,6 +119,9 @@ async def test_without_its_database_the_service_says_so_refuses_events_and_loses
 
     assert unhealthy_after_s < UNHEALTHY_WITHIN_S
     assert refused == 503
+    assert scrape.status_code == 200
+    assert 'kraken_slack_events_total{outcome="unrecorded"} 1.0' in scrape.text
+    assert "kraken_jobs" not in scrape.text
     assert redelivered == 200
     assert still_running
     assert {event_id: questions.get(event_id) for event_id in ids} == {
