@@ -6,15 +6,16 @@ Django starts. The Slack interface's tasks (`slack.jobs`) are imported by a work
 Django plugin, find slack_sdk's deprecated `slack` instead.
 """
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
 
 from django.conf import settings
 from django.utils import timezone
-from procrastinate import JobContext, builtin_tasks, exceptions
+from procrastinate import BaseRetryStrategy, JobContext, RetryDecision, builtin_tasks, exceptions
 from procrastinate.contrib.django import app
-from procrastinate.jobs import Status
+from procrastinate.jobs import Job, Status
 
 from agents import embeddings
 from application import embed_passages, metrics
@@ -90,7 +91,18 @@ async def embed_new_passages(timestamp: int | None = None) -> None:
         )
 
 
-@app.task(name="sync_source", pass_context=True)
+class _RunAgainIfStopped(BaseRetryStrategy):
+    """A sync its worker stopped part-way at shutdown (a deploy: procrastinate cancels what
+    outlasts `SHUTDOWN_GRACE_S`) runs again at once, on a worker still running. A sync that failed
+    is not: how is recorded on its source, and its schedule brings the next."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, asyncio.CancelledError):
+            return RetryDecision(retry_in={"seconds": 0})
+        return None
+
+
+@app.task(name="sync_source", pass_context=True, retry=_RunAgainIfStopped())
 async def sync_source(context: JobContext, *, source_id: int, prune: bool = False) -> None:
     """Sync a documentation source: from the admin's "Sync now", or when its schedule is due.
     Never two of one source at once (the job's lock); how it ended is recorded on the source.

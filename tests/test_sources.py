@@ -515,6 +515,20 @@ async def test_a_sync_left_running_by_a_dead_process_blocks_no_sync_after_its_de
     assert (await models.Source.objects.aget()).outcome == models.SyncOutcome.DONE
 
 
+def test_a_sync_job_a_shutdown_stopped_runs_again_at_once_and_a_failed_one_does_not() -> None:
+    strategy = tasks.sync_source.retry_strategy
+    assert strategy is not None
+    job = job_context(tasks.sync_source, attempts=0).job
+
+    stopped = strategy.get_retry_decision(exception=asyncio.CancelledError(), job=job)
+    failed = strategy.get_retry_decision(exception=RuntimeError("a bug"), job=job)
+
+    assert stopped is not None
+    assert stopped.retry_at is not None
+    assert stopped.retry_at <= timezone.now()
+    assert failed is None
+
+
 async def test_a_sync_job_run_again_after_its_worker_died_takes_over_the_sync_it_left(
     jobs_in_memory: None, handbook: Path
 ) -> None:
