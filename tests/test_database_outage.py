@@ -4,7 +4,9 @@ The service runs (uvicorn in a subprocess) on a PostgreSQL cluster the test star
 test can stop it, whichever database the rest of the suite uses.
 """
 
+import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -13,8 +15,15 @@ import pytest
 
 from fakes import slack_payloads as payloads
 from fakes.polling import PATIENCE_S, until
-from fakes.servers import served, start_job_worker, subprocess_environment
+from fakes.servers import (
+    PROJECT_DIR,
+    manage,
+    served,
+    start_job_worker,
+    subprocess_environment,
+)
 from fakes.slack import FakeSlack
+from kraken_bot.management.commands import worker
 from tests.own_postgres import Cluster, own_postgres
 
 # The served processes run the jobs: `manage.py worker` on PostgreSQL.
@@ -139,3 +148,42 @@ async def _stored(cluster: Cluster, event_id: str) -> bool:
 
 async def _is(probe: Callable[[], Awaitable[int]], status: int) -> bool:
     return await probe() == status
+
+
+async def test_a_worker_that_loses_its_database_stops_saying_so_in_one_line() -> None:
+    async with own_postgres() as cluster:
+        environment = subprocess_environment(
+            DATABASE_URL=cluster.url, DATABASE_POOL_TIMEOUT_S="1", SHUTDOWN_GRACE_S="1"
+        )
+        migrated, said = await manage("migrate", "--noinput", environment=environment)
+        assert migrated == 0, said
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(PROJECT_DIR / "manage.py"),
+            "worker",
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            await until(lambda: _registered_workers(cluster), within_s=PATIENCE_S)
+            await cluster.stop()
+            output, _ = await asyncio.wait_for(process.communicate(), PATIENCE_S)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    said = output.decode(errors="replace")
+
+    assert process.returncode == 1, said
+    # Its last words: one line, not the traceback of an exception nothing caught.
+    assert said.rstrip().splitlines()[-1].startswith(f"CommandError: {worker.LOST_DATABASE} (")
+
+
+async def _registered_workers(cluster: Cluster) -> bool:
+    async with await psycopg.AsyncConnection.connect(cluster.url) as connection:
+        row = await (
+            await connection.execute("SELECT count(*) FROM procrastinate_workers")
+        ).fetchone()
+    return bool(row and row[0])
