@@ -6,6 +6,7 @@ import gzip
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from email.utils import formatdate
+from pathlib import Path
 
 import pytest
 
@@ -172,6 +173,34 @@ async def test_a_redirect_is_followed_to_the_page_it_names(small_site: FakeWebsi
 
     assert _fetched(items)["new.html"].url == f"{small_site.url}/docs/new.html"
     assert "moved.html" not in {item.path for item in items}
+
+
+async def test_a_redirect_to_another_site_is_not_followed(
+    site: FakeWebsite, tmp_path: Path
+) -> None:
+    async with fake_website(tmp_path / "elsewhere") as elsewhere:
+        await site.write("docs/index.html", _page("moved.html"))
+        site.redirect("/docs/moved.html", f"{elsewhere.url}/admin/delete?all=1")
+
+        items = await _read(_source(site))
+
+    assert elsewhere.requests == []
+    assert _skipped(items) == {
+        "moved.html": f"redirected out of scope, to {elsewhere.url}/admin/delete?all=1"
+    }
+
+
+async def test_a_robots_txt_redirected_to_another_site_is_not_followed(
+    site: FakeWebsite, tmp_path: Path
+) -> None:
+    async with fake_website(tmp_path / "elsewhere") as elsewhere:
+        await site.write("docs/index.html", _page())
+        site.redirect("/robots.txt", f"{elsewhere.url}/robots.txt")
+
+        with pytest.raises(source_ports.SourceUnavailable, match="redirected to another site"):
+            await _read(_source(site))
+
+    assert elsewhere.requests == []
 
 
 async def test_a_redirect_loop_and_a_server_error_skip_their_pages_with_why(

@@ -95,6 +95,7 @@ class WebsiteSource:
             timeout=self._timeout_s,
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
+            event_hooks={"request": [self._scope.refuse_other_sites]},
         ) as client:
             http = _PacedHttp(client, requests_per_second=self._limits.requests_per_second)
             reading = _Reading(
@@ -149,6 +150,15 @@ class _Scope:
     def contains(self, url: str) -> bool:
         return _origin(url) == self.origin and _url_path(url).startswith(self.folder)
 
+    async def refuse_other_sites(self, request: httpx.Request) -> None:
+        """Before each request, redirects included: none leaves the source's host.
+
+        Raises: RedirectedOffSite.
+        """
+        url = str(request.url)
+        if _origin(url) != self.origin:
+            raise RedirectedOffSite(url, request=request)
+
     def wants(self, url: str) -> bool:
         path = _url_path(url)
         return self.contains(url) and source_ports.wanted(
@@ -164,6 +174,15 @@ class _Scope:
 
     def url_of(self, path: str) -> str:
         return self.root + ("" if path == "index" else path)
+
+
+class RedirectedOffSite(httpx.RequestError):
+    """A redirect to another host than the source's, not followed: a page cannot send the bot's
+    requests where it likes (an address inside the network, a cloud's metadata service)."""
+
+    def __init__(self, url: str, *, request: httpx.Request) -> None:
+        super().__init__(f"redirected to another site, {url}", request=request)
+        self.url = url
 
 
 @dataclass(frozen=True)
@@ -311,6 +330,8 @@ class _Reading:
         try:
             async with self._http.get(url) as response:
                 return await _robots_from(response, url)
+        except RedirectedOffSite as error:
+            return _Robots.refusing(f"robots.txt {error}: start from that site")
         except httpx.HTTPError as error:
             raise source_ports.SourceUnavailable(
                 f"{self._scope.root} unreachable: {self._describe(error)}"
@@ -422,6 +443,8 @@ class _Reading:
                 return await self._page(response)
         except httpx.TooManyRedirects:
             return _Failed("redirect loop")
+        except RedirectedOffSite as error:
+            return _Failed(f"redirected out of scope, to {error.url}")
         except httpx.TimeoutException:
             return _Failed("timed out")
         except httpx.HTTPError as error:
