@@ -11,7 +11,8 @@ with a single filter.
 
 procrastinate logs the start and the success of every job. The periodic jobs that keep the queues
 and the sources moving run every 30 s or every minute, and would fill the log with those lines:
-only what they do, and how they fail, is logged.
+only what they do, and how they fail, is logged. Those lines write each job's call whole: the
+arguments that are private to a person are hidden from them.
 """
 
 import datetime as dt
@@ -69,3 +70,36 @@ class QuietChores(logging.Filter):
             and isinstance(job, dict)
             and job.get("task_name") in _FREQUENT_CHORES
         )
+
+
+# The job arguments no log line shows: a `/kraken` question, which only its asker sees, and
+# Slack's `response_url`, with which anyone may post to the conversation for half an hour.
+PRIVATE_ARGUMENTS = ("text", "response_url")
+HIDDEN = "…"
+# An argument as procrastinate writes a job's call (`name=repr(value)`), quoted either way.
+_PRIVATE_ARGUMENT = re.compile(
+    rf"\b({'|'.join(PRIVATE_ARGUMENTS)})=('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+)
+
+
+class PrivateArguments(logging.Filter):
+    """Hides the private arguments of jobs in procrastinate's lines: each line of a job's start
+    and end writes its call whole, and its record carries the arguments too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = _PRIVATE_ARGUMENT.sub(rf"\1={HIDDEN!r}", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        job = getattr(record, "job", None)
+        if isinstance(job, dict) and isinstance(job.get("task_kwargs"), dict):
+            arguments = job["task_kwargs"]
+            record.job = {
+                **job,
+                "call_string": _PRIVATE_ARGUMENT.sub(rf"\1={HIDDEN!r}", job.get("call_string", "")),
+                "task_kwargs": {
+                    name: HIDDEN if name in PRIVATE_ARGUMENTS else value
+                    for name, value in arguments.items()
+                },
+            }
+        return True

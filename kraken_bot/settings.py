@@ -221,7 +221,10 @@ LOGGING = {
         },
         "json": {"()": "kraken_bot.logs.JsonFormatter"},
     },
-    "filters": {"quiet_chores": {"()": "kraken_bot.logs.QuietChores"}},
+    "filters": {
+        "quiet_chores": {"()": "kraken_bot.logs.QuietChores"},
+        "private_arguments": {"()": "kraken_bot.logs.PrivateArguments"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -235,7 +238,7 @@ LOGGING = {
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
         # Each job's start (the worker's logger, named after it) and end (the module's).
-        "procrastinate.worker.worker": {"filters": ["quiet_chores"]},
-        "procrastinate.worker": {"filters": ["quiet_chores"]},
+        "procrastinate.worker.worker": {"filters": ["quiet_chores", "private_arguments"]},
+        "procrastinate.worker": {"filters": ["quiet_chores", "private_arguments"]},
     },
 }

@@ -9,6 +9,7 @@ import sys
 import httpx
 import pytest
 from django.db import OperationalError
+from procrastinate.jobs import Job
 
 from application import log_context
 from data import models
@@ -162,3 +163,41 @@ async def test_a_frequent_periodic_job_that_fails_is_logged(
     assert logged
     assert all(record.levelno == logging.ERROR for record in logged)
     assert all("ended with status: Error" in record.getMessage() for record in logged)
+
+
+@pytest.mark.parametrize(
+    ("logger", "line"),
+    [
+        pytest.param("procrastinate.worker.worker", "Starting job {call}", id="start"),
+        pytest.param("procrastinate.worker", "Job {call} ended with status: Error", id="end"),
+    ],
+)
+def test_no_log_line_shows_a_kraken_question_or_a_response_url(
+    caplog: pytest.LogCaptureFixture, logger: str, line: str
+) -> None:
+    """A job's start and end as procrastinate's worker logs them: its call, and the job."""
+    job = Job(
+        id=7,
+        queue="default",
+        lock=None,
+        queueing_lock=None,
+        task_name="answer_slack_command",
+        task_kwargs={
+            "text": "am I on the layoff list? it's 'urgent'",
+            "origin": {"channel_id": "C0001"},
+            "response_url": "https://hooks.slack.com/commands/T1/123/secret",
+        },
+    )
+    caplog.set_level(logging.INFO)
+
+    logging.getLogger(logger).info(
+        line.format(call=job.call_string), extra={"action": "x", "job": job.log_context()}
+    )
+
+    [record] = caplog.records
+    assert (
+        "answer_slack_command[7](text='…', origin={'channel_id': 'C0001'}, response_url='…')"
+        in (record.getMessage())
+    )
+    assert "layoff" not in repr(record.__dict__)
+    assert "secret" not in repr(record.__dict__)
