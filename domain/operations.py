@@ -472,20 +472,27 @@ class AlreadyShared(Exception):
     """The private answer was already shown to everyone."""
 
 
+class NotAnsweredYet(Exception):
+    """The answer its asker sees is not stored yet: nothing to show to everyone."""
+
+
 @gives_back_connection
 async def claim_sharing(*, question_id: int, user_id: str, now: dt.datetime) -> records.Question:
     """Mark the private answer to a question as shown to everyone, by the person who asked it:
     whoever claims it first shows it, once.
 
-    Raises: QuestionNotFound, NotTheAsker, AlreadyShared.
+    Raises: QuestionNotFound, NotTheAsker, NotAnsweredYet, AlreadyShared.
     """
     question = await queries.get_question(question_id=question_id)
     if question.slack is None or question.slack.user_id != user_id:
         raise NotTheAsker(f"{user_id} did not ask question {question_id}")
-    claimed = await models.Question.objects.filter(pk=question_id, shared_at__isnull=True).aupdate(
-        shared_at=now
-    )
+    claimed = await models.Question.objects.filter(
+        pk=question_id, shared_at__isnull=True, status=models.QuestionStatus.ANSWERED
+    ).aupdate(shared_at=now)
     if not claimed:
+        shown = await queries.get_question(question_id=question_id)
+        if shown.shared_at is None:
+            raise NotAnsweredYet(f"Question {question_id} is not stored answered")
         raise AlreadyShared(f"Question {question_id} was already shared")
     return await queries.get_question(question_id=question_id)
 

@@ -34,6 +34,7 @@ ONLY_THE_ASKER = "Only the person who asked can show this answer to everyone."
 ALREADY_SHARED = "This answer is already shown in the thread."
 SHARED = "Done: everyone in the thread can see the answer now."
 SHARED_QUESTION_GONE = "This answer is no longer kept, so it can't be shown."
+NOT_STORED_YET = "I'm still saving this answer: try the button again in a moment."
 NOT_SHARED = "Sorry, I couldn't show the answer in the thread just now. Try the button again later."
 NOT_IN_THE_CONVERSATION = (
     "I can only summarise threads where I can read them: invite me to the channel "
@@ -280,6 +281,9 @@ async def share_answer(
     except operations.NotTheAsker:
         logger.warning("%s may not share the answer to question %s", user_id, question_id)
         await tell(ONLY_THE_ASKER)
+        return
+    except operations.NotAnsweredYet:
+        await tell(NOT_STORED_YET)
         return
     except operations.AlreadyShared:
         await tell(ALREADY_SHARED)

@@ -351,6 +351,24 @@ async def test_show_to_everyone_posts_the_answer_in_the_thread_once(
     assert (await models.Question.objects.aget()).shared_at is not None
 
 
+async def test_show_to_everyone_clicked_before_the_answer_is_stored_waits_for_it(
+    slack: FakeSlack, indexed_docs: None
+) -> None:
+    """The private answer and its button show before the question is stored answered (the
+    classifier may still run): a click in between has no answer to show yet."""
+    question = await _answered_privately(slack, user="U0042")
+    await models.Question.objects.filter(pk=question.pk).aupdate(
+        status=models.QuestionStatus.ANSWERING, answer=""
+    )
+
+    await _click_share(slack, question, user="U0042")
+
+    assert slack.calls_to("chat.postMessage") == []
+    [told] = slack.calls_to("response_url")
+    assert told.args["text"] == conversation.NOT_STORED_YET
+    assert (await models.Question.objects.aget()).shared_at is None
+
+
 async def test_show_to_everyone_clicked_by_someone_else_is_refused(
     slack: FakeSlack, indexed_docs: None
 ) -> None:
