@@ -65,7 +65,7 @@ async def jobs_run(settings, request: pytest.FixtureRequest) -> AsyncIterator[No
             await _no_jobs_left_behind()
 
 
-async def all_jobs_done() -> None:
+async def all_jobs_done(*, within_s: float = PATIENCE_S) -> None:
     """Wait until no job is waiting or running."""
 
     async def none_left() -> bool:
@@ -73,7 +73,7 @@ async def all_jobs_done() -> None:
         running = await app.job_manager.list_jobs_async(status="doing")
         return not [job for job in [*waiting, *running] if job.task_name not in PERIODIC]
 
-    await until(none_left, within_s=PATIENCE_S)
+    await until(none_left, within_s=within_s)
 
 
 async def periodic_run(periodic: Task[Any, Any, Any], *, timestamp: int = 0) -> None:
